@@ -1,0 +1,53 @@
+"""Subcommands of ``python -m reader``.
+
+Each module in this package is one subcommand and defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int`` (the exit status). Modules are discovered, so adding a command means adding a module.
+Commands import Qt lazily (only ``gui`` needs it), so scripting commands start fast and work headless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+from collections.abc import Callable
+from types import ModuleType
+from typing import Protocol, cast
+
+from reader import __version__
+
+# Preferred order in --help; modules not listed here follow alphabetically.
+_ORDER = ["gui", "list", "text", "index", "search", "notes", "export", "import_notes"]
+
+
+class _Command(Protocol):
+    NAME: str
+    HELP: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _command_modules() -> list[ModuleType]:
+    names = [info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
+    names.sort(key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
+    return [importlib.import_module(f"{__name__}.{name}") for name in names]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m reader",
+        description="Research-notes reader: read, search and annotate a folder of clipped articles.",
+        epilog="With no command, the window opens on the last library (the bundled sample library at first).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in _command_modules():
+        command = cast(_Command, module)
+        cmd_parser = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        command.add_arguments(cmd_parser)
+        run: Callable[[argparse.Namespace], int] = command.run
+        cmd_parser.set_defaults(run=run)
+    parser.set_defaults(run=lambda _args: parser.print_help() or 0)
+    return parser

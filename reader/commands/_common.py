@@ -1,0 +1,36 @@
+"""Helpers shared by the subcommands: library and index arguments, printing errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reader.core import paths
+
+
+def add_index_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the search index lives (default: the user cache folder, or $READER_INDEX_DIR)",
+    )
+
+
+def library_arg(value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {value}")
+    return path.resolve()
+
+
+def index_dir(args: argparse.Namespace, library: Path) -> Path:
+    return paths.index_dir_for(library, getattr(args, "index_dir", None))
+
+
+def fail(message: str, status: int = 2) -> int:
+    """Print ``message`` as a one-line error on stderr and return ``status``."""
+    print(f"error: {message}", file=sys.stderr)
+    return status

@@ -1,0 +1,136 @@
+"""Plain data objects shared by every part of the reader.
+
+These are the contracts between the core modules and the Qt side. They hold no behaviour beyond small
+derived values, and they never reference Qt or Whoosh.
+
+Offsets everywhere are **Unicode code-point offsets** into an article's canonical text (Python ``str``
+indices). Conversion to Qt's UTF-16 positions happens only in :mod:`reader.ui`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+BlockKind = Literal["heading", "paragraph", "quote", "list_item", "code", "rule"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of an article's canonical text: ``text[start:end]`` (no trailing newline)."""
+
+    kind: BlockKind
+    start: int
+    end: int
+    level: int = 0  #: heading level (1-6) or list nesting depth
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A hyperlink over ``text[start:end]`` (from Markdown or HTML sources)."""
+
+    start: int
+    end: int
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    """What the library table shows about an article."""
+
+    title: str
+    author: str | None = None
+    #: ISO 8601: ``2025-11-20``, or ``--07-24`` when only month and day are known.
+    date: str | None = None
+    source: str | None = None
+    #: BCP 47 primary tag of the main language (``en``, ``ko``), or ``None`` when unknown.
+    language: str | None = None
+    word_count: int = 0
+    #: Whole minutes at ~230 English words or ~500 Korean characters per minute; at least 1 for non-empty text.
+    reading_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as the reader understands it: one canonical plain text, its blocks, its metadata.
+
+    ``text`` is derived deterministically from the source file (decoded, line endings normalized to
+    ``\\n``, converted from Markdown/HTML, leading and trailing page boilerplate trimmed). The reading pane is
+    built from it, the index reads it, and annotation offsets point into it.
+    """
+
+    path: Path  #: absolute path of the source file
+    relpath: str  #: POSIX path relative to the library root (the article's identity in the library)
+    text: str
+    blocks: tuple[Block, ...]
+    meta: ArticleMeta
+    format: Literal["text", "markdown", "html"] = "text"
+    encoding: str = "utf-8"
+    content_hash: str = ""  #: ``sha256:<hex>`` of ``text`` encoded as UTF-8
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One row of the library catalog: metadata plus what a rescan needs to skip unchanged files."""
+
+    relpath: str
+    meta: ArticleMeta
+    size: int
+    mtime_ns: int
+    content_hash: str
+    format: str = "text"
+    encoding: str = "utf-8"
+    notes_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file in the library that is not listed, and why (shown to the user)."""
+
+    relpath: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ScanResult:
+    entries: list[CatalogEntry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------- annotations
+
+AnchorStatus = Literal["anchored", "moved", "fuzzy", "orphaned"]
+
+#: The highlight colours offered in the UI, in menu order, with single-key shortcuts 1-5.
+COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink", "purple")
+
+
+def now_iso() -> str:
+    """The current UTC time as RFC 3339 with a ``Z`` suffix, second precision."""
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class Annotation:
+    """A highlight with an optional note and tags.
+
+    The target is stored with two W3C Web Annotation selectors: a TextQuoteSelector (``exact``, ``prefix``,
+    ``suffix``) and a TextPositionSelector (``start``, ``end``: code points in the canonical text).
+    """
+
+    exact: str
+    start: int
+    end: int
+    prefix: str = ""
+    suffix: str = ""
+    color: str = "yellow"
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created: str = field(default_factory=now_iso)
+    modified: str = field(default_factory=now_iso)
+    status: AnchorStatus = "anchored"

@@ -1,0 +1,1 @@
+"""Icons and stylesheets, installed as the package ``reader.resources`` and read with importlib.resources."""

@@ -49,7 +49,7 @@ class ArticleMeta:
     #: BCP 47 primary tag of the main language (``en``, ``ko``), or ``None`` when unknown.
     language: str | None = None
     word_count: int = 0
-    #: Whole minutes at ~230 English words or ~500 Korean characters per minute; at least 1 for non-empty text.
+    #: Whole minutes at ~230 English words or ~500 Korean characters a minute; at least 1 if not empty.
     reading_minutes: int = 0
 
 

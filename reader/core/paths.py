@@ -22,8 +22,7 @@ ENV_INDEX_DIR = "READER_INDEX_DIR"
 def data_dir() -> Path:
     """The root of the reader's own data (created on demand)."""
     override = os.environ.get(ENV_DATA_DIR)
-    base = Path(override) if override else Path(platformdirs.user_data_dir(APP_ID, appauthor=False))
-    return base
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_ID, appauthor=False))
 
 
 def config_dir() -> Path:

@@ -1,0 +1,103 @@
+"""Composition root: logging, the QApplication, settings, theme and the main window.
+
+Nothing here runs at import time. ``run_gui`` checks first that Qt can open a window on this system and
+names the missing system libraries when it cannot (Qt itself would abort with a terse message).
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import logging
+import os
+import sys
+from pathlib import Path
+
+from reader import APP_ID, APP_NAME
+from reader.core import paths
+
+log = logging.getLogger("reader")
+
+#: Libraries Qt's X11 platform plugin needs that many fresh Linux installs lack, with Debian package names.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def missing_platform_libraries() -> list[str]:
+    """Debian packages Qt's xcb plugin needs but this system lacks (empty when not using X11)."""
+    if not sys.platform.startswith("linux"):
+        return []
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith("xcb"):
+        return []
+    if not platform and os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    return [pkg for lib, pkg in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+
+
+def display_problem() -> str | None:
+    """A one-paragraph explanation when no window can be opened, else ``None``."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if sys.platform.startswith("linux") and not platform:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            return (
+                "No display found (neither DISPLAY nor WAYLAND_DISPLAY is set). Run the reader in a desktop "
+                "session, or under Xvfb, or use the command-line subcommands (python -m reader --help)."
+            )
+    missing = missing_platform_libraries()
+    if missing:
+        return (
+            "Qt cannot open a window: these system libraries are missing: "
+            + ", ".join(missing)
+            + ".\nInstall them, e.g. on Debian or Ubuntu:\n  sudo apt-get install "
+            + " ".join(missing)
+        )
+    return None
+
+
+def _setup_logging() -> None:
+    level = os.environ.get("READER_LOG", "WARNING").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
+    """Open the main window on ``library`` (or the remembered one, or the bundled sample library)."""
+    _setup_logging()
+    problem = display_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 3
+
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from reader.ui.main_window import MainWindow
+    from reader.ui.settings import Settings
+    from reader.ui.theme import app_icon
+
+    QCoreApplication.setOrganizationName(APP_ID)
+    QCoreApplication.setApplicationName(APP_NAME)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    settings = Settings()
+    chosen = library or settings.library()
+    if chosen is None or not chosen.is_dir():
+        chosen = paths.bundled_library()
+    if chosen is None:
+        print(
+            "error: no library folder given and no sample library found; run: python -m reader gui LIBRARY",
+            file=sys.stderr,
+        )
+        return 2
+    window = MainWindow(settings, chosen, index_dir=index_dir)
+    window.show()
+    return app.exec()

@@ -1,0 +1,200 @@
+"""One open library, adapted for the window: catalog, index and search, all off the GUI thread.
+
+``LibrarySession`` owns the :class:`~reader.core.index.SearchIndex` of one library. Scans and searches run
+in the reader pool; every index write goes through the runner's single writer thread, so writes never
+race. Results come back as signals; the window never waits.
+
+Searches carry a generation number: when the user keeps typing, results of older generations are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from reader.core import paths
+from reader.core.errors import ReaderError
+from reader.core.index import SearchIndex
+from reader.core.library import scan_library
+from reader.core.models import ScanResult, Skipped
+from reader.core.search_types import SearchResults
+from reader.core.sidecar import load_annotations
+from reader.ui.article_model import LibraryRow
+from reader.ui.workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+SEARCH_PAGE = 50
+
+
+@dataclass
+class CatalogSnapshot:
+    """What a scan produced, ready for the table: rows plus the problems found."""
+
+    rows: list[LibraryRow]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def build_catalog(library: Path, read: set[str], progress: object = None) -> CatalogSnapshot:
+    """Scan ``library`` (using the catalog cache) and collect each article's tags and colours."""
+    result: ScanResult = scan_library(
+        library,
+        cache_path=paths.catalog_cache_path(library),
+        progress=progress if callable(progress) else None,
+    )
+    rows: list[LibraryRow] = []
+    skipped = list(result.skipped)
+    for entry in result.entries:
+        tags: frozenset[str] = frozenset()
+        colors: frozenset[str] = frozenset()
+        if entry.notes_count:
+            try:
+                annotations = load_annotations(library / entry.relpath)
+            except ReaderError as exc:
+                skipped.append(Skipped(entry.relpath + ".notes.json", f"notes cannot be read: {exc}"))
+            else:
+                tags = frozenset(t for a in annotations for t in a.tags)
+                colors = frozenset(a.color for a in annotations)
+        rows.append(LibraryRow(entry=entry, tags=tags, colors=colors, read=entry.relpath in read))
+    return CatalogSnapshot(rows=rows, skipped=skipped)
+
+
+class LibrarySession(QObject):
+    """The catalog, index and search of one library folder."""
+
+    catalog_ready = Signal(object)  #: CatalogSnapshot
+    scan_progressed = Signal(int, int)
+    index_progressed = Signal(int, int)
+    index_updated = Signal(object)  #: the core's UpdateReport
+    search_finished = Signal(int, object)  #: generation, SearchResults
+    search_failed = Signal(int, str)  #: generation, one-line message
+    failed = Signal(str)
+
+    def __init__(
+        self, library: Path, runner: TaskRunner, index_dir: Path | None = None, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.runner = runner
+        self.index_dir = paths.index_dir_for(library, index_dir)
+        self.index: SearchIndex | None = None
+        self.index_ready = False
+        self._index_running = False
+        self._index_again = False
+        self._generation = 0
+        self._pending_search: tuple[int, str] | None = None
+        self.index_error: str | None = None
+
+    # ------------------------------------------------------------------------------------- catalog
+    def rescan(self, read: set[str]) -> None:
+        library = self.library
+        self.runner.run(
+            lambda progress: build_catalog(library, read, progress),
+            on_success=self.catalog_ready.emit,
+            on_failure=self.failed.emit,
+            on_progress=self.scan_progressed.emit,
+        )
+
+    # ------------------------------------------------------------------------------------- index
+    def update_index(self) -> None:
+        """Bring the index up to date in the writer thread (coalesced: at most one queued run)."""
+        if self._index_running:
+            self._index_again = True
+            return
+        self._index_running = True
+        self.runner.run(
+            self._update_in_worker,
+            on_success=self._index_done,
+            on_failure=self._index_failed,
+            on_progress=self.index_progressed.emit,
+            writes=True,
+        )
+
+    def _update_in_worker(self, progress: object) -> object:
+        if self.index is None:
+            self.index = SearchIndex(self.index_dir, self.library)
+        return self.index.update(progress=progress if callable(progress) else None)
+
+    def _index_done(self, report: object) -> None:
+        self._index_running = False
+        self.index_ready = True
+        self.index_error = None
+        self.index_updated.emit(report)
+        if self._pending_search is not None:
+            generation, query = self._pending_search
+            self._pending_search = None
+            if generation == self._generation:
+                self._run_search(generation, query)
+        if self._index_again:
+            self._index_again = False
+            self.update_index()
+
+    def _index_failed(self, message: str) -> None:
+        self._index_running = False
+        self.index_error = message
+        self.failed.emit(f"The search index could not be updated: {message}")
+        if self._pending_search is not None:
+            generation, _query = self._pending_search
+            self._pending_search = None
+            self.search_failed.emit(generation, "Search is unavailable: the index could not be built.")
+
+    # ------------------------------------------------------------------------------------- search
+    def search(self, query: str) -> int:
+        """Start a search; returns its generation. Older generations' results will be dropped."""
+        self._generation += 1
+        generation = self._generation
+        if self.index_error is not None and not self._index_running:
+            self.search_failed.emit(generation, "Search is unavailable: the index could not be built.")
+            self.update_index()  # try again; the next keystroke may find it ready
+        elif not self.index_ready or self.index is None:
+            self._pending_search = (generation, query)
+        else:
+            self._run_search(generation, query)
+        return generation
+
+    def cancel_search(self) -> None:
+        self._generation += 1
+        self._pending_search = None
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def _run_search(self, generation: int, query: str) -> None:
+        index = self.index
+        assert index is not None
+
+        def work() -> SearchResults:
+            return index.search(query, limit=SEARCH_PAGE, snippets=True)
+
+        self.runner.run(
+            work,
+            on_success=lambda results: self._search_done(generation, results),
+            on_failure=lambda message: self._search_error(generation, message),
+        )
+
+    def _search_done(self, generation: int, results: object) -> None:
+        if generation == self._generation:
+            self.search_finished.emit(generation, results)
+
+    def _search_error(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.search_failed.emit(generation, message)
+
+    def term_spans(self, query: str, text: str) -> list[tuple[int, int]]:
+        if self.index is None or not query.strip():
+            return []
+        try:
+            return self.index.term_spans(query, text)
+        except ReaderError:
+            return []
+
+    def close(self) -> None:
+        self.cancel_search()
+        self.runner.wait()
+        if self.index is not None:
+            self.index.close()
+            self.index = None

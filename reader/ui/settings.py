@@ -1,0 +1,109 @@
+"""The user's settings: one INI file in the reader's config folder, accessed only through this class.
+
+Nothing else calls ``QSettings()``; the main window receives a :class:`Settings` from the composition root
+(:mod:`reader.app`), and tests point ``READER_DATA_DIR`` at a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from reader.core import paths
+
+THEMES = ("system", "light", "dark", "sepia")
+MAX_RECENT = 8
+
+
+class Settings:
+    """Typed accessors over an INI-format ``QSettings``."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        path = path or paths.config_dir() / "settings.ini"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+
+    @property
+    def path(self) -> Path:
+        return Path(self._qs.fileName())
+
+    def sync(self) -> None:
+        self._qs.sync()
+
+    # ----------------------------------------------------------------------------------------- library
+    def library(self) -> Path | None:
+        value = self._qs.value("library/current", "")
+        return Path(str(value)) if value else None
+
+    def set_library(self, library: Path) -> None:
+        self._qs.setValue("library/current", str(library))
+        recent = [p for p in self.recent_libraries() if p != library]
+        recent.insert(0, library)
+        self._qs.setValue("library/recent", json.dumps([str(p) for p in recent[:MAX_RECENT]]))
+
+    def recent_libraries(self) -> list[Path]:
+        return [Path(p) for p in self._json("library/recent", [])]
+
+    # ----------------------------------------------------------------------------------------- window
+    def geometry(self, key: str) -> QByteArray | None:
+        value = self._qs.value(f"window/{key}")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_geometry(self, key: str, value: QByteArray) -> None:
+        self._qs.setValue(f"window/{key}", value)
+
+    def theme(self) -> str:
+        value = str(self._qs.value("view/theme", "system"))
+        return value if value in THEMES else "system"
+
+    def set_theme(self, theme: str) -> None:
+        self._qs.setValue("view/theme", theme)
+
+    def zoom(self) -> int:
+        try:
+            return int(str(self._qs.value("view/zoom", 0)))
+        except (TypeError, ValueError):
+            return 0
+
+    def set_zoom(self, steps: int) -> None:
+        self._qs.setValue("view/zoom", steps)
+
+    # ------------------------------------------------------------------------------ per-library state
+    def _lib_key(self, library: Path) -> str:
+        return f"state-{paths.library_key(library)}"
+
+    def last_article(self, library: Path) -> str | None:
+        value = self._qs.value(f"{self._lib_key(library)}/last_article", "")
+        return str(value) or None
+
+    def set_last_article(self, library: Path, relpath: str) -> None:
+        self._qs.setValue(f"{self._lib_key(library)}/last_article", relpath)
+
+    def reading_positions(self, library: Path) -> dict[str, float]:
+        data = self._json(f"{self._lib_key(library)}/positions", {})
+        return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def set_reading_position(self, library: Path, relpath: str, fraction: float) -> None:
+        positions = self.reading_positions(library)
+        positions[relpath] = round(max(0.0, min(1.0, fraction)), 4)
+        self._qs.setValue(f"{self._lib_key(library)}/positions", json.dumps(positions, ensure_ascii=False))
+
+    def read_articles(self, library: Path) -> set[str]:
+        data = self._json(f"{self._lib_key(library)}/read", [])
+        return {str(x) for x in data} if isinstance(data, list) else set()
+
+    def set_read_articles(self, library: Path, read: set[str]) -> None:
+        self._qs.setValue(f"{self._lib_key(library)}/read", json.dumps(sorted(read), ensure_ascii=False))
+
+    # ----------------------------------------------------------------------------------------- helpers
+    def _json(self, key: str, default: Any) -> Any:
+        raw = self._qs.value(key, "")
+        if not raw:
+            return default
+        try:
+            return json.loads(str(raw))
+        except ValueError:
+            return default

@@ -1,0 +1,143 @@
+"""The main window: library table, reading pane, restore on restart, themes, watcher, drops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QPalette
+from pytestqt.qtbot import QtBot
+
+from reader.core.articles import load_article
+from reader.ui.article_model import ROW_ROLE, ArticleFilterProxy, ArticleTableModel, LibraryRow
+from reader.ui.main_window import MainWindow
+
+
+SAMPLE_TITLES = {
+    "Fetal bone tissue stem cell therapy enters 1st Korean trial for osteogenesis imperfecta",
+    "Exploring the Advancements of Stem Cell Therapy in Korea",
+}
+
+
+def test_window_lists_the_sample_library(window: MainWindow) -> None:
+    assert window.model.rowCount() == 4
+    titles = {row.entry.meta.title for row in window.model.rows()}
+    assert SAMPLE_TITLES <= titles
+    assert window.windowTitle().startswith("library")
+    assert not window.windowIcon().isNull()
+
+
+def test_selecting_an_article_shows_its_canonical_text(window: MainWindow, qtbot: QtBot) -> None:
+    row: LibraryRow = window.model.rows()[1]
+    with qtbot.waitSignal(window.article_shown, timeout=5000) as blocker:
+        assert window.select_article(row.relpath)
+    assert blocker.args == [row.relpath]
+    article = load_article(window.library / row.relpath, window.library)
+    shown = window.pane.toPlainText().replace("\u2029", "\n")
+    assert article.text in shown
+    assert article.meta.title in shown.split(article.text)[0]  # the header comes first
+
+
+def test_selection_maps_to_code_points(window: MainWindow) -> None:
+    window.select_article(window.model.rows()[0].relpath)
+    article = window.pane.article
+    assert article is not None
+    quote = "osteogenesis imperfecta"
+    start = article.text.index(quote, 200)
+    window.pane.select_span(start, start + len(quote))
+    assert window.pane.selected_span() == (start, start + len(quote))
+    assert window.pane.textCursor().selectedText() == quote
+
+
+def test_model_passes_qtmodeltester(window: MainWindow, qtmodeltester: object) -> None:
+    qtmodeltester.check(window.model)  # type: ignore[attr-defined]
+    qtmodeltester.check(window.proxy)  # type: ignore[attr-defined]
+
+
+def test_proxy_sorts_on_python_values(window: MainWindow) -> None:
+    words_col = 5
+    window.proxy.sort(words_col, Qt.SortOrder.AscendingOrder)
+    counts = [window.proxy.index(r, 0).data(ROW_ROLE).entry.meta.word_count for r in range(window.proxy.rowCount())]
+    assert counts == sorted(counts)
+    assert len(set(counts)) > 1
+
+
+def test_filters_unread_and_has_notes(window: MainWindow, qtbot: QtBot) -> None:
+    first = window.model.rows()[0].relpath
+    window.select_article(first)  # opening marks it read
+    window.unread_filter.setChecked(True)
+    visible = {window.proxy.index(r, 0).data(ROW_ROLE).relpath for r in range(window.proxy.rowCount())}
+    assert first not in visible
+    assert len(visible) == 3
+    window.unread_filter.setChecked(False)
+    window.notes_filter.setChecked(True)
+    assert window.proxy.rowCount() == 0
+    window.notes_filter.setChecked(False)
+    assert window.proxy.rowCount() == 4
+
+
+def test_state_is_restored_on_restart(
+    qtbot: QtBot, sample_library: Path, window_factory: Callable[[Path], MainWindow]
+) -> None:
+    first = window_factory(sample_library)
+    target = first.model.rows()[2].relpath
+    first.select_article(target)
+    first._zoom(2)
+    first.set_theme("sepia")
+    first.resize(701, 533)
+    first.close()
+
+    second = window_factory(sample_library)
+    qtbot.waitUntil(lambda: second.pane.article is not None, timeout=5000)
+    assert second.current_relpath() == target
+    assert second.pane.zoom == 2
+    assert second.pane.theme.name == "sepia"
+    assert second.size().width() == 701
+    row = second.model.row_for(target)
+    assert row is not None and row.read
+
+
+def test_theme_switch_changes_the_reading_pane(window: MainWindow) -> None:
+    window.set_theme("dark")
+    dark = window.pane.palette().color(QPalette.ColorRole.Base).lightness()
+    window.set_theme("light")
+    light = window.pane.palette().color(QPalette.ColorRole.Base).lightness()
+    assert dark < 80 < light
+    assert window.settings.theme() == "light"
+
+
+def test_new_file_appears_through_the_watcher(window: MainWindow, qtbot: QtBot) -> None:
+    (window.library / "new-note.md").write_text("# A brand new note\n\nWritten outside the app.\n", encoding="utf-8")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=10000)
+    titles = {row.entry.meta.title for row in window.model.rows()}
+    assert "A brand new note" in titles
+
+
+def test_deleted_file_disappears_through_the_watcher(window: MainWindow, qtbot: QtBot) -> None:
+    victim = window.model.rows()[3].relpath
+    (window.library / victim).unlink()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=10000)
+    assert window.model.row_for(victim) is None
+
+
+def test_dropped_files_are_copied_into_the_library(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    dropped = outside / "000_70401d234f345079.txt"  # same name as a library file: must not overwrite
+    dropped.write_text("Dropped article\n\nSome text.\n", encoding="utf-8")
+    before = (window.library / dropped.name).read_bytes()
+    copied = window.import_files([dropped])
+    assert len(copied) == 1 and copied[0].parent == window.library
+    assert copied[0].name != dropped.name
+    assert (window.library / dropped.name).read_bytes() == before
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=10000)
+
+
+def test_empty_model_and_proxy_pass_modeltester(qtmodeltester: object) -> None:
+    model = ArticleTableModel()
+    proxy = ArticleFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    qtmodeltester.check(proxy)  # type: ignore[attr-defined]
+    assert model.rowCount(QModelIndex()) == 0

@@ -170,6 +170,12 @@ class MainWindow(QMainWindow):
         self.table.setShowGrid(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(36)
+        widths = {"author": 110, "source": 110, "date": 84, "language": 44, "words": 60, "notes": 48}
+        for i, key in enumerate(COLUMN_KEYS):
+            if key in widths:
+                header.resizeSection(i, widths[key])
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._header_menu)
@@ -197,7 +203,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([380, 760, 300])
+        self.splitter.setSizes([470, 700, 290])
         self.setCentralWidget(self.splitter)
 
         status = self.statusBar()

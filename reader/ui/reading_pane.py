@@ -179,7 +179,10 @@ class ReadingPane(QTextBrowser):
         head_block.setBottomMargin(6)
         head_block.setLineHeight(115, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
         cursor.setBlockFormat(head_block)
-        cursor.insertText(meta.title, title_fmt)
+        # Most clippings start with their headline: then the header shows only the byline.
+        if not article.text.lstrip().startswith(meta.title.strip()):
+            cursor.insertText(meta.title, title_fmt)
+            cursor.insertBlock(QTextBlockFormat())
         byline = " · ".join(
             part
             for part in (
@@ -194,8 +197,8 @@ class ReadingPane(QTextBrowser):
         muted.setForeground(QColor(self._theme.muted))
         muted.setFontPointSize(size * 0.9)
         sub_block = QTextBlockFormat()
-        sub_block.setBottomMargin(size * 1.6)
-        cursor.insertBlock(sub_block, muted)
+        sub_block.setBottomMargin(size * 1.2)
+        cursor.setBlockFormat(sub_block)
         cursor.insertText(byline or article.relpath, muted)
         cursor.insertBlock(QTextBlockFormat(), self._body_format())
         self._base = cursor.position()

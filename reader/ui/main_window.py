@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
@@ -47,6 +48,7 @@ from reader.core.errors import ArticleReadError
 from reader.core.library import ARTICLE_SUFFIXES
 from reader.core.models import COLORS, Article, Skipped
 from reader.core.search_types import SearchResults, UpdateReport
+from reader.ui.annotations import AnnotationController
 from reader.ui.article_model import (
     COLUMN_KEYS,
     COLUMNS,
@@ -59,6 +61,7 @@ from reader.ui.article_model import (
 from reader.ui.delegates import SnippetDelegate
 from reader.ui.dialogs import ProblemsDialog, ShortcutsDialog, show_error
 from reader.ui.library_session import CatalogSnapshot, LibrarySession
+from reader.ui.notes_views import ExportDialog, LibraryNotesDialog
 from reader.ui.reading_pane import ReadingPane
 from reader.ui.settings import Settings
 from reader.ui.theme import app_icon, apply_theme, effective_theme
@@ -111,6 +114,8 @@ class MainWindow(QMainWindow):
         self.watcher.directoryChanged.connect(lambda _path: self._watch_timer.start())
         self.watcher.fileChanged.connect(self._file_changed)
 
+        self.annotations = AnnotationController(self)
+        self.annotations.notes_saved.connect(self._notes_saved)
         self._apply_theme(self.settings.theme())
         self.pane.set_zoom(self.settings.zoom())
         self._restore_geometry()
@@ -224,7 +229,10 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         def action(
-            text: str, slot: object, shortcuts: list[QKeySequence | QKeySequence.StandardKey | str] | None = None, tip: str = ""
+            text: str,
+            slot: object,
+            shortcuts: list[QKeySequence | QKeySequence.StandardKey | str] | None = None,
+            tip: str = "",
         ) -> QAction:
             act = QAction(text, self)
             if shortcuts:
@@ -238,6 +246,8 @@ class MainWindow(QMainWindow):
         self.act_open = action("&Open Library…", self._choose_library, [QKeySequence.StandardKey.Open])
         self.act_rescan = action("&Rescan Library", self._library_changed, ["F5"])
         self.act_quit = action("&Quit", self.close, [QKeySequence.StandardKey.Quit])
+        self.act_export = action("&Export Notes…", self.show_export, ["Ctrl+E"])
+        self.act_all_notes = action("All &Notes…", self.show_all_notes, ["Ctrl+Shift+A"])
         self.act_search = action("&Search Library", self.focus_search, ["Ctrl+K", "Ctrl+F"])
         self.act_clear = action("&Clear Search", self.clear_search, [])
         self.act_find = action("&Find in Article…", self._find_in_article, ["Ctrl+Shift+F"])
@@ -274,7 +284,10 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addAction(self.act_rescan)
         self.file_menu = file_menu
-        self._export_separator = file_menu.addSeparator()
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_export)
+        file_menu.addAction(self.act_all_notes)
+        file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         self.edit_menu = bar.addMenu("&Edit")
         self.edit_menu.addAction(self.act_search)
@@ -308,6 +321,7 @@ class MainWindow(QMainWindow):
         library = Path(library).resolve()
         if self.session is not None:
             self._save_reading_position()
+            self.annotations.set_article(None)
             self.session.close()
             self.session.deleteLater()
         self.library = library
@@ -437,6 +451,35 @@ class MainWindow(QMainWindow):
         self._problems_dialog = ProblemsDialog(self._skipped, self)
         self._problems_dialog.show()
 
+    def catalog_rows(self) -> list[LibraryRow]:
+        return list(self._catalog_rows)
+
+    def selected_relpaths(self) -> list[str]:
+        rows = self.table.selectionModel().selectedRows()
+        values = [index.data(ROW_ROLE) for index in rows]
+        return [row.relpath for row in values if isinstance(row, LibraryRow)]
+
+    def show_export(self) -> ExportDialog:
+        shown = [self.model.rows()[i].relpath for i in range(self.model.rowCount())]
+        dialog = ExportDialog(self, self.selected_relpaths(), self._current_query, lambda: shown)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def show_all_notes(self) -> LibraryNotesDialog:
+        dialog = LibraryNotesDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_requested.connect(self.open_annotation)
+        dialog.show()
+        return dialog
+
+    def open_annotation(self, relpath: str, annotation_id: str) -> None:
+        if self._current_query:
+            self.clear_search()
+        self.proxy.set_filters()
+        if self.select_article(relpath):
+            self.annotations.jump_to(annotation_id)
+
     # ------------------------------------------------------------------------------------- filters
     def _refresh_tag_filter(self) -> None:
         current = self.tag_filter.currentData()
@@ -461,7 +504,9 @@ class MainWindow(QMainWindow):
                 unread=self.unread_filter.isChecked(),
             )
             article = self.pane.article
-            index = self.proxy.mapFromSource(self.model.index_for(article.relpath)) if article else QModelIndex()
+            index = (
+                self.proxy.mapFromSource(self.model.index_for(article.relpath)) if article else QModelIndex()
+            )
             flags = self.table.selectionModel().SelectionFlag
             if index.isValid():
                 self.table.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
@@ -632,7 +677,28 @@ class MainWindow(QMainWindow):
         self.article_shown.emit(relpath)
 
     def article_loaded(self, article: Article) -> None:
-        """Hook for the annotations controller (called after the pane shows ``article``)."""
+        """Show the notes of the article now in the pane."""
+        self.annotations.set_article(article)
+
+    def _notes_saved(self, relpath: str, count: int) -> None:
+        """A sidecar was written: refresh the row (count, tags, colours) and re-index its notes."""
+        store = self.annotations.store
+        row = self.model.row_for(relpath)
+        if row is not None and store is not None:
+            annotations = store.annotations()
+            entry = replace(row.entry, notes_count=count)
+            self.model.update_row(
+                relpath,
+                entry=entry,
+                tags=frozenset(t for a in annotations for t in a.tags),
+                colors=frozenset(a.color for a in annotations),
+            )
+            self._catalog_rows = [
+                self.model.row_for(r.relpath) or r if r.relpath == relpath else r for r in self._catalog_rows
+            ]
+            self._refresh_tag_filter()
+        if self.session is not None:
+            self.session.update_index()
 
     def _step_article(self, step: int) -> None:
         current = self.table.selectionModel().currentIndex()
@@ -780,6 +846,16 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.annotations.flush():
+            answer = QMessageBox.warning(
+                self,
+                APP_NAME,
+                "Some notes could not be saved (see the message). Close anyway and lose them?",
+                QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
         self.save_state()
         if self.session is not None:
             self.session.close()

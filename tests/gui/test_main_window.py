@@ -36,7 +36,8 @@ def test_selecting_an_article_shows_its_canonical_text(window: MainWindow, qtbot
     article = load_article(window.library / row.relpath, window.library)
     shown = window.pane.toPlainText().replace("\u2029", "\n")
     assert article.text in shown
-    assert article.meta.title in shown.split(article.text)[0]  # the header comes first
+    header = shown.split(article.text)[0]
+    assert "2025-12-22" in header and "min read" in header  # the byline header comes first
 
 
 def test_selection_maps_to_code_points(window: MainWindow) -> None:
@@ -141,3 +142,69 @@ def test_empty_model_and_proxy_pass_modeltester(qtmodeltester: object) -> None:
     qtmodeltester.check(model)  # type: ignore[attr-defined]
     qtmodeltester.check(proxy)  # type: ignore[attr-defined]
     assert model.rowCount(QModelIndex()) == 0
+
+
+def _wait_for_hits(window: MainWindow, qtbot: QtBot, query: str) -> int:
+    with qtbot.waitSignal(window.search_shown, timeout=30000) as blocker:
+        window.search_field.setText(query)
+    return int(blocker.args[0])
+
+
+def test_search_as_you_type_shows_ranked_hits_with_snippets(window: MainWindow, qtbot: QtBot) -> None:
+    shown = _wait_for_hits(window, qtbot, "osteogenesis")
+    assert shown == window.model.rowCount() >= 1
+    first = window.model.rows()[0]
+    assert first.hit is not None
+    assert "osteogenesis" in first.hit.snippet.casefold()
+    assert "hit" in window.hit_label.text()
+
+
+def test_typing_fast_drops_stale_results(window: MainWindow, qtbot: QtBot) -> None:
+    for partial in ("d", "da", "dae", "daew", "daewoong"):
+        window.search_field.setText(partial)
+    with qtbot.waitSignal(window.search_shown, timeout=30000):
+        pass
+    qtbot.wait(300)
+    titles = [row.entry.meta.title for row in window.model.rows()]
+    assert len(titles) == 1 and titles[0].startswith("Daewoong")
+
+
+def test_escape_clears_the_search_and_shows_the_library(window: MainWindow, qtbot: QtBot) -> None:
+    _wait_for_hits(window, qtbot, "daewoong")
+    assert window.model.rowCount() == 1
+    qtbot.keyClick(window.search_field, Qt.Key.Key_Escape)
+    assert window.search_field.text() == ""
+    assert window.model.rowCount() == 4
+
+
+def test_bad_query_gives_a_one_line_message(window: MainWindow, qtbot: QtBot) -> None:
+    _wait_for_hits(window, qtbot, "stem")
+    window.search_field.setText("date:notadate")
+    qtbot.waitUntil(lambda: "not a date" in window.hit_label.text(), timeout=5000)
+    assert "\n" not in window.hit_label.text()
+    assert "Traceback" not in window.hit_label.text()
+    assert window.model.rowCount() >= 1  # the last good results stay visible
+
+
+def test_opening_a_hit_marks_terms_and_f3_steps_through_them(window: MainWindow, qtbot: QtBot) -> None:
+    _wait_for_hits(window, qtbot, "regenerative")
+    relpath = window.model.rows()[0].relpath
+    with qtbot.waitSignal(window.article_shown, timeout=5000):
+        window.select_article(relpath)
+    count = window.pane.search_hit_count
+    assert count >= 2
+    first = window.pane.current_hit
+    window.act_next_hit.trigger()
+    assert window.pane.current_hit == (first + 1) % count
+    window.act_prev_hit.trigger()
+    assert window.pane.current_hit == first
+    article = window.pane.article
+    assert article is not None
+    start, end = window.pane._search_spans[0]
+    assert article.text[start:end].casefold().startswith("regenerat")
+
+
+def test_find_in_page_works_without_the_index(window: MainWindow) -> None:
+    window.select_article(window.model.rows()[0].relpath)
+    assert window.pane.find_in_page("stem cell") >= 2
+    assert window.pane.find_in_page("no such phrase anywhere") == 0

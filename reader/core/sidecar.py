@@ -1,14 +1,61 @@
-"""Notes sidecars: ``<source file name>.notes.json`` next to each source file (minimal version; see issue 6)."""
+"""Notes sidecars: ``<source file name>.notes.json`` next to each source file.
+
+The file format (version 1), pretty-printed UTF-8 JSON with a trailing newline, keys in a fixed order::
+
+    {
+      "format": "research-notes-reader/notes",
+      "version": 1,
+      "source": "a.txt",
+      "text_hash": "sha256:<hex of the canonical text>",
+      "annotations": [
+        {
+          "id": "<uuid>",
+          "status": "anchored",
+          "color": "yellow",
+          "tags": ["method"],
+          "note": "Markdown **note**",
+          "target": {
+            "selector": [
+              {"type": "TextQuoteSelector", "exact": "...", "prefix": "...", "suffix": "..."},
+              {"type": "TextPositionSelector", "start": 120, "end": 164}
+            ]
+          },
+          "created": "2025-01-02T03:04:05.678Z",
+          "modified": "2025-01-02T03:04:05.678Z"
+        }
+      ]
+    }
+
+- ``source`` is informational: a sidecar belongs to the file whose name it carries minus ``.notes.json``; a
+  path written inside it is never followed.
+- ``text_hash`` is the hash of the canonical text the positions refer to.
+- Annotations are kept in text order. Keys this version does not know (at the top, in an annotation, in its
+  target or selectors, and whole selectors of other types) are kept as they were when the file is rewritten.
+- ``start``/``end`` are code points in the canonical text; ``prefix``/``suffix`` are about 32 code points.
+
+This module only reads and writes the format; :mod:`reader.core.notes` holds the store that edits it.
+"""
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, get_args
 
 from reader.core.errors import SidecarError
-from reader.core.models import Annotation
+from reader.core.models import AnchorStatus, Annotation
 
 SIDECAR_SUFFIX = ".notes.json"
+FORMAT = "research-notes-reader/notes"
+VERSION = 1
+STATUSES: tuple[str, ...] = get_args(AnchorStatus)
+
+_TOP_KEYS = ("format", "version", "source", "text_hash", "annotations")
+_ANNOTATION_KEYS = ("id", "status", "color", "tags", "note", "target", "created", "modified")
 
 
 def sidecar_path(source: Path) -> Path:
@@ -19,6 +66,15 @@ def sidecar_path(source: Path) -> Path:
 
 def is_sidecar(path: Path) -> bool:
     return Path(path).name.endswith(SIDECAR_SUFFIX)
+
+
+def source_path(sidecar: Path) -> Path:
+    """The source file a sidecar belongs to: its own name minus ``.notes.json`` (``a.txt.notes.json`` ->
+    ``a.txt``)."""
+    sidecar = Path(sidecar)
+    if not is_sidecar(sidecar):
+        raise ValueError(f"not a sidecar name: {sidecar.name}")
+    return sidecar.with_name(sidecar.name[: -len(SIDECAR_SUFFIX)])
 
 
 def count_annotations(source: Path) -> int:
@@ -34,39 +90,257 @@ def count_annotations(source: Path) -> int:
 def load_annotations(source: Path) -> list[Annotation]:
     """The annotations stored beside ``source``; ``[]`` when it has no sidecar.
 
-    Raises :class:`SidecarError` when the sidecar exists but cannot be parsed.
+    Lenient about optional fields (``color``, ``note``, ``tags``, ``status`` take their defaults when
+    missing), strict about types. Raises :class:`SidecarError` when the sidecar exists but cannot be parsed.
     """
     path = sidecar_path(source)
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SidecarError(path.name, f"cannot be read: {exc}") from exc
+    except OSError as exc:
+        raise SidecarError(path.name, f"cannot be read: {exc.strerror or exc}") from exc
+    return parse_sidecar(raw, path.name, strict=False).annotations
+
+
+# --------------------------------------------------------------------------------------------- the document
+
+
+@dataclass(slots=True)
+class SidecarDocument:
+    """A parsed sidecar: its annotations plus whatever it holds that this version does not interpret."""
+
+    source: str
+    text_hash: str
+    annotations: list[Annotation] = field(default_factory=list)
+    #: Unknown top-level keys, kept on rewrite.
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: The JSON object each annotation was read from, by id (its unknown keys are kept on rewrite).
+    raw_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FileSignature:
+    """What a file looked like when last read or written: a change to any of these means it changed."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+
+
+def bytes_signature(path: Path, data: bytes) -> FileSignature | None:
+    """The signature of ``path`` (stat now) known to hold ``data``; ``None`` when it does not exist."""
     try:
-        data = json.loads(raw)
-        items = data["annotations"]
-        result = []
-        for item in items:
-            target = item["target"]
-            quote = next(s for s in target["selector"] if s["type"] == "TextQuoteSelector")
-            position = next(s for s in target["selector"] if s["type"] == "TextPositionSelector")
-            result.append(
-                Annotation(
-                    exact=quote["exact"],
-                    prefix=quote.get("prefix", ""),
-                    suffix=quote.get("suffix", ""),
-                    start=int(position["start"]),
-                    end=int(position["end"]),
-                    color=item.get("color", "yellow"),
-                    note=item.get("note", ""),
-                    tags=list(item.get("tags", [])),
-                    id=item["id"],
-                    created=item["created"],
-                    modified=item["modified"],
-                    status=item.get("status", "anchored"),
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return FileSignature(stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
+
+
+def read_sidecar_bytes(path: Path) -> tuple[bytes, FileSignature] | None:
+    """The bytes of a sidecar and their signature, or ``None`` when there is no file.
+
+    Raises :class:`SidecarError` when it exists but cannot be read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            data = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise SidecarError(Path(path).name, f"cannot be read: {exc.strerror or exc}") from exc
+    return data, FileSignature(stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
+
+
+class _InvalidError(Exception):
+    """A reason a sidecar is not valid (turned into a :class:`SidecarError`)."""
+
+
+def _expect(value: object, kind: type | tuple[type, ...], what: str) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise _InvalidError(
+            f"{what} should be {_ARTICLE.get(names, 'a ' + names)}, not {type(value).__name__}"
+        )
+    return value
+
+
+_ARTICLE = {"int": "an integer", "str": "a string", "list": "a list", "dict": "an object"}
+
+
+def _field(item: dict[str, Any], key: str, kind: type, where: str, default: Any, strict: bool) -> Any:
+    if key not in item:
+        if strict or default is None:
+            raise _InvalidError(f"{where}: missing field {key!r}")
+        return copy.copy(default)
+    return _expect(item[key], kind, f"{where}: {key!r}")
+
+
+def _annotation_from_json(item: object, index: int, strict: bool) -> Annotation:
+    where = f"annotation {index + 1}"
+    if not isinstance(item, dict):
+        raise _InvalidError(f"{where} should be an object, not {type(item).__name__}")
+    annotation_id = _field(item, "id", str, where, None, strict)
+    if not annotation_id:
+        raise _InvalidError(f"{where}: empty 'id'")
+    created = _field(item, "created", str, where, None, strict)
+    modified = _field(item, "modified", str, where, None, strict)
+    color = _field(item, "color", str, where, "yellow", strict)
+    note = _field(item, "note", str, where, "", strict)
+    tags = _field(item, "tags", list, where, [], strict)
+    for tag in tags:
+        _expect(tag, str, f"{where}: a tag")
+    status = _field(item, "status", str, where, "anchored", strict)
+    if status not in STATUSES:
+        raise _InvalidError(f"{where}: unknown status {status!r}")
+    target = _field(item, "target", dict, where, None, strict)
+    selectors = _expect(target.get("selector"), list, f"{where}: 'target.selector'")
+    quote = position = None
+    for selector in selectors:
+        if isinstance(selector, dict) and selector.get("type") == "TextQuoteSelector" and quote is None:
+            quote = selector
+        elif (
+            isinstance(selector, dict) and selector.get("type") == "TextPositionSelector" and position is None
+        ):
+            position = selector
+    if quote is None:
+        raise _InvalidError(f"{where}: no TextQuoteSelector")
+    if position is None:
+        raise _InvalidError(f"{where}: no TextPositionSelector")
+    exact = _expect(quote.get("exact"), str, f"{where}: 'exact'")
+    prefix = _expect(quote.get("prefix", ""), str, f"{where}: 'prefix'")
+    suffix = _expect(quote.get("suffix", ""), str, f"{where}: 'suffix'")
+    start = _expect(position.get("start"), int, f"{where}: 'start'")
+    end = _expect(position.get("end"), int, f"{where}: 'end'")
+    if not 0 <= start <= end:
+        raise _InvalidError(f"{where}: invalid position {start}-{end}")
+    return Annotation(
+        exact=exact,
+        start=start,
+        end=end,
+        prefix=prefix,
+        suffix=suffix,
+        color=color,
+        note=note,
+        tags=list(tags),
+        id=annotation_id,
+        created=created,
+        modified=modified,
+        status=status,
+    )
+
+
+def parse_sidecar(data: bytes, name: str, *, strict: bool = True) -> SidecarDocument:
+    """Parse the bytes of a sidecar called ``name``. Raises :class:`SidecarError` with a one-line reason.
+
+    ``strict`` (what the store uses before it may rewrite a file) requires ``format``, ``version`` and every
+    annotation field; non-strict (for readers such as the indexer) fills in optional annotation fields.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SidecarError(name, f"cannot be parsed: not valid UTF-8 (byte {exc.start})") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise SidecarError(name, "cannot be parsed: the file is empty")
+    try:
+        top = json.loads(text)
+    except ValueError as exc:
+        raise SidecarError(name, f"cannot be parsed: invalid JSON ({exc})") from exc
+    try:
+        top = _expect(top, dict, "the top level")
+        if "format" in top or strict:
+            fmt = top.get("format")
+            if fmt != FORMAT:
+                raise _InvalidError(f"'format' is {fmt!r}, expected {FORMAT!r}")
+        if "version" in top or strict:
+            version = _expect(top.get("version"), int, "'version'")
+            if version > VERSION:
+                raise _InvalidError(
+                    f"written by a newer version of the reader (format version {version}; this one reads "
+                    f"version {VERSION}); left untouched"
                 )
-            )
-    except (ValueError, KeyError, TypeError, StopIteration) as exc:
-        raise SidecarError(path.name, f"cannot be parsed: {exc}") from exc
+            if version < 1:
+                raise _InvalidError(f"unknown format version {version}")
+        source = _expect(top.get("source", ""), str, "'source'")
+        text_hash = _expect(top.get("text_hash", ""), str, "'text_hash'")
+        items = _expect(top.get("annotations"), list, "'annotations'")
+        document = SidecarDocument(source=source, text_hash=text_hash)
+        for index, item in enumerate(items):
+            annotation = _annotation_from_json(item, index, strict)
+            if annotation.id in document.raw_items:
+                raise _InvalidError(f"annotation {index + 1}: duplicate id {annotation.id!r}")
+            document.annotations.append(annotation)
+            document.raw_items[annotation.id] = item
+        document.extra = {key: value for key, value in top.items() if key not in _TOP_KEYS}
+    except _InvalidError as exc:
+        raise SidecarError(name, f"cannot be parsed: {exc}") from exc
+    return document
+
+
+def text_order_key(annotation: Annotation) -> tuple[int, int, str, str]:
+    return annotation.start, annotation.end, annotation.created, annotation.id
+
+
+def _annotation_to_json(annotation: Annotation, raw: dict[str, Any] | None) -> dict[str, Any]:
+    raw = raw or {}
+    raw_target = raw.get("target") if isinstance(raw.get("target"), dict) else {}
+    assert isinstance(raw_target, dict)
+    raw_selectors = raw_target.get("selector") if isinstance(raw_target.get("selector"), list) else []
+    assert isinstance(raw_selectors, list)
+    quote: dict[str, Any] = {}
+    position: dict[str, Any] = {}
+    others: list[Any] = []
+    for selector in raw_selectors:
+        kind = selector.get("type") if isinstance(selector, dict) else None
+        if kind == "TextQuoteSelector" and not quote:
+            quote = selector
+        elif kind == "TextPositionSelector" and not position:
+            position = selector
+        else:
+            others.append(copy.deepcopy(selector))
+    quote_json = {
+        "type": "TextQuoteSelector",
+        "exact": annotation.exact,
+        "prefix": annotation.prefix,
+        "suffix": annotation.suffix,
+    }
+    quote_json.update({k: copy.deepcopy(v) for k, v in quote.items() if k not in quote_json})
+    position_json: dict[str, Any] = {
+        "type": "TextPositionSelector",
+        "start": annotation.start,
+        "end": annotation.end,
+    }
+    position_json.update({k: copy.deepcopy(v) for k, v in position.items() if k not in position_json})
+    target: dict[str, Any] = {"selector": [quote_json, position_json, *others]}
+    target.update({k: copy.deepcopy(v) for k, v in raw_target.items() if k != "selector"})
+    result: dict[str, Any] = {
+        "id": annotation.id,
+        "status": annotation.status,
+        "color": annotation.color,
+        "tags": list(annotation.tags),
+        "note": annotation.note,
+        "target": target,
+        "created": annotation.created,
+        "modified": annotation.modified,
+    }
+    result.update({k: copy.deepcopy(v) for k, v in raw.items() if k not in _ANNOTATION_KEYS})
     return result
+
+
+def serialize_sidecar(document: SidecarDocument) -> bytes:
+    """The bytes of a sidecar for ``document`` (fixed key order, annotations in text order)."""
+    top: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "source": document.source,
+        "text_hash": document.text_hash,
+        "annotations": [
+            _annotation_to_json(annotation, document.raw_items.get(annotation.id))
+            for annotation in sorted(document.annotations, key=text_order_key)
+        ],
+    }
+    top.update({k: v for k, v in document.extra.items() if k not in _TOP_KEYS})
+    return (json.dumps(top, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

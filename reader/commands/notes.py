@@ -1,0 +1,202 @@
+"""``python -m reader notes``: list, add and delete highlights and notes; reunite notes with moved files.
+
+- ``notes list PATH [--json]``: the annotations of one article, or of every article below a folder.
+- ``notes add FILE --quote TEXT [--occurrence N] [--note TEXT] [--color NAME] [--tag TAG]...``: prints the id.
+- ``notes delete FILE ID``: ``ID`` may be a unique prefix of the id.
+- ``notes relink LIBRARY``: move sidecars whose source was renamed or moved next to it (by content hash).
+
+Exit status: 0 on success, 1 when a sidecar cannot be read or written, 2 for a usage error (a quote that is
+not in the text, an unknown colour or id, a missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from reader.commands._common import fail
+from reader.core.articles import load_article
+from reader.core.errors import AnchorError, ArticleReadError, SidecarError
+from reader.core.library import iter_article_files
+from reader.core.models import COLORS, Annotation
+from reader.core.notes import NotesStore, open_notes, relink_sidecars
+from reader.core.sidecar import sidecar_path
+
+NAME = "notes"
+HELP = "list, add and delete highlights and notes (stored in <file>.notes.json beside each article)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(title="actions", metavar="ACTION", dest="action")
+    sub.required = True
+
+    listing = sub.add_parser("list", help="list the notes of an article or of a whole folder")
+    listing.add_argument("path", type=Path, help="an article file or a library folder (searched recursively)")
+    listing.add_argument("--json", action="store_true", help="print a JSON array of objects")
+    listing.set_defaults(action_run=_run_list)
+
+    add = sub.add_parser("add", help="highlight a quote of an article, with an optional note and tags")
+    add.add_argument("file", type=Path, help="the article file")
+    add.add_argument("--quote", required=True, help="the exact words to highlight (as in `reader text FILE`)")
+    add.add_argument("--occurrence", type=int, default=1, metavar="N", help="the Nth occurrence (default 1)")
+    add.add_argument("--note", default="", help="the note (Markdown)")
+    add.add_argument("--color", default=COLORS[0], metavar="NAME", help=f"one of {', '.join(COLORS)}")
+    add.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
+    add.set_defaults(action_run=_run_add)
+
+    delete = sub.add_parser("delete", help="delete one annotation")
+    delete.add_argument("file", type=Path, help="the article file")
+    delete.add_argument("id", help="the annotation id (or a unique prefix of it)")
+    delete.set_defaults(action_run=_run_delete)
+
+    relink = sub.add_parser("relink", help="reunite notes with articles that were renamed or moved")
+    relink.add_argument("library", type=Path, help="the library folder")
+    relink.set_defaults(action_run=_run_relink)
+
+
+def run(args: argparse.Namespace) -> int:
+    status: int = args.action_run(args)
+    return status
+
+
+def _write(text: str) -> None:
+    sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.buffer.flush()
+
+
+def _open(path: Path, root: Path, **options: Any) -> NotesStore:
+    return open_notes(load_article(path, root), **options)
+
+
+def _record(annotation: Annotation, relpath: str) -> dict[str, Any]:
+    return {
+        "id": annotation.id,
+        "path": relpath,
+        "quote": annotation.exact,
+        "note": annotation.note,
+        "color": annotation.color,
+        "tags": list(annotation.tags),
+        "status": annotation.status,
+        "start": annotation.start,
+        "end": annotation.end,
+        "created": annotation.created,
+        "modified": annotation.modified,
+    }
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    path: Path = args.path
+    if path.is_dir():
+        root = path.resolve()
+        files = [f for f in iter_article_files(root) if sidecar_path(f).exists()]
+    elif path.is_file():
+        root = path.resolve().parent
+        files = [path.resolve()]
+    else:
+        return fail(f"no such file or folder: {path}")
+    records: list[dict[str, Any]] = []
+    status = 0
+    for file in files:
+        if not sidecar_path(file).exists():
+            continue
+        try:
+            # Listing is a query: re-anchored positions are reported, not written.
+            store = _open(file, root, persist_reanchoring=False)
+        except ArticleReadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if store.read_only_reason is not None:
+            print(f"error: {store.path.name}: {store.read_only_reason}", file=sys.stderr)
+            status = 1
+            continue
+        relpath = file.relative_to(root).as_posix()
+        records.extend(_record(annotation, relpath) for annotation in store.annotations())
+    if args.json:
+        _write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    else:
+        lines = []
+        for r in records:
+            tags = " ".join("#" + t for t in r["tags"])
+            note = f" — {_one_line(r['note'], 60)}" if r["note"] else ""
+            lines.append(
+                f"{r['path']}:{r['start']}-{r['end']} [{r['status']}] {r['color']} "
+                f"“{_one_line(r['quote'], 60)}”{note}{' ' + tags if tags else ''}  ({r['id']})\n"
+            )
+        _write("".join(lines))
+    return status
+
+
+def _article_file(path: Path) -> Path | None:
+    return path.resolve() if path.is_file() else None
+
+
+def _run_add(args: argparse.Namespace) -> int:
+    file = _article_file(args.file)
+    if file is None:
+        return fail(f"not a file: {args.file}")
+    if args.color not in COLORS:
+        return fail(f"unknown colour {args.color!r} (choose from {', '.join(COLORS)})")
+    try:
+        store = _open(file, file.parent)
+        annotation = store.add_quote(
+            args.quote, occurrence=args.occurrence, color=args.color, note=args.note, tags=args.tag
+        )
+    except ArticleReadError as exc:
+        return fail(str(exc))
+    except AnchorError as exc:
+        return fail(f"{file.name}: {exc}")
+    except SidecarError as exc:
+        return fail(str(exc), 1)
+    try:
+        store.save()
+    except SidecarError as exc:
+        return fail(str(exc), 1)
+    _write(annotation.id + "\n")
+    return 0
+
+
+def _run_delete(args: argparse.Namespace) -> int:
+    file = _article_file(args.file)
+    if file is None:
+        return fail(f"not a file: {args.file}")
+    try:
+        store = _open(file, file.parent)
+    except ArticleReadError as exc:
+        return fail(str(exc))
+    if store.read_only_reason is not None:
+        return fail(f"{store.path.name}: {store.read_only_reason}", 1)
+    matches = [a.id for a in store.annotations() if a.id.startswith(args.id)] if args.id else []
+    if args.id in {a.id for a in store.annotations()}:
+        matches = [args.id]
+    if not matches:
+        return fail(f"{file.name}: no annotation with id {args.id!r}")
+    if len(matches) > 1:
+        return fail(f"{file.name}: {len(matches)} annotations have ids starting with {args.id!r}")
+    store.delete(matches[0])
+    try:
+        store.save()
+    except SidecarError as exc:
+        return fail(str(exc), 1)
+    return 0
+
+
+def _run_relink(args: argparse.Namespace) -> int:
+    library: Path = args.library
+    if not library.is_dir():
+        return fail(f"not a folder: {library}")
+    root = library.resolve()
+    report = relink_sidecars(root)
+    for old, new in report.moved:
+        _write(f"moved {old.relative_to(root).as_posix()} -> {new.relative_to(root).as_posix()}\n")
+    for old, reason in report.left:
+        print(f"left {old.relative_to(root).as_posix()}: {reason}", file=sys.stderr)
+    return 0

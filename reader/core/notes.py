@@ -542,6 +542,17 @@ class NotesStore:
         self.dirty = True
         return _copy(updated)
 
+    def put(self, annotation: Annotation, *, touch: bool = False) -> Annotation:
+        """Insert or replace a whole annotation by id (undo/redo, imports). A copy is stored as given;
+        ``touch=True`` stamps ``modified`` with now, so that a merge sees it as the newest edit."""
+        self._check_writable()
+        stored = _copy(annotation)
+        if touch:
+            stored.modified = timestamp()
+        self._annotations[stored.id] = stored
+        self.dirty = True
+        return _copy(stored)
+
     def set_text(self, text: str, text_hash: str | None = None) -> bool:
         """The article's text changed while open (its file was edited): re-anchor everything against it.
 

@@ -433,3 +433,18 @@ def test_positions_and_quotes_survive_save_and_load(pieces, data, note):
         [again] = loaded.annotations()
         assert again == added
         assert article.text[again.start : again.end] == again.exact
+
+
+def test_put_restores_a_whole_annotation(source):
+    store = _store(source)
+    annotation = store.add_quote("Bone", note="before")
+    store.save()
+    store.update(annotation.id, note="after")
+    store.put(annotation)
+    assert store.get(annotation.id) == annotation
+    assert store.dirty
+    store.delete(annotation.id)
+    touched = store.put(annotation, touch=True)
+    assert touched.modified >= annotation.modified
+    store.save()
+    assert _store(source).get(annotation.id).note == "before"

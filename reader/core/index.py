@@ -1,0 +1,1219 @@
+"""Full-text search over a library with Whoosh: ranked, highlighted, Korean-aware, incremental, unbreakable.
+
+This is the only module that imports Whoosh; Whoosh's exceptions never leave it (they become
+:class:`~reader.core.errors.QueryError`, :class:`~reader.core.errors.SearchIndexError` or
+:class:`~reader.core.errors.IndexBusyError`). Result types live in :mod:`reader.core.search_types`.
+
+API::
+
+    index = SearchIndex(index_dir: Path, library: Path, *, lock_timeout: float = 5.0)
+    index.update(*, progress=None, cancelled=None) -> UpdateReport     # new / changed / removed articles
+    index.update_paths(relpaths: Iterable[str]) -> UpdateReport         # a watcher's few files, quickly
+    index.search(query, *, limit=20, offset=0, snippets=True) -> SearchResults
+    index.term_spans(query, text) -> list[tuple[int, int]]              # marks for the reading pane
+    index.doc_count() -> int
+    index.close()
+
+Threading: writes (``update``, ``update_paths``, recovery) are serialized by an internal lock and by
+Whoosh's file lock (another process or :class:`SearchIndex` waiting longer than ``lock_timeout`` gets
+:class:`IndexBusyError`). Searches may run on any thread at the same time: each commit opens a *new*
+searcher (a generation); a search keeps the generation it started with until it ends. ``Searcher.refresh()``
+is never used (it returns stale documents in whoosh-reloaded 2.7.5).
+
+Analysis: one tokenizer for every text field. Latin/other words are lowercased and stemmed (Snowball English)
+(``therapies`` and ``therapy`` both index as ``therapi``); runs of Hangul/CJK are indexed as overlapping
+bigrams (``대통령은`` → ``대통 통령 령은``), a one-syllable run as itself. A Korean query word becomes the
+phrase of its bigrams (adjacent positions), so ``대통령`` finds every article containing the substring
+``대통령`` — ``대통령은``, ``대통령이`` — and little else. No stop words are removed (phrases stay exact).
+
+Stored per article: relpath (unique key), title, date and the update state (size, mtime_ns, content hash,
+sidecar size and mtime). The body is not stored: snippets are built from the canonical text re-read with
+:func:`~reader.core.articles.load_article` for the hits of the returned page only.
+
+Query language (Whoosh's parser, trimmed): words are ANDed; ``"exact phrase"``; ``prefix*`` (at least two
+letters, at most :data:`MAX_EXPANSION` expanded words); ``fuzzy~`` / ``fuzzy~2`` (edit distance at most 2);
+``-word`` and ``NOT``; ``OR``; parentheses; fields ``title: author: source: tag: note: quote: color: lang:
+path: date:``; dates ``date:2025``, ``date:2025-11``, ``date:[2025-01 to 2025-12]`` (open ends allowed).
+Any input either runs or raises :class:`QueryError` with a one-line message.
+
+Damage: if the index cannot be opened or read (process killed mid-commit, missing or truncated segment
+file, garbage in the TOC), the folder is renamed to ``<name>.damaged-<timestamp>`` and rebuilt from the
+sources; ``UpdateReport.recovered`` / ``SearchResults.recovered`` carry a message for the user. A schema
+version change (:data:`SCHEMA_VERSION`, part of the index name) rebuilds too (``UpdateReport.rebuilt``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as w_index
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, Token, Tokenizer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.lang.snowball.english import EnglishStemmer
+from whoosh.scoring import BM25F
+from whoosh.writing import LockError
+
+from reader.core.articles import load_article
+from reader.core.atomic import atomic_write_text
+from reader.core.errors import (
+    ArticleReadError,
+    IndexBusyError,
+    QueryError,
+    SearchIndexError,
+    SidecarError,
+)
+from reader.core.library import ARTICLE_SUFFIXES, iter_article_files
+from reader.core.models import Annotation, Skipped
+from reader.core.search_types import SearchHit, SearchResults, UpdateReport
+from reader.core.sidecar import load_annotations, sidecar_path
+
+__all__ = [
+    "MAX_EXPANSION",
+    "SCHEMA_VERSION",
+    "SearchHit",
+    "SearchIndex",
+    "SearchResults",
+    "UpdateReport",
+    "analyze",
+]
+
+log = logging.getLogger(__name__)
+
+#: Bump when the schema or the analysis changes: an index with another version is rebuilt.
+SCHEMA_VERSION = 1
+INDEX_NAME = f"reader_v{SCHEMA_VERSION}"
+#: A prefix, wildcard, fuzzy term or range may expand to at most this many indexed words.
+MAX_EXPANSION = 2000
+MAX_QUERY_CHARS = 1000
+MAX_FUZZY_DIST = 2
+SNIPPET_CHARS = 220
+SNIPPET_LEAD = 50
+#: Fields whose terms are looked for in the article's canonical text (snippets, term_spans).
+TEXT_FIELDS = ("body", "title")
+#: Fields whose terms are looked for in annotations (note snippets).
+NOTE_FIELDS = ("note", "quote", "tag")
+DEFAULT_FIELDS = ("title", "body", "note", "tag")
+FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "note": 1.5, "tag": 1.5}
+FIELD_ALIASES = {
+    "lang": ["language"],
+    "tag": ["tags"],
+    "note": ["notes"],
+    "color": ["colour", "colors", "colours"],
+    "quote": ["quotes", "highlight"],
+}
+_STATE_FILE = "reader-verified.json"
+
+ProgressCallback = Callable[[int, int], None]
+
+# ----------------------------------------------------------------------------------------------- analysis
+
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W{_CJK}]+)")
+_CJK_RE = re.compile(f"[{_CJK}]")
+_DATE_RE = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}(-\d{2})?)$")
+
+
+_ENGLISH = EnglishStemmer()
+
+
+@functools.lru_cache(maxsize=100_000)
+def _stem(word: str) -> str:
+    """Snowball English (Porter2): unlike Porter, ``walrus`` and ``walruses`` share a stem."""
+    result: str = _ENGLISH.stem(word)
+    return result
+
+
+def analyze(text: str) -> Iterator[tuple[str, int, int]]:
+    """The index terms of ``text`` in order, as ``(term, start, end)`` with code-point offsets.
+
+    Consecutive terms have consecutive positions (the i-th yielded term has position i).
+    """
+    for match in _TOKEN_RE.finditer(text):
+        start = match.start()
+        run = match.group()
+        if match.lastgroup == "cjk":
+            if len(run) == 1:
+                yield run, start, start + 1
+            else:
+                for i in range(len(run) - 1):
+                    yield run[i : i + 2], start + i, start + i + 2
+        else:
+            yield _stem(run.lower()), start, match.end()
+
+
+class MixedTokenizer(Tokenizer):  # type: ignore[misc]
+    """Whoosh tokenizer for :func:`analyze` (stemmed words, CJK bigrams)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MixedTokenizer)
+
+    def __hash__(self) -> int:
+        return hash(MixedTokenizer)
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            # Prefix, wildcard and fuzzy texts: lowercased, not stemmed, not split.
+            token.original = token.text = value.lower()
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token
+            return
+        for pos, (term, start, end) in enumerate(analyze(value), start_pos):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def _schema() -> Schema:
+    mixed = MixedTokenizer()
+    path_analyzer = RegexTokenizer(r"[^/\\._\-\s]+") | LowercaseFilter()
+    return Schema(
+        relpath=ID(unique=True, stored=True),
+        path=TEXT(analyzer=path_analyzer, multitoken_query="phrase"),
+        title=TEXT(analyzer=mixed, stored=True, multitoken_query="phrase"),
+        body=TEXT(analyzer=mixed, multitoken_query="phrase"),
+        author=TEXT(analyzer=mixed, multitoken_query="phrase"),
+        source=TEXT(analyzer=mixed, multitoken_query="phrase"),
+        date=ID(stored=True),
+        lang=KEYWORD(lowercase=True),
+        quote=TEXT(analyzer=mixed, multitoken_query="phrase"),
+        note=TEXT(analyzer=mixed, multitoken_query="phrase"),
+        tag=TEXT(analyzer=mixed, multitoken_query="phrase"),
+        color=KEYWORD(lowercase=True),
+        state=STORED(),
+    )
+
+
+# --------------------------------------------------------------------------------------------- the index
+
+
+class _DamagedError(Exception):
+    """Internal: the index could not be read; the message says what failed."""
+
+
+@dataclass(slots=True)
+class _Generation:
+    searcher: Any
+    users: int = 0
+    retired: bool = False
+
+
+State = tuple[int, int, str, int, int]  # size, mtime_ns, content hash, sidecar size, sidecar mtime_ns
+
+
+def _sidecar_stamp(source: Path) -> tuple[int, int]:
+    try:
+        st = sidecar_path(source).stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _release(exc: BaseException) -> None:
+    """Drop the frames of a failure on a damaged index, closing the files Whoosh left open, quietly.
+
+    Whoosh leaks open files when it fails on a damaged index; they would be closed whenever the exception
+    is collected, with a ResourceWarning. Used only on the damage path (``catch_warnings`` is process-wide).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        seen: set[int] = set()
+        todo: list[BaseException | None] = [exc]
+        while todo:
+            item = todo.pop()
+            if item is None or id(item) in seen:
+                continue
+            seen.add(id(item))
+            if item.__traceback__ is not None:
+                traceback.clear_frames(item.__traceback__)
+            todo.extend((item.__cause__, item.__context__))
+        gc.collect()
+
+
+_opened = threading.local()
+
+
+class _TrackingStorage(FileStorage):  # type: ignore[misc]
+    """A FileStorage that can close what one attempt opened: Whoosh leaks open files when it fails on a
+    damaged index (a TOC full of garbage, a truncated segment)."""
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        handle = super().open_file(name, **kwargs)
+        bucket = getattr(_opened, "bucket", None)
+        if bucket is not None:
+            bucket.append(handle)
+        return handle
+
+
+@contextlib.contextmanager
+def _closing_on_failure() -> Iterator[None]:
+    """Close every file :class:`_TrackingStorage` opened in this block (this thread) if the block fails."""
+    previous = getattr(_opened, "bucket", None)
+    bucket: list[Any] = []
+    _opened.bucket = bucket
+    try:
+        yield
+    except BaseException:
+        for handle in bucket:
+            with contextlib.suppress(Exception):
+                handle.close()
+        raise
+    finally:
+        _opened.bucket = previous
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    name = type(exc).__name__
+    return f"{name}: {first}"[:200] if first else name
+
+
+class SearchIndex:
+    """The search index of one library folder. See the module docstring."""
+
+    def __init__(self, index_dir: Path, library: Path, *, lock_timeout: float = 5.0) -> None:
+        self.index_dir = Path(index_dir)
+        self.library = Path(library)
+        self.lock_timeout = lock_timeout
+        self._ix: Any = None
+        self._gen: _Generation | None = None
+        self._write_lock = threading.RLock()
+        self._gen_lock = threading.Lock()
+        self._pending_recovered: str | None = None
+        self._pending_rebuilt: str | None = None
+        self._closed = False
+
+    # ------------------------------------------------------------------------------------- open / close
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._closed = True
+            with self._gen_lock:
+                gen, self._gen = self._gen, None
+            if gen is not None:
+                self._retire(gen)
+            self._ix = None
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_open(self, *, rebuild: bool = True) -> None:
+        """Open the index (or create it). A damaged index is set aside and, with ``rebuild``, rebuilt now."""
+        if self._ix is not None:
+            return
+        with self._write_lock:
+            if self._ix is not None:
+                return
+            if self._closed:
+                raise SearchIndexError("the search index has been closed")
+            damage: str | None = None
+            try:
+                self._open_or_create()
+            except _DamagedError as exc:
+                damage = str(exc)
+                _release(exc)
+            if damage is not None:
+                # Derived data: set the damaged index aside and rebuild it from the sources right away,
+                # so that no search ever presents an empty index as "no matches".
+                self._set_aside(damage)
+                self._create()
+                if rebuild:
+                    self._update(None, None, None)
+
+    def _open_or_create(self) -> None:
+        folder = self.index_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SearchIndexError(f"cannot create the index folder {folder}: {exc.strerror or exc}") from exc
+        storage = _TrackingStorage(str(folder))
+        with _closing_on_failure():
+            try:
+                ix = w_index.FileIndex(storage, indexname=INDEX_NAME)
+            except w_index.EmptyIndexError:
+                ix = None
+            except Exception as exc:
+                raise _DamagedError(_describe(exc)) from exc
+            if ix is not None:
+                try:
+                    searcher = ix.searcher(weighting=BM25F())
+                    searcher.reader().doc_count_all()
+                except Exception as exc:
+                    raise _DamagedError(_describe(exc)) from exc
+        if ix is None:
+            others = [p for p in folder.iterdir() if p.suffix in (".toc", ".seg")]
+            if others:
+                if any(
+                    p.name.startswith(f"_{INDEX_NAME}_") or p.name.startswith(f"{INDEX_NAME}_")
+                    for p in others
+                ):
+                    raise _DamagedError("its table of contents is missing")
+                log.info("search index schema changed; rebuilding %s", folder)
+                self._set_aside(None)
+                self._pending_rebuilt = "The search index format changed; the index was rebuilt."
+            self._create()
+            return
+        self._ix = ix
+        self._install(searcher)
+
+    def _create(self) -> None:
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            storage = _TrackingStorage(str(self.index_dir))
+            ix = w_index.FileIndex.create(storage, _schema(), INDEX_NAME)
+            searcher = ix.searcher(weighting=BM25F())
+        except Exception as exc:
+            raise SearchIndexError(
+                f"cannot create the search index in {self.index_dir}: {_describe(exc)}"
+            ) from exc
+        self._ix = ix
+        self._install(searcher)
+
+    def _set_aside(self, reason: str | None) -> Path:
+        """Rename the index folder out of the way (never delete it); ``reason`` None means a schema change."""
+        with self._gen_lock:
+            gen, self._gen = self._gen, None
+        if gen is not None:
+            self._retire(gen)
+        self._ix = None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        kind = "damaged" if reason is not None else "old"
+        aside = self.index_dir.with_name(f"{self.index_dir.name}.{kind}-{stamp}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.index_dir.with_name(f"{self.index_dir.name}.{kind}-{stamp}-{n}")
+        try:
+            os.replace(self.index_dir, aside)
+        except OSError as exc:
+            raise SearchIndexError(f"the search index is damaged and cannot be moved aside: {exc}") from exc
+        if reason is not None:
+            log.warning("search index damaged (%s); moved to %s", reason, aside)
+            self._pending_recovered = (
+                f"The search index was damaged ({reason}); it was set aside as {aside.name} and rebuilt."
+            )
+        if kind == "old":
+            # An index of an older format is of no use to anyone; keep only the newest such copy.
+            for old in self.index_dir.parent.glob(f"{self.index_dir.name}.old-*"):
+                if old != aside:
+                    shutil.rmtree(old, ignore_errors=True)
+        return aside
+
+    # ----------------------------------------------------------------------------------- generations
+
+    def _install(self, searcher: Any) -> None:
+        new = _Generation(searcher)
+        with self._gen_lock:
+            old, self._gen = self._gen, new
+        if old is not None:
+            self._retire(old)
+
+    def _retire(self, gen: _Generation) -> None:
+        with self._gen_lock:
+            gen.retired = True
+            close = gen.users == 0
+        if close:
+            with contextlib.suppress(Exception):
+                gen.searcher.close()
+
+    @contextlib.contextmanager
+    def _using(self) -> Iterator[Any]:
+        self._ensure_open()
+        with self._gen_lock:
+            gen = self._gen
+            if gen is None:
+                raise SearchIndexError("the search index has been closed")
+            gen.users += 1
+        try:
+            yield gen.searcher
+        finally:
+            with self._gen_lock:
+                gen.users -= 1
+                close = gen.retired and gen.users == 0
+            if close:
+                with contextlib.suppress(Exception):
+                    gen.searcher.close()
+
+    def _reopen_searcher(self) -> None:
+        try:
+            with _closing_on_failure():
+                searcher = self._ix.searcher(weighting=BM25F())
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        self._install(searcher)
+
+    def doc_count(self) -> int:
+        with self._using() as searcher:
+            count: int = searcher.doc_count()
+            return count
+
+    # ----------------------------------------------------------------------------------------- update
+
+    def update(
+        self, *, progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> UpdateReport:
+        """Bring the index in line with the library: index new and changed articles, drop removed ones."""
+        return self._run_update(None, progress, cancelled)
+
+    def update_paths(self, relpaths: Iterable[str]) -> UpdateReport:
+        """Re-index just these articles (POSIX paths relative to the library); missing ones are removed."""
+        return self._run_update(sorted(set(relpaths)), None, None)
+
+    def _run_update(
+        self,
+        relpaths: list[str] | None,
+        progress: ProgressCallback | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> UpdateReport:
+        with self._write_lock:
+            self._ensure_open(rebuild=False)
+            damage: str | None = None
+            try:
+                report = self._update(relpaths, progress, cancelled)
+            except _DamagedError as exc:
+                damage = str(exc)
+                _release(exc)
+            if damage is not None:
+                self._set_aside(damage)
+                self._create()
+                report = self._update(None, progress, cancelled)
+            report.recovered, self._pending_recovered = self._pending_recovered, None
+            report.rebuilt, self._pending_rebuilt = self._pending_rebuilt, None
+            return report
+
+    def _indexed_states(self, relpaths: list[str] | None) -> dict[str, State]:
+        """relpath -> stored update state, for every indexed article or just ``relpaths``."""
+        states: dict[str, State] = {}
+        try:
+            with self._using() as searcher:
+                if relpaths is None:
+                    fields_iter: Iterable[dict[str, Any]] = searcher.all_stored_fields()
+                else:
+                    fields_iter = [
+                        f for f in (searcher.document(relpath=rp) for rp in relpaths) if f is not None
+                    ]
+                for fields in fields_iter:
+                    state = fields.get("state")
+                    value: State = tuple(state) if state else (-1, -1, "", -1, -1)
+                    states[fields["relpath"]] = value
+        except SearchIndexError:
+            raise
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        return states
+
+    def _load_verified(self) -> dict[str, list[Any]]:
+        try:
+            data = json.loads((self.index_dir / _STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _update(
+        self,
+        relpaths: list[str] | None,
+        progress: ProgressCallback | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> UpdateReport:
+        report = UpdateReport()
+        root = self.library
+        indexed = self._indexed_states(relpaths)
+        if relpaths is None:
+            files = {p.relative_to(root).as_posix(): p for p in iter_article_files(root)}
+        else:
+            files = {}
+            for rp in relpaths:
+                path = root / rp
+                if _is_article_file(root, path):
+                    files[rp] = path
+        # `verified`: files whose stat changed but whose content hash equals the indexed one, so that a
+        # touch does not re-read them on every update. Valid only while it agrees with the indexed hash.
+        verified = self._load_verified()
+        verified_dirty = False
+        writer: Any = None
+        total = len(files)
+        removed = sorted(set(indexed) - set(files))
+
+        def get_writer() -> Any:
+            nonlocal writer
+            if writer is None:
+                try:
+                    writer = self._ix.writer(timeout=self.lock_timeout)
+                except LockError as exc:
+                    raise IndexBusyError(
+                        f"the search index is busy (another update holds its lock for over "
+                        f"{self.lock_timeout:g} s); try again later"
+                    ) from exc
+                except Exception as exc:
+                    raise _DamagedError(_describe(exc)) from exc
+            return writer
+
+        try:
+            for rp in removed:
+                get_writer().delete_by_term("relpath", rp)
+                report.removed.append(rp)
+            for done, (rp, path) in enumerate(files.items(), 1):
+                if cancelled is not None and cancelled():
+                    report.cancelled = True
+                    break
+                if progress is not None:
+                    progress(done, total)
+                try:
+                    st = path.stat()
+                except OSError as exc:
+                    report.skipped.append(Skipped(rp, f"cannot be read ({exc.strerror or exc})"))
+                    continue
+                sc_size, sc_mtime = _sidecar_stamp(path)
+                old = indexed.get(rp)
+                if old is not None and old[3:] == (sc_size, sc_mtime):
+                    if old[:2] == (st.st_size, st.st_mtime_ns):
+                        report.unchanged += 1
+                        continue
+                    seen = verified.get(rp)
+                    if seen == [st.st_size, st.st_mtime_ns, old[2]]:
+                        report.unchanged += 1
+                        continue
+                try:
+                    article = load_article(path, root)
+                except ArticleReadError as exc:
+                    report.skipped.append(Skipped(rp, exc.reason))
+                    if old is not None:
+                        get_writer().delete_by_term("relpath", rp)
+                        report.removed.append(rp)
+                    continue
+                if old is not None and old[2] == article.content_hash and old[3:] == (sc_size, sc_mtime):
+                    verified[rp] = [st.st_size, st.st_mtime_ns, article.content_hash]
+                    verified_dirty = True
+                    report.unchanged += 1
+                    continue
+                try:
+                    annotations = load_annotations(path)
+                except SidecarError as exc:
+                    sc_rel = sidecar_path(Path(rp)).as_posix()
+                    report.skipped.append(Skipped(sc_rel, f"notes not searchable: {exc.reason}"))
+                    annotations = []
+                meta = article.meta
+                doc = {
+                    "relpath": rp,
+                    "path": rp,
+                    "title": meta.title,
+                    "body": article.text,
+                    "author": meta.author or "",
+                    "source": meta.source or "",
+                    "date": meta.date or "",
+                    "lang": meta.language or "",
+                    "quote": "\n".join(a.exact for a in annotations),
+                    "note": "\n".join(a.note for a in annotations if a.note),
+                    "tag": "\n".join(t for a in annotations for t in a.tags),
+                    "color": " ".join(sorted({a.color for a in annotations})),
+                    "state": (st.st_size, st.st_mtime_ns, article.content_hash, sc_size, sc_mtime),
+                }
+                if not doc["date"]:
+                    del doc["date"]
+                if not doc["lang"]:
+                    del doc["lang"]
+                w = get_writer()
+                if old is None:
+                    w.add_document(**doc)
+                    report.added.append(rp)
+                else:
+                    w.update_document(**doc)
+                    report.updated.append(rp)
+                verified.pop(rp, None)
+            if writer is not None:
+                try:
+                    writer.commit()
+                except Exception as exc:
+                    raise SearchIndexError(f"the search index could not be saved: {_describe(exc)}") from exc
+                writer = None
+                self._reopen_searcher()
+        except BaseException:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+            raise
+        if verified_dirty or (verified and (report.added or report.updated or report.removed)):
+            keep = {k: v for k, v in verified.items() if k in files or relpaths is not None}
+            with contextlib.suppress(OSError):
+                atomic_write_text(self.index_dir / _STATE_FILE, json.dumps(keep))
+        return report
+
+    # ----------------------------------------------------------------------------------------- queries
+
+    def _parser(self, schema: Any) -> Any:
+        parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
+        parser.remove_plugin_class(qparser.SingleQuotePlugin)
+        parser.remove_plugin_class(qparser.OperatorsPlugin)
+        # NOT and a leading minus (``-word``, ``-"a phrase"``, ``-(a OR b)``, ``-title:x``) both exclude.
+        parser.add_plugin(qparser.OperatorsPlugin(Not=r"(^|(?<=(\s|[()])))(NOT(?=\s)|-(?=[^\s\-]))"))
+        parser.remove_plugin_class(qparser.WildcardPlugin)
+        parser.add_plugin(_StarOnlyWildcardPlugin())
+        parser.add_plugin(qparser.FuzzyTermPlugin())
+        parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+        return parser
+
+    def _parse(self, text: str, searcher: Any) -> Any:
+        """Parse, check and rewrite ``text`` into a Whoosh query. Raises :class:`QueryError` only."""
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is too long (over {MAX_QUERY_CHARS} characters)")
+        if not text.strip():
+            raise QueryError("type something to search for")
+        schema = searcher.schema
+        try:
+            q = self._parser(schema).parse(text)
+        except QueryError:
+            raise
+        except RecursionError as exc:
+            raise QueryError("the query is nested too deeply") from exc
+        except Exception as exc:
+            raise QueryError(f"the query could not be understood ({_describe(exc)})") from exc
+        _raise_parse_errors(q)
+        q = _rewrite(q, schema)
+        try:
+            q = q.normalize()
+        except Exception as exc:
+            raise QueryError(f"the query could not be understood ({_describe(exc)})") from exc
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            raise QueryError(f"nothing to search for in {text.strip()!r}")
+        if not _has_positive(q):
+            q = wq.And([wq.Every(), q])
+        _check_expansion(q, searcher.reader())
+        return q
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0, snippets: bool = True) -> SearchResults:
+        """Hits ``offset`` .. ``offset + limit - 1`` of ``query``, best first.
+
+        Raises :class:`QueryError` (a one-line message) for a query that cannot run, and
+        :class:`SearchIndexError` when the index cannot be read even after rebuilding it.
+        """
+        limit = max(0, int(limit))
+        offset = max(0, int(offset))
+        recovered: str | None = None
+        for attempt in range(3):
+            damage: str | None = None
+            try:
+                results = self._search(query, limit, offset, snippets, recovered)
+            except (QueryError, SearchIndexError):
+                raise
+            except RecursionError as exc:
+                raise QueryError("the query is nested too deeply") from exc
+            except _DamagedError as exc:
+                damage = str(exc)
+                _release(exc)
+            except Exception as exc:
+                # The one boundary: nothing but QueryError / SearchIndexError leaves a search.
+                log.exception("search for %r failed", query)
+                raise QueryError(f"this query could not be run ({_describe(exc)})") from exc
+            if damage is None:
+                return results
+            if attempt == 0:
+                # Perhaps our generation was retired under us: try again with the newest searcher first.
+                with self._write_lock:
+                    self._reopen_searcher_or_damage()
+                continue
+            if attempt == 2:
+                raise SearchIndexError(f"the search index cannot be read: {damage}")
+            with self._write_lock:
+                if self._health_ok():
+                    raise QueryError(f"this query could not be run ({damage})")
+                self._set_aside(damage)
+                self._create()
+                self._update(None, None, None)
+                recovered = self._pending_recovered
+        raise SearchIndexError("the search index cannot be read")  # pragma: no cover
+
+    def _reopen_searcher_or_damage(self) -> None:
+        try:
+            if self._ix is None:
+                self._ensure_open()
+            else:
+                self._reopen_searcher()
+        except _DamagedError as exc:
+            _release(exc)
+
+    def _health_ok(self) -> bool:
+        """Open the index afresh and read every stored document and a bit of every field's postings."""
+        try:
+            with _closing_on_failure():
+                ix = w_index.FileIndex(_TrackingStorage(str(self.index_dir)), indexname=INDEX_NAME)
+                searcher = ix.searcher()
+            with searcher:
+                reader = searcher.reader()
+                for _ in reader.all_stored_fields():
+                    pass
+                for fieldname in reader.indexed_field_names():
+                    for btext in islice(reader.lexicon(fieldname), 0, 1000000, 997):
+                        list(islice(reader.postings(fieldname, btext).all_ids(), 10))
+        except Exception as exc:  # noqa: BLE001 - any failure means damage
+            log.warning("search index health check failed: %s", _describe(exc))
+            _release(exc)
+            return False
+        return True
+
+    def _search(
+        self, text: str, limit: int, offset: int, snippets: bool, recovered: str | None
+    ) -> SearchResults:
+        with self._using() as searcher:
+            recovered = recovered or self._pending_recovered
+            q = self._parse(text, searcher)
+            try:
+                results = searcher.search(q, limit=offset + limit if limit else 1, terms=False)
+                total = len(results)
+                page = []
+                for hit in results[offset : offset + limit] if limit else []:
+                    fields = hit.fields()
+                    page.append((fields["relpath"], fields.get("title", ""), fields.get("date"), hit.score))
+            except wq.QueryError as exc:
+                raise QueryError(f"this query cannot run: {_describe(exc)}") from exc
+            except RecursionError as exc:
+                raise QueryError("the query is nested too deeply") from exc
+            except Exception as exc:
+                raise _DamagedError(_describe(exc)) from exc
+            matchers = _Matchers.from_query(q, searcher.reader()) if snippets and page else None
+        hits = [self._make_hit(rp, title, date, float(score), matchers) for rp, title, date, score in page]
+        return SearchResults(
+            query=text, total=total, hits=tuple(hits), offset=offset, limit=limit, recovered=recovered
+        )
+
+    def _make_hit(
+        self, relpath: str, title: str, date: str | None, score: float, matchers: _Matchers | None
+    ) -> SearchHit:
+        if matchers is None:
+            return SearchHit(relpath=relpath, title=title, date=date or None, score=score)
+        path = self.library / relpath
+        snippet: str = ""
+        marks: tuple[tuple[int, int], ...] = ()
+        try:
+            article = load_article(path, self.library)
+        except ArticleReadError:
+            article = None
+        if article is not None:
+            spans = matchers.spans(article.text, TEXT_FIELDS)
+            snippet, marks = _snippet(article.text, spans, skip=_title_end(article.text, title))
+        note_snippet = ""
+        note_marks: tuple[tuple[int, int], ...] = ()
+        note_id: str | None = None
+        if matchers.has_fields(NOTE_FIELDS):
+            try:
+                annotations = load_annotations(path)
+            except SidecarError:
+                annotations = []
+            found = _note_hit(annotations, matchers)
+            if found is not None:
+                note_snippet, note_marks, note_id = found
+        return SearchHit(
+            relpath=relpath,
+            title=title,
+            date=date or None,
+            score=score,
+            snippet=snippet,
+            snippet_marks=marks,
+            note_snippet=note_snippet,
+            note_marks=note_marks,
+            note_id=note_id,
+        )
+
+    def term_spans(self, query: str, text: str) -> list[tuple[int, int]]:
+        """Code-point spans of ``text`` (an article's canonical text) matching the query's positive terms.
+
+        Uses the same analysis as the index (stems, Korean substrings, expanded prefixes). Raises
+        :class:`QueryError` for a query that cannot run.
+        """
+        try:
+            with self._using() as searcher:
+                q = self._parse(query, searcher)
+                matchers = _Matchers.from_query(q, searcher.reader())
+        except (QueryError, SearchIndexError):
+            raise
+        except Exception as exc:
+            raise QueryError(f"this query could not be run ({_describe(exc)})") from exc
+        return matchers.spans(text, TEXT_FIELDS)
+
+
+def _is_article_file(root: Path, path: Path) -> bool:
+    """Whether :func:`iter_article_files` would list ``path`` (checked without walking the tree)."""
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return False
+    if any(part.startswith(".") for part in rel.parts):
+        return False
+    return path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES
+
+
+# ------------------------------------------------------------------------------------ query processing
+
+
+class _StarOnlyWildcardPlugin(qparser.WildcardPlugin):  # type: ignore[misc]
+    """Only ``*`` is a wildcard: a question mark typed at the end of a question stays punctuation."""
+
+    qmarks = ""
+    expr = "(?P<text>[*])"
+
+
+def _raise_parse_errors(q: Any) -> None:
+    error = getattr(q, "error", None)
+    if error:
+        raise QueryError(f"the query could not be understood ({str(error).splitlines()[0][:150]})")
+    if not q.is_leaf():
+        for child in q.children():
+            _raise_parse_errors(child)
+
+
+def _field_kind(schema: Any, fieldname: str | None) -> str:
+    if fieldname is None or fieldname not in schema:
+        return "none"
+    if fieldname == "date":
+        return "date"
+    field = schema[fieldname]
+    return "text" if field.format is not None and field.format.supports("positions") else "keyword"
+
+
+def _check_date(value: str) -> str:
+    if not _DATE_RE.match(value):
+        raise QueryError(f"{value!r} is not a date: use 2025, 2025-11 or 2025-11-20")
+    return value
+
+
+def _hangul_query(fieldname: str, text: str, boost: float) -> Any:
+    """A CJK word (possibly mixed) as the phrase of its terms; one syllable as itself or a bigram prefix."""
+    terms = [t for t, _s, _e in analyze(text)]
+    if not terms:
+        return wq.NullQuery
+    if len(terms) == 1:
+        term = terms[0]
+        if len(term) == 1 and _CJK_RE.match(term):
+            return wq.Or([wq.Term(fieldname, term, boost=boost), wq.Prefix(fieldname, term, boost=boost)])
+        return wq.Term(fieldname, term, boost=boost)
+    return wq.Phrase(fieldname, terms, boost=boost)
+
+
+def _rewrite(q: Any, schema: Any) -> Any:
+    if not q.is_leaf():
+        return q.apply(lambda child: _rewrite(child, schema))
+    fieldname: str = getattr(q, "fieldname", None) or ""
+    kind = _field_kind(schema, fieldname or None)
+    boost = getattr(q, "boost", 1.0)
+    if kind == "none":
+        return q
+    if kind == "date":
+        if isinstance(q, wq.TermRange):
+            start = _check_date(q.start) if q.start else None
+            end = _check_date(q.end) if q.end else None
+            if start is not None and q.startexcl:
+                start += "\uffff"
+            if end is not None and not q.endexcl:
+                end += "\uffff"
+            return wq.TermRange("date", start, end, boost=boost)
+        if isinstance(q, wq.Phrase):
+            return wq.Prefix("date", _check_date(" ".join(q.words)), boost=boost)
+        if isinstance(q, (wq.Term, wq.Prefix, wq.FuzzyTerm)) and isinstance(q.text, str):
+            return wq.Prefix("date", _check_date(q.text), boost=boost)
+        if isinstance(q, wq.Wildcard):
+            return wq.Prefix("date", _check_date(q.text.rstrip("*")), boost=boost)
+        raise QueryError("dates look like date:2025, date:2025-11 or date:[2025-01 to 2025-12]")
+    if kind == "keyword":
+        if isinstance(q, wq.Phrase):
+            return wq.Term(fieldname, " ".join(q.words), boost=boost)
+        return _check_multiterm(q)
+    # Text fields.
+    if isinstance(q, wq.Term) and isinstance(q.text, str) and _CJK_RE.search(q.text):
+        return _hangul_query(fieldname, q.text, boost) if len(q.text) == 1 else q
+    if isinstance(q, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm)) and _CJK_RE.search(q.text):
+        if isinstance(q, wq.Wildcard) and "*" in q.text.rstrip("*"):
+            raise QueryError("a * inside a Korean or CJK word is not supported; put it at the end")
+        word = q.text.rstrip("*")
+        if len(word) == 1:
+            return wq.Prefix(fieldname, word, boost=boost)
+        return _hangul_query(fieldname, word, boost)
+    if isinstance(q, wq.FuzzyTerm):
+        text = q.text
+        if len(text) < 3:
+            raise QueryError(f"{text}~ is too short for a fuzzy search (3 letters or more)")
+        words = [t for t, _s, _e in analyze(text)]
+        if len(words) != 1:
+            raise QueryError(f"{text}~: a fuzzy search takes one word")
+        return wq.FuzzyTerm(
+            fieldname,
+            words[0],
+            boost=boost,
+            maxdist=max(1, min(int(q.maxdist), MAX_FUZZY_DIST)),
+            prefixlength=max(1, int(q.prefixlength)),
+        )
+    return _check_multiterm(q)
+
+
+def _check_multiterm(q: Any) -> Any:
+    if isinstance(q, wq.Wildcard):
+        literal = re.split(r"[*?]", q.text, maxsplit=1)[0]
+        if len(literal) < 2:
+            raise QueryError(f"{q.text}: put at least 2 letters before a *")
+    elif isinstance(q, wq.Prefix) and len(q.text) < 2:
+        raise QueryError(f"{q.text}*: a prefix needs at least 2 letters")
+    return q
+
+
+def _has_positive(q: Any) -> bool:
+    if isinstance(q, wq.Not):
+        return False
+    if isinstance(q, wq.AndNot):
+        return _has_positive(q.a)
+    if isinstance(q, (wq.And, wq.AndMaybe)):
+        return any(_has_positive(c) for c in q.children())
+    if isinstance(q, (wq.Or, wq.DisjunctionMax)):
+        return all(_has_positive(c) for c in q.children())
+    if q.is_leaf():
+        return True
+    return all(_has_positive(c) for c in q.children())
+
+
+def _iter_leaves(q: Any, positive_only: bool = False) -> Iterator[Any]:
+    if positive_only and isinstance(q, wq.Not):
+        return
+    if positive_only and isinstance(q, wq.AndNot):
+        yield from _iter_leaves(q.a, positive_only)
+        return
+    if q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from _iter_leaves(child, positive_only)
+
+
+def _check_expansion(q: Any, reader: Any) -> None:
+    for leaf in _iter_leaves(q):
+        if isinstance(leaf, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)) and leaf.field() != "date":
+            if leaf.field() not in reader.schema:
+                continue
+            try:
+                count = sum(1 for _ in islice(leaf._btexts(reader), MAX_EXPANSION + 1))
+            except Exception as exc:
+                raise _DamagedError(_describe(exc)) from exc
+            if count > MAX_EXPANSION:
+                raise QueryError(
+                    f"{_leaf_text(leaf)} matches too many words (over {MAX_EXPANSION}); make it more specific"
+                )
+
+
+def _leaf_text(leaf: Any) -> str:
+    if isinstance(leaf, wq.TermRange):
+        return f"{leaf.fieldname}:[{leaf.start or ''} to {leaf.end or ''}]"
+    if isinstance(leaf, wq.Prefix):
+        return f"{leaf.text}*"
+    if isinstance(leaf, wq.FuzzyTerm):
+        return f"{leaf.text}~"
+    return str(getattr(leaf, "text", leaf))
+
+
+class _Matchers:
+    """The positive terms of a query, ready to find spans in a text: per field, single terms and phrases."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, set[str]] = {}
+        self.phrases: dict[str, list[tuple[str, ...]]] = {}
+
+    @classmethod
+    def from_query(cls, q: Any, reader: Any) -> _Matchers:
+        m = cls()
+        for leaf in _iter_leaves(q, positive_only=True):
+            fieldname = getattr(leaf, "fieldname", None)
+            if fieldname is None or fieldname == "date":
+                continue
+            if isinstance(leaf, wq.Phrase):
+                words = tuple(w for w in leaf.words if isinstance(w, str))
+                if words:
+                    m.phrases.setdefault(fieldname, []).append(words)
+            elif isinstance(leaf, wq.Term):
+                if isinstance(leaf.text, str):
+                    m.terms.setdefault(fieldname, set()).add(leaf.text)
+            elif isinstance(leaf, (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.TermRange)):
+                if fieldname not in reader.schema:
+                    continue
+                field = reader.schema[fieldname]
+                try:
+                    for btext in islice(leaf._btexts(reader), MAX_EXPANSION):
+                        term = field.from_bytes(btext) if isinstance(btext, bytes) else btext
+                        m.terms.setdefault(fieldname, set()).add(term)
+                except Exception as exc:
+                    raise _DamagedError(_describe(exc)) from exc
+        return m
+
+    def has_fields(self, fields: Iterable[str]) -> bool:
+        return any(f in self.terms or f in self.phrases for f in fields)
+
+    def spans(self, text: str, fields: Iterable[str]) -> list[tuple[int, int]]:
+        terms: set[str] = set()
+        phrases: list[tuple[str, ...]] = []
+        for f in fields:
+            terms |= self.terms.get(f, set())
+            phrases.extend(self.phrases.get(f, []))
+        if not terms and not phrases:
+            return []
+        tokens = list(analyze(text))
+        found: list[tuple[int, int]] = [(s, e) for t, s, e in tokens if t in terms]
+        for words in phrases:
+            n = len(words)
+            first = words[0]
+            for i, (t, _s, _e) in enumerate(tokens):
+                if (
+                    t == first
+                    and i + n <= len(tokens)
+                    and all(tokens[i + k][0] == words[k] for k in range(n))
+                ):
+                    found.append((tokens[i][1], tokens[i + n - 1][2]))
+        return _merge(found)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            if e > merged[-1][1]:
+                merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _title_end(text: str, title: str) -> int:
+    """Where the body starts when the text begins with its title line (so snippets do not repeat it)."""
+    stripped = text.lstrip()
+    if title and stripped.startswith(title):
+        return len(text) - len(stripped) + len(title)
+    return 0
+
+
+def _snippet(
+    text: str, spans: list[tuple[int, int]], *, skip: int = 0
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A window of ~:data:`SNIPPET_CHARS` around the densest group of spans, whitespace collapsed."""
+    body_spans = [sp for sp in spans if sp[0] >= skip] or spans
+    if body_spans:
+        best_start, best_score = body_spans[0][0], -1
+        for i, (s, _e) in enumerate(body_spans):
+            window_end = s + SNIPPET_CHARS - SNIPPET_LEAD
+            score = 0
+            for _s2, e2 in body_spans[i:]:
+                if e2 > window_end:
+                    break
+                score += 1
+            if score > best_score:
+                best_start, best_score = s, score
+        start = max(skip if best_start >= skip else 0, best_start - SNIPPET_LEAD)
+        if start > 0:
+            # Begin at a line start or a word start between ``start`` and the first match.
+            newline = text.rfind("\n", start, best_start)
+            space = text.find(" ", start, best_start)
+            if newline >= 0:
+                start = newline + 1
+            elif space >= 0:
+                start = space + 1
+        while start < best_start and text[start].isspace():
+            start += 1
+    else:
+        start = skip
+        while start < len(text) and text[start].isspace():
+            start += 1
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", end - 20, end)
+        if space > start:
+            end = space
+    out: list[str] = []
+    mapping: list[int] = []  # text offset -> snippet offset, for start..end
+    prefix = "…" if start > 0 else ""
+    pos = len(prefix)
+    last_space = True
+    for i in range(start, end):
+        ch = text[i]
+        mapping.append(pos)
+        if ch.isspace():
+            if last_space:
+                continue
+            out.append(" ")
+            pos += 1
+            last_space = True
+        else:
+            out.append(ch)
+            pos += 1
+            last_space = False
+    mapping.append(pos)
+    body = "".join(out).rstrip()
+    snippet = prefix + body + ("…" if end < len(text) else "")
+    marks: list[tuple[int, int]] = []
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        ms = mapping[max(s, start) - start]
+        me = mapping[min(e, end) - start]
+        me = min(me, len(prefix) + len(body))
+        if me > ms:
+            marks.append((ms, me))
+    return snippet, tuple(marks)
+
+
+def _note_hit(
+    annotations: list[Annotation], matchers: _Matchers
+) -> tuple[str, tuple[tuple[int, int], ...], str] | None:
+    for ann in annotations:
+        for text, fields in ((ann.note, ("note",)), (ann.exact, ("quote",))):
+            if not text:
+                continue
+            spans = matchers.spans(text, fields)
+            if spans:
+                snippet, marks = _snippet(text, spans)
+                return snippet, marks, ann.id
+        if ann.tags and matchers.spans("\n".join(ann.tags), ("tag",)):
+            text = ann.note or ann.exact
+            snippet, _marks = _snippet(text, [])
+            return snippet, (), ann.id
+    return None

@@ -262,6 +262,7 @@ class AnnotationController(QObject):
         self.panel.reattach_button.clicked.connect(self.reattach_orphan)
         self.panel.delete_orphan_button.clicked.connect(self._delete_orphan)
         window.watcher.fileChanged.connect(self._file_changed)
+        window.watcher.directoryChanged.connect(self._folder_changed)
 
     # ------------------------------------------------------------------------------------- actions
     def _build_actions(self) -> None:
@@ -330,7 +331,7 @@ class AnnotationController(QObject):
                 self.window.watcher.addPath(str(self.store.path.parent))
                 if self.store.path.exists():
                     self.window.watcher.addPath(str(self.store.path))
-        self.panel.set_read_only(self.store.read_only_reason if self.store else None)
+        self.panel.set_read_only(self.store.read_only_reason if self.store is not None else None)
         self.refresh()
 
     def refresh(self) -> None:
@@ -481,6 +482,11 @@ class AnnotationController(QObject):
             )
         self.refresh()
         return True
+
+    def _folder_changed(self, folder: str) -> None:
+        """A sidecar created (or atomically replaced) by another program shows up as a folder change."""
+        if self.store is not None and folder == str(self.store.path.parent):
+            self._file_changed(str(self.store.path))
 
     def _file_changed(self, path: str) -> None:
         store = self.store

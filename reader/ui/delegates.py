@@ -24,7 +24,9 @@ class SnippetDelegate(QStyledItemDelegate):
             return None
         doc = QTextDocument()
         doc.setDocumentMargin(2)
-        doc.setDefaultFont(option.font)
+        font = option.font
+        font.setBold(False)
+        doc.setDefaultFont(font)
         doc.setTextWidth(max(50, option.rect.width()))
         doc.setHtml(f"<span style='font-size:small'>{snippet}</span>")
         return doc

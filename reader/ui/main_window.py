@@ -558,6 +558,10 @@ class MainWindow(QMainWindow):
             self._show_rows(self._catalog_rows)
             self.pane.set_search_spans([])
             self.snippet_delegate.searching = False
+            self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            self.table.verticalHeader().setDefaultSectionSize(
+                self.table.verticalHeader().minimumSectionSize() + 8
+            )
             return
         self._search_timer.start()
 
@@ -581,6 +585,7 @@ class MainWindow(QMainWindow):
         self.snippet_delegate.searching = True
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # rank order
         self._show_rows(rows)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         shown = len(rows)
         total = results.total
         text = f"  {total} hit{'s' if total != 1 else ''}"

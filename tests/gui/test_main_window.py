@@ -59,7 +59,9 @@ def test_model_passes_qtmodeltester(window: MainWindow, qtmodeltester: object) -
 def test_proxy_sorts_on_python_values(window: MainWindow) -> None:
     words_col = 5
     window.proxy.sort(words_col, Qt.SortOrder.AscendingOrder)
-    counts = [window.proxy.index(r, 0).data(ROW_ROLE).entry.meta.word_count for r in range(window.proxy.rowCount())]
+    counts = [
+        window.proxy.index(r, 0).data(ROW_ROLE).entry.meta.word_count for r in range(window.proxy.rowCount())
+    ]
     assert counts == sorted(counts)
     assert len(set(counts)) > 1
 
@@ -109,7 +111,9 @@ def test_theme_switch_changes_the_reading_pane(window: MainWindow) -> None:
 
 
 def test_new_file_appears_through_the_watcher(window: MainWindow, qtbot: QtBot) -> None:
-    (window.library / "new-note.md").write_text("# A brand new note\n\nWritten outside the app.\n", encoding="utf-8")
+    (window.library / "new-note.md").write_text(
+        "# A brand new note\n\nWritten outside the app.\n", encoding="utf-8"
+    )
     qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=10000)
     titles = {row.entry.meta.title for row in window.model.rows()}
     assert "A brand new note" in titles

@@ -1,0 +1,142 @@
+"""Highlights and notes in the window: create, undo/redo, save timing, read-only sidecars, external edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from reader.core.articles import load_article
+from reader.core.notes import open_notes
+from reader.core.sidecar import sidecar_path
+from reader.ui.main_window import MainWindow
+
+
+def _open_first(window: MainWindow, qtbot: QtBot) -> Path:
+    relpath = window.model.rows()[0].relpath
+    with qtbot.waitSignal(window.article_shown, timeout=5000):
+        window.select_article(relpath)
+    return window.library / relpath
+
+
+def _select(window: MainWindow, quote: str) -> tuple[int, int]:
+    article = window.pane.article
+    assert article is not None
+    start = article.text.index(quote)
+    window.pane.select_span(start, start + len(quote))
+    return start, start + len(quote)
+
+
+def _sidecar_quotes(source: Path) -> list[str]:
+    data = json.loads(sidecar_path(source).read_text(encoding="utf-8"))
+    return [
+        next(s["exact"] for s in item["target"]["selector"] if s["type"] == "TextQuoteSelector")
+        for item in data["annotations"]
+    ]
+
+
+def test_highlight_is_shown_and_saved_within_a_second(window: MainWindow, qtbot: QtBot) -> None:
+    source = _open_first(window, qtbot)
+    span = _select(window, "mesenchymal stem cells")
+    window.annotations.color_actions["green"].trigger()
+    store = window.annotations.store
+    assert store is not None
+    [annotation] = store.annotations()
+    assert (annotation.start, annotation.end, annotation.color) == (*span, "green")
+    assert any(sel.format.background().color().name() for sel in window.pane.extraSelections())
+    qtbot.waitUntil(lambda: sidecar_path(source).exists(), timeout=1500)
+    assert _sidecar_quotes(source) == ["mesenchymal stem cells"]
+    row = window.model.row_for(source.name)
+    assert row is not None and row.entry.notes_count == 1 and "green" in row.colors
+
+
+def test_undo_and_redo_every_edit(window: MainWindow, qtbot: QtBot) -> None:
+    source = _open_first(window, qtbot)
+    _select(window, "osteogenesis imperfecta")
+    window.annotations.highlight("yellow")
+    store = window.annotations.store
+    assert store is not None
+    annotation_id = store.annotations()[0].id
+    window.annotations._edit(annotation_id, "Edit note", note="Check the trial size", tags=["trial"])
+    assert store.get(annotation_id).note == "Check the trial size"
+    window.annotations.act_undo.trigger()
+    assert store.get(annotation_id).note == ""
+    window.annotations.act_undo.trigger()
+    assert len(store) == 0
+    window.annotations.act_redo.trigger()
+    window.annotations.act_redo.trigger()
+    assert store.get(annotation_id).note == "Check the trial size"
+    assert window.annotations.flush()
+    data = json.loads(sidecar_path(source).read_text(encoding="utf-8"))
+    assert data["annotations"][0]["note"] == "Check the trial size"
+    assert data["annotations"][0]["tags"] == ["trial"]
+
+
+def test_closing_right_after_an_edit_keeps_it(
+    qtbot: QtBot, sample_library: Path, window_factory: object
+) -> None:
+    window = window_factory(sample_library)  # type: ignore[operator]
+    source = _open_first(window, qtbot)
+    _select(window, "Osteogenesis imperfecta is a congenital genetic disease")
+    window.annotations.highlight("blue")
+    window.close()  # before the save timer fires
+    assert _sidecar_quotes(source) == ["Osteogenesis imperfecta is a congenital genetic disease"]
+
+
+def test_switching_article_flushes_the_last_edit(window: MainWindow, qtbot: QtBot) -> None:
+    source = _open_first(window, qtbot)
+    _select(window, "rare brittle-bone disorder")
+    window.annotations.highlight("pink")
+    with qtbot.waitSignal(window.article_shown, timeout=5000):
+        window.select_article(window.model.rows()[1].relpath)
+    assert _sidecar_quotes(source) == ["rare brittle-bone disorder"]
+
+
+def test_corrupt_sidecar_is_read_only_and_never_overwritten(window: MainWindow, qtbot: QtBot) -> None:
+    relpath = window.model.rows()[0].relpath
+    source = window.library / relpath
+    broken = b'{"format": "research-notes-reader/notes", "version": 1, "annotations": [ {"id": '
+    sidecar_path(source).write_bytes(broken)
+    errors: list[str] = []
+    window.report_error = errors.append  # type: ignore[method-assign]
+    with qtbot.waitSignal(window.article_shown, timeout=5000):
+        window.select_article(relpath)
+    assert window.annotations.panel.banner.isVisibleTo(window)
+    _select(window, "mesenchymal stem cells")
+    window.annotations.highlight("yellow")
+    window.annotations.flush()
+    assert errors and "read-only" in errors[-1]
+    assert sidecar_path(source).read_bytes() == broken
+
+
+def test_external_edit_is_picked_up_while_open(window: MainWindow, qtbot: QtBot) -> None:
+    source = _open_first(window, qtbot)
+    other = open_notes(load_article(source, window.library))
+    other.add_quote("fetal bone tissue", note="added by a sync tool")
+    other.save()
+    qtbot.waitUntil(lambda: window.annotations.panel.model.rowCount() == 1, timeout=5000)
+    store = window.annotations.store
+    assert store is not None and store.annotations()[0].note == "added by a sync tool"
+
+
+def test_orphaned_note_is_listed_and_can_be_reattached(window: MainWindow, qtbot: QtBot) -> None:
+    relpath = window.model.rows()[0].relpath
+    source = window.library / relpath
+    article = load_article(source, window.library)
+    store = open_notes(article)
+    store.add_quote("fetal bone tissue", note="keep me")
+    store.save()
+    edited = source.read_text(encoding="utf-8").replace("fetal bone tissue", "donated tissue samples")
+    source.write_text(edited, encoding="utf-8")
+    with qtbot.waitSignal(window.article_shown, timeout=5000):
+        window.select_article(relpath)
+    panel = window.annotations.panel
+    assert panel.orphan_model.rowCount() == 1
+    assert panel.orphan_view.isVisibleTo(window)
+    panel.orphan_view.setCurrentIndex(panel.orphan_model.index(0, 0))
+    _select(window, "donated tissue samples")
+    window.annotations.reattach_orphan()
+    assert panel.orphan_model.rowCount() == 0 and panel.model.rowCount() == 1
+    assert window.annotations.flush()
+    assert _sidecar_quotes(source) == ["donated tissue samples"]

@@ -49,5 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_arguments(cmd_parser)
         run: Callable[[argparse.Namespace], int] = command.run
         cmd_parser.set_defaults(run=run)
-    parser.set_defaults(run=lambda _args: parser.print_help() or 0)
+    def show_help(_args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 0
+
+    parser.set_defaults(run=show_help)
     return parser

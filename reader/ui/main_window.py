@@ -44,7 +44,6 @@ from PySide6.QtWidgets import (
 
 from reader import APP_NAME
 from reader.core.articles import load_article
-from reader.core.errors import ArticleReadError
 from reader.core.library import ARTICLE_SUFFIXES
 from reader.core.models import COLORS, Article, Skipped
 from reader.core.search_types import SearchResults, UpdateReport
@@ -93,6 +92,7 @@ class MainWindow(QMainWindow):
         self._restore_article: str | None = None
         self._problems_dialog: ProblemsDialog | None = None
         self._suppress_open = False
+        self._load_generation = 0
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -425,9 +425,7 @@ class MainWindow(QMainWindow):
 
     def _reload_current(self, relpath: str) -> None:
         if self.current_relpath() == relpath:
-            fraction = self.pane.scroll_fraction()
-            self._show_article(relpath)
-            self.pane.set_scroll_fraction(fraction)
+            self._show_article(relpath, scroll_to=self.pane.scroll_fraction())
 
     def _choose_library(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open Library Folder", str(self.library))
@@ -644,7 +642,7 @@ class MainWindow(QMainWindow):
         if restore_position:
             fraction = self.settings.reading_positions(self.library).get(relpath)
             if fraction:
-                QTimer.singleShot(0, lambda: self.pane.set_scroll_fraction(fraction))
+                self._show_article(relpath, scroll_to=fraction)
         return True
 
     def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -658,20 +656,36 @@ class MainWindow(QMainWindow):
             return
         self._show_article(row.relpath)
 
-    def _show_article(self, relpath: str) -> None:
-        path = self.library / relpath
-        try:
-            article = load_article(path, self.library)
-        except ArticleReadError as exc:
-            self.pane.show_article(None)
-            self.report_error(str(exc))
+    def _show_article(self, relpath: str, *, scroll_to: float | None = None) -> None:
+        """Read the article in the background, then show it (the newest request wins)."""
+        self._load_generation += 1
+        generation = self._load_generation
+        library = self.library
+        self.runner.run(
+            lambda: load_article(library / relpath, library),
+            on_success=lambda article: self._article_ready(generation, article, scroll_to),
+            on_failure=lambda message: self._article_failed(generation, message),
+        )
+
+    def _article_failed(self, generation: int, message: str) -> None:
+        if generation != self._load_generation:
             return
+        self.annotations.set_article(None)
+        self.pane.show_article(None)
+        self.report_error(message)
+
+    def _article_ready(self, generation: int, article: Article, scroll_to: float | None) -> None:
+        if generation != self._load_generation or article.relpath != self.current_relpath():
+            return
+        relpath = article.relpath
         self.pane.show_article(article)
+        if scroll_to:
+            self.pane.set_scroll_fraction(scroll_to)
         self.settings.set_last_article(self.library, relpath)
         watched = set(self.watcher.files())
         if watched:
             self.watcher.removePaths(list(watched))
-        self.watcher.addPath(str(path))
+        self.watcher.addPath(str(article.path))
         if relpath not in self._read:
             self._read.add(relpath)
             self.settings.set_read_articles(self.library, self._read)

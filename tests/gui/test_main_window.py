@@ -39,8 +39,13 @@ def test_selecting_an_article_shows_its_canonical_text(window: MainWindow, qtbot
     assert "2025-12-22" in header and "min read" in header  # the byline header comes first
 
 
-def test_selection_maps_to_code_points(window: MainWindow) -> None:
-    window.select_article(window.model.rows()[0].relpath)
+def _open(window: MainWindow, qtbot: QtBot, relpath: str) -> None:
+    with qtbot.waitSignal(window.article_shown, timeout=5000):
+        assert window.select_article(relpath)
+
+
+def test_selection_maps_to_code_points(window: MainWindow, qtbot: QtBot) -> None:
+    _open(window, qtbot, window.model.rows()[0].relpath)
     article = window.pane.article
     assert article is not None
     quote = "osteogenesis imperfecta"
@@ -67,7 +72,7 @@ def test_proxy_sorts_on_python_values(window: MainWindow) -> None:
 
 def test_filters_unread_and_has_notes(window: MainWindow, qtbot: QtBot) -> None:
     first = window.model.rows()[0].relpath
-    window.select_article(first)  # opening marks it read
+    _open(window, qtbot, first)  # opening marks it read
     window.unread_filter.setChecked(True)
     visible = {window.proxy.index(r, 0).data(ROW_ROLE).relpath for r in range(window.proxy.rowCount())}
     assert first not in visible
@@ -84,7 +89,7 @@ def test_state_is_restored_on_restart(
 ) -> None:
     first = window_factory(sample_library)
     target = first.model.rows()[2].relpath
-    first.select_article(target)
+    _open(first, qtbot, target)
     first._zoom(2)
     first.set_theme("sepia")
     first.resize(701, 533)
@@ -207,7 +212,7 @@ def test_opening_a_hit_marks_terms_and_f3_steps_through_them(window: MainWindow,
     assert article.text[start:end].casefold().startswith("regenerat")
 
 
-def test_find_in_page_works_without_the_index(window: MainWindow) -> None:
-    window.select_article(window.model.rows()[0].relpath)
+def test_find_in_page_works_without_the_index(window: MainWindow, qtbot: QtBot) -> None:
+    _open(window, qtbot, window.model.rows()[0].relpath)
     assert window.pane.find_in_page("stem cell") >= 2
     assert window.pane.find_in_page("no such phrase anywhere") == 0

@@ -1,38 +1,186 @@
-"""Reading one source file into an :class:`~reader.core.models.Article` (minimal version; see issue 3)."""
+"""Reading one source file into an :class:`~reader.core.models.Article`: its one canonical text.
+
+The canonical text is derived deterministically from the file's bytes:
+
+1. bytes -> text (:mod:`reader.core.decode`: BOM, UTF-8, detection; binary files are refused; line
+   endings become ``\\n``; NFC);
+2. text -> blocks by format (:mod:`reader.core.markup` for plain text and Markdown,
+   :mod:`reader.core.html_extract` for HTML); a Markdown file with a line longer than
+   :data:`MAX_LINE_CHARS` is read as plain text, and so is pathological HTML;
+3. metadata from the explicit fields and the *untrimmed* lines (:mod:`reader.core.metadata`);
+4. leading and trailing page boilerplate trimmed (:mod:`reader.core.boilerplate`);
+5. blocks joined with one blank line (``"\\n\\n"``); the first block becomes a level-1 heading when it is
+   the title.
+
+``content_hash`` is ``sha256:`` + the hex digest of the canonical text as UTF-8 (:func:`text_hash`).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, Literal
 
+from reader.core.boilerplate import trim
+from reader.core.decode import BinaryFileError, decode_bytes
 from reader.core.errors import ArticleReadError
-from reader.core.models import Article, ArticleMeta, Block
+from reader.core.html_extract import extract_html
+from reader.core.markup import RawBlock, assemble, markdown_blocks, plain_blocks, split_front_matter
+from reader.core.metadata import build_meta, parse_header_block
+from reader.core.models import Article
 
-MAX_BYTES = 20 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+#: Files larger than this are skipped (not read at all).
+MAX_BYTES = 50 * 1024 * 1024
+#: Markdown with a line longer than this is read as plain text (the parser's inline rules are superlinear).
+MAX_LINE_CHARS = 200_000
+
+Format = Literal["text", "markdown", "html"]
+FORMATS: dict[str, Format] = {
+    ".txt": "text", ".text": "text", ".rst": "text", ".org": "text",
+    ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+}  # fmt: skip
+
+_CHARSET_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.IGNORECASE)
+_TITLE_SEPS = ("|", "-", "–", "—", ":")
+_FIELD_ALIASES = {
+    "title": ("title",),
+    "author": ("author", "authors", "byline", "creator"),
+    "date": ("date", "published", "created", "pubdate", "date_published"),
+    "source": ("source", "site", "site_name", "publisher", "publication"),
+    "language": ("language", "lang"),
+}
 
 
 def text_hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def format_of(path: Path) -> Format:
+    return FORMATS.get(Path(path).suffix.lower(), "text")
+
+
+def _explicit(fields: dict[str, Any]) -> dict[str, Any]:
+    lowered = {str(k).lower(): v for k, v in fields.items()}
+    out: dict[str, Any] = {}
+    for name, keys in _FIELD_ALIASES.items():
+        for key in keys:
+            if lowered.get(key) not in (None, "", []):
+                out[name] = lowered[key]
+                break
+    return out
+
+
+def _html_title(meta: dict[str, str]) -> str | None:
+    title = meta.get("title") or meta.get("html_title")
+    site = meta.get("source")
+    if title and site and title == meta.get("html_title"):
+        for sep in (" | ", " - ", " – ", " — ", " :: "):
+            if title.endswith(sep + site):
+                return title[: -len(sep + site)]
+    return title
+
+
+def parse_source(text: str, fmt: Format) -> tuple[list[RawBlock], dict[str, Any], list[str]]:
+    """Blocks, explicit metadata and the untrimmed lines (for heuristics) of decoded ``text``."""
+    explicit: dict[str, Any] = {}
+    if fmt == "html":
+        result = extract_html(text)
+        explicit = {k: v for k, v in result.meta.items() if k in ("author", "date", "source", "language")}
+        title = _html_title(result.meta)
+        blocks = result.blocks
+        if title and title == result.meta.get("html_title"):
+            heading = next((b.text.strip() for b in blocks[:3] if b.kind == "heading"), "")
+            if heading and title.startswith(heading) and title[len(heading) :].strip()[:1] in _TITLE_SEPS:
+                title = heading
+        if title and result.mode != "plain":
+            explicit["title"] = title
+            if not any(" ".join(b.text.split()) == title for b in blocks[:3]):
+                blocks = [RawBlock("heading", title, 1), *blocks]
+        return blocks, explicit, [line for b in blocks for line in b.text.split("\n")]
+    if fmt == "markdown":
+        front, body = split_front_matter(text)
+        if front is not None:
+            explicit = _explicit(front)
+        else:
+            fields, end = parse_header_block(body)
+            if fields:
+                explicit, body = _explicit(fields), body[end:]
+        if any(len(line) > MAX_LINE_CHARS for line in body.split("\n")):
+            log.info("Markdown with a very long line read as plain text")
+            blocks = plain_blocks(body)
+        else:
+            blocks = markdown_blocks(body)
+        return blocks, explicit, [line for b in blocks for line in b.text.split("\n")]
+    fields, _end = parse_header_block(text)
+    return plain_blocks(text), _explicit(fields), text.split("\n")
+
+
+def _read(path: Path, rel: str) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ArticleReadError(
+                rel, f"too large ({size / 1048576:.0f} MB; the limit is {MAX_BYTES >> 20} MB)"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except PermissionError as exc:
+        raise ArticleReadError(rel, "cannot be read (permission denied)") from exc
+    except OSError as exc:
+        raise ArticleReadError(rel, f"cannot be read ({exc.strerror or exc})") from exc
+    if len(data) > MAX_BYTES:
+        raise ArticleReadError(rel, f"too large (the limit is {MAX_BYTES >> 20} MB)")
+    return data
+
+
+def article_from_bytes(data: bytes, path: Path, rel: str) -> Article:
+    """The article for ``data`` read from ``path`` (exposed for tests and importers)."""
+    fmt = format_of(path)
+    declared = None
+    if fmt == "html":
+        m = _CHARSET_RE.search(data[:4096])
+        declared = m.group(1).decode("ascii", "replace") if m else None
+    try:
+        decoded = decode_bytes(data, declared=declared)
+    except BinaryFileError as exc:
+        raise ArticleReadError(rel, str(exc)) from exc
+    raw, explicit, lines = parse_source(decoded.text, fmt)
+    raw = trim(raw, [b.text for b in raw])
+    text, blocks, links = assemble(raw)
+    meta = build_meta(explicit=explicit, lines=lines, text=text, fallback_title=Path(path).stem)
+    first = blocks[0] if blocks else None
+    if first and first.kind in ("paragraph", "heading") and text[first.start : first.end] == meta.title:
+        blocks = (replace(blocks[0], kind="heading", level=1), *blocks[1:])
+    return Article(
+        path=Path(path),
+        relpath=rel,
+        text=text,
+        blocks=blocks,
+        meta=meta,
+        format=fmt,
+        encoding=decoded.encoding,
+        content_hash=text_hash(text),
+        links=links,
+    )
+
+
+def relpath_of(path: Path, root: Path | None) -> str:
+    path = Path(path)
+    if root is None:
+        return path.name
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
 def load_article(path: Path, root: Path | None = None) -> Article:
     """Read ``path`` and return its canonical article. Raises :class:`ArticleReadError`."""
     path = Path(path)
-    rel = path.relative_to(root).as_posix() if root is not None else path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ArticleReadError(rel, f"cannot be read ({exc.strerror or exc})") from exc
-    if len(raw) > MAX_BYTES:
-        raise ArticleReadError(rel, "larger than 20 MB")
-    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
-    blocks: list[Block] = []
-    pos = 0
-    for line in text.split("\n"):
-        if line.strip():
-            blocks.append(Block("paragraph", pos, pos + len(line)))
-        pos += len(line) + 1
-    title = next((line.strip() for line in text.split("\n") if line.strip()), path.stem)
-    words = len(text.split())
-    meta = ArticleMeta(title=title, word_count=words, reading_minutes=max(1, round(words / 230)) if words else 0)
-    return Article(path=path, relpath=rel, text=text, blocks=tuple(blocks), meta=meta, content_hash=text_hash(text))
+    rel = relpath_of(path, root)
+    return article_from_bytes(_read(path, rel), path, rel)

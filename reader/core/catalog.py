@@ -1,0 +1,104 @@
+"""The scan cache: what a rescan needs to skip unchanged files, stored as JSON.
+
+Keyed on the article's relpath; an item is reused only when the file's size and ``mtime_ns`` are unchanged.
+Skipped files are cached too, with their reason. The file carries :data:`CACHE_VERSION`; bump it whenever
+the canonical text or metadata derivation changes, so that old caches are rebuilt. A cache that cannot be
+read or parsed, or has another version, is ignored (and replaced on the next save). Saving is atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from reader.core.atomic import atomic_write_text
+from reader.core.models import ArticleMeta, CatalogEntry, Skipped
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+
+
+class CachedSkip:
+    """A skipped file as remembered in the cache (with the stat values it was skipped for)."""
+
+    __slots__ = ("mtime_ns", "reason", "relpath", "size")
+
+    def __init__(self, relpath: str, size: int, mtime_ns: int, reason: str) -> None:
+        self.relpath, self.size, self.mtime_ns, self.reason = relpath, size, mtime_ns, reason
+
+    def skipped(self) -> Skipped:
+        return Skipped(self.relpath, self.reason)
+
+
+CacheItem = CatalogEntry | CachedSkip
+
+
+def _entry_from_json(relpath: str, data: dict[str, Any]) -> CatalogEntry:
+    meta = ArticleMeta(**data["meta"])
+    return CatalogEntry(
+        relpath=relpath,
+        meta=meta,
+        size=int(data["size"]),
+        mtime_ns=int(data["mtime_ns"]),
+        content_hash=str(data["content_hash"]),
+        format=str(data.get("format", "text")),
+        encoding=str(data.get("encoding", "utf-8")),
+    )
+
+
+def load_cache(path: Path | None) -> dict[str, CacheItem]:
+    """The cached items by relpath; ``{}`` when there is no usable cache."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("scan cache %s is unreadable (%s); rebuilding it", path, exc)
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        log.info("scan cache %s has another format version; rebuilding it", path)
+        return {}
+    items: dict[str, CacheItem] = {}
+    try:
+        for relpath, entry in data.get("articles", {}).items():
+            items[relpath] = _entry_from_json(relpath, entry)
+        for relpath, skip in data.get("skipped", {}).items():
+            items[relpath] = CachedSkip(
+                relpath, int(skip["size"]), int(skip["mtime_ns"]), str(skip["reason"])
+            )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        log.warning("scan cache %s is malformed (%s); rebuilding it", path, exc)
+        return {}
+    return items
+
+
+def save_cache(path: Path | None, items: dict[str, CacheItem]) -> None:
+    """Write ``items`` atomically to ``path`` (creating its folder). Failures are logged, not raised."""
+    if path is None:
+        return
+    articles: dict[str, Any] = {}
+    skipped: dict[str, Any] = {}
+    for relpath, item in sorted(items.items()):
+        if isinstance(item, CachedSkip):
+            skipped[relpath] = {"size": item.size, "mtime_ns": item.mtime_ns, "reason": item.reason}
+        else:
+            articles[relpath] = {
+                "size": item.size,
+                "mtime_ns": item.mtime_ns,
+                "content_hash": item.content_hash,
+                "format": item.format,
+                "encoding": item.encoding,
+                "meta": asdict(item.meta),
+            }
+    payload = {"version": CACHE_VERSION, "articles": articles, "skipped": skipped}
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(Path(path), json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    except OSError as exc:
+        log.warning("could not write the scan cache %s: %s", path, exc)

@@ -1,0 +1,324 @@
+"""HTML articles: main-content extraction, sanitizing, blocks, and the page's own metadata.
+
+Pipeline (measured on the fixtures in ``tests/unit/fixtures/articles``, see the issue-3 report):
+
+1. A linear pre-scan (:func:`complexity_problem`) rejects pages that would make tree builders slow or lossy:
+   element nesting deeper than :data:`MAX_DEPTH` (lxml truncates at 255 levels; lexbor and html5ever are
+   quadratic on 100,000 nested divs), more than :data:`MAX_TABLE_DEPTH` nested tables, or a line longer
+   than :data:`MAX_LINE_CHARS`. Such pages fall back to plain text via :func:`strip_tags` (linear).
+2. trafilatura extracts the main content as structured XML (headings, paragraphs, lists, quotes, code,
+   links); navigation, comments, sidebars, scripts, styles and images are dropped.
+3. When trafilatura finds nothing, or flattens a small page into one paragraph (its fallback does that to
+   saved notes: one extracted block, three or more body blocks, the body at most :data:`BODY_RATIO` times
+   longer), the body itself is used instead: nh3 sanitizes it to
+   a small allow-list (no scripts, styles, forms, navigation, images or other remote resources; links
+   only http/https/mailto), and lxml walks the result.
+
+Metadata comes from the head: og:title / twitter:title / ``<title>``, author, article:published_time and
+similar, og:site_name, ``<html lang>``.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import nh3
+import trafilatura
+from lxml import etree  # type: ignore[import-untyped]
+from lxml import html as lxml_html
+
+from reader.core.markup import RawBlock, allowed_href
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 200
+MAX_TABLE_DEPTH = 8
+MAX_LINE_CHARS = 500_000
+#: The body is preferred to trafilatura's extract when it is at most this much longer.
+BODY_RATIO = 1.5
+
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+     "wbr", "p", "li", "td", "th", "tr", "option"}
+)  # fmt: skip
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul",
+     "ol", "section", "article", "header", "footer", "main", "aside", "nav", "figure", "figcaption", "dd",
+     "dt", "hr", "title"}
+)  # fmt: skip
+_DROP_CONTENT = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
+_ALLOWED_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code", "a", "br",
+    "em", "strong", "b", "i", "u", "s", "sub", "sup", "span", "div", "table", "thead", "tbody", "tr", "td",
+    "th", "section", "article", "main", "figure", "figcaption", "dl", "dt", "dd", "hr", "mark", "small",
+}  # fmt: skip
+_CLEAN_CONTENT = {
+    "script", "style", "nav", "header", "footer", "aside", "form", "noscript", "iframe", "object", "embed",
+    "template", "svg", "button", "select", "textarea", "title", "head",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class HtmlResult:
+    blocks: list[RawBlock]
+    meta: dict[str, str] = field(default_factory=dict)
+    mode: str = "extract"  #: "extract" (trafilatura), "body" (sanitized body) or "plain" (fallback)
+
+
+def complexity_problem(source: str) -> str | None:
+    """Why ``source`` should not be given to a tree builder, or ``None``. Linear in the input."""
+    if any(len(line) > MAX_LINE_CHARS for line in source.split("\n")):
+        return "a line longer than the limit"
+    depth = table_depth = 0
+    for m in _TAG_RE.finditer(source):
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if name in _VOID or self_closing:
+            continue
+        delta = -1 if closing else 1
+        depth = max(0, depth + delta)
+        if name == "table":
+            table_depth = max(0, table_depth + delta)
+            if table_depth > MAX_TABLE_DEPTH:
+                return f"tables nested more than {MAX_TABLE_DEPTH} deep"
+        if depth > MAX_DEPTH:
+            return f"elements nested more than {MAX_DEPTH} deep"
+    return None
+
+
+def strip_tags(source: str) -> str:
+    """Plain text of ``source`` without a tree: tags removed, block tags become paragraph breaks."""
+    out: list[str] = []
+    pos = 0
+    lowered = source.lower()
+    for m in _TAG_RE.finditer(source):
+        if m.start() < pos:
+            continue
+        out.append(source[pos : m.start()])
+        pos = m.end()
+        name = m.group(2).lower()
+        if name in _BLOCK_TAGS:
+            out.append("\n\n")
+        if name in _DROP_CONTENT and not m.group(1) and not m.group(3):
+            end = lowered.find(f"</{name}", pos)
+            pos = len(source) if end < 0 else end
+    out.append(source[pos:])
+    text = _html.unescape("".join(out)).replace("\xa0", " ")
+    paragraphs = (
+        re.sub(r"[ \t]*\n[ \t]*", "\n", re.sub(r"[ \t]+", " ", p)).strip() for p in text.split("\n\n")
+    )
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+# ----------------------------------------------------------------------------------------------- walking
+
+_XML_TAGS = {"head": "h", "item": "li", "list": "ul", "quote": "blockquote", "ref": "a", "lb": "br",
+             "row": "tr", "cell": "td", "code": "pre", "hi": "span", "del": "s"}  # fmt: skip
+
+
+class _Walker:
+    """Turns a tree (HTML or trafilatura XML) into blocks."""
+
+    def __init__(self, xml: bool) -> None:
+        self.xml = xml
+        self.blocks: list[RawBlock] = []
+        self.buf: list[str] = []
+        self.links: list[tuple[int, int, str]] = []
+        self.pos = 0
+        self.kind: Any = "paragraph"
+        self.level = 0
+        self.list_depth = 0
+        self.quote_depth = 0
+
+    def flush(self) -> None:
+        text = "".join(self.buf)
+        if text.strip():
+            if self.kind != "code":
+                text = re.sub(r"[ \t\r\n]+", " ", text)
+            self.blocks.append(RawBlock(self.kind, text, self.level, self.links))
+        self.buf, self.links, self.pos = [], [], 0
+
+    def add(self, text: str | None) -> None:
+        if text:
+            self.buf.append(text)
+            self.pos += len(text)
+
+    def start_block(self, kind: str, level: int = 0) -> None:
+        self.flush()
+        self.kind, self.level = kind, level
+
+    def tag_of(self, el: Any) -> str:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if self.xml:
+            if tag == "head":
+                rend = str(el.get("rend", "h2"))
+                return rend if re.fullmatch(r"h[1-6]", rend) else "h2"
+            if tag == "list":
+                return "ol" if el.get("rend") == "ol" else "ul"
+            return _XML_TAGS.get(tag, tag)
+        return tag
+
+    def walk(self, el: Any) -> None:
+        tag = self.tag_of(el)
+        if tag in ("script", "style", "img", "graphic", "comments"):
+            self.add_tail(el)
+            return
+        ctx = (self.kind, self.level)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.start_block("heading", int(tag[1]))
+        elif tag == "li":
+            self.start_block("list_item", self.list_depth)
+        elif tag in ("p", "div", "section", "article", "main", "figcaption", "dd", "dt", "tr"):
+            self.start_block(self.inherit(), self.level if self.kind == "list_item" else self.quote_depth)
+        elif tag == "pre":
+            self.start_block("code")
+        elif tag == "hr":
+            self.start_block("rule")
+            self.add("* * *")
+        elif tag in ("ul", "ol"):
+            self.list_depth += 1
+        elif tag == "blockquote":
+            self.quote_depth += 1
+            self.start_block("quote", self.quote_depth)
+        elif tag == "br":
+            self.add("\n" if self.kind == "code" else " ")
+        elif tag in ("td", "th") and self.buf:
+            self.add(" | ")
+        start = self.pos
+        self.add(el.text)
+        for child in el:
+            self.walk(child)
+        if tag == "a":
+            href = allowed_href(el.get("target") if self.xml else el.get("href"))
+            if href and self.pos > start:
+                self.links.append((start, self.pos, href))
+        if tag in ("ul", "ol"):
+            self.list_depth -= 1
+        elif tag == "blockquote":
+            self.quote_depth -= 1
+        if tag != "br" and (tag in _BLOCK_TAGS or tag in ("li", "pre", "blockquote", "tr")):
+            self.flush()
+            self.kind, self.level = ctx
+            if self.kind in ("heading", "code", "rule"):
+                self.kind, self.level = self.inherit(), 0
+        self.add_tail(el)
+
+    def inherit(self) -> str:
+        if self.list_depth and self.kind == "list_item":
+            return "list_item"
+        return "quote" if self.quote_depth else "paragraph"
+
+    def add_tail(self, el: Any) -> None:
+        self.add(el.tail)
+
+
+def _walk(root: Any, xml: bool) -> list[RawBlock]:
+    walker = _Walker(xml)
+    walker.walk(root)
+    walker.flush()
+    return walker.blocks
+
+
+def _body_blocks(source: str) -> list[RawBlock]:
+    clean = nh3.clean(
+        source,
+        tags=_ALLOWED_TAGS,
+        clean_content_tags=_CLEAN_CONTENT,
+        attributes={"a": {"href"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+    if not clean.strip():
+        return []
+    root = lxml_html.fragment_fromstring(clean, create_parent="div")
+    return _walk(root, xml=False)
+
+
+def _extract_blocks(source: str) -> list[RawBlock]:
+    xml = trafilatura.extract(source, output_format="xml", include_links=True, include_comments=False,
+                              include_tables=True, include_images=False)  # fmt: skip
+    if not xml:
+        return []
+    root = etree.fromstring(xml.encode("utf-8"))
+    main = root.find("main")
+    return _walk(main if main is not None else root, xml=True)
+
+
+# ---------------------------------------------------------------------------------------------- metadata
+
+_META_KEYS = {
+    "og:title": "title", "twitter:title": "title", "dc.title": "title",
+    "author": "author", "article:author": "author", "dc.creator": "author", "byl": "author",
+    "article:published_time": "date", "datepublished": "date", "pubdate": "date", "date": "date",
+    "dc.date": "date", "publish-date": "date", "og:site_name": "source", "application-name": "source",
+    "og:locale": "locale",
+}  # fmt: skip
+
+
+def page_meta(source: str) -> dict[str, str]:
+    """Metadata from the document head (first match per field wins, in document order)."""
+    head_end = source.lower().find("</head>", 0, 2_000_000)
+    head = source[: head_end + 7] if head_end >= 0 else source[:200_000]
+    meta: dict[str, str] = {}
+    lang = re.search(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", head[:5000], re.IGNORECASE)
+    if lang:
+        meta["language"] = lang.group(1).lower()
+    try:
+        tree = lxml_html.fromstring(head) if head.strip() else None
+    except (etree.ParserError, ValueError):
+        tree = None
+    if tree is None:
+        return meta
+    for el in tree.iter("meta"):
+        key = str(el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        value = " ".join(str(el.get("content") or "").split())
+        field_name = _META_KEYS.get(key)
+        if field_name and value and field_name not in meta:
+            if field_name == "author" and value.startswith(("http://", "https://")):
+                continue
+            meta[field_name] = value
+    title_el = tree.find(".//title")
+    if title_el is not None and title_el.text and title_el.text.strip():
+        meta["html_title"] = " ".join(title_el.text.split())
+    return meta
+
+
+def extract_html(source: str) -> HtmlResult:
+    """Blocks and metadata of an HTML page (see the module docstring)."""
+    problem = complexity_problem(source)
+    if problem is not None:
+        log.info("HTML read as plain text: %s", problem)
+        return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], {}, "plain")
+    meta = page_meta(source)
+    try:
+        extracted = _extract_blocks(source)
+        body = _body_blocks(source)
+    except (etree.LxmlError, ValueError) as exc:
+        log.info("HTML read as plain text: %s", exc)
+        return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], meta, "plain")
+    _add_fallback_meta(source, meta)
+    ext_len = sum(len(b.text) for b in extracted)
+    body_len = sum(len(b.text) for b in body)
+    flattened = len(extracted) == 1 and len(body) >= 3 and body_len <= BODY_RATIO * ext_len
+    if body and (not extracted or flattened):
+        return HtmlResult(body, meta, "body")
+    return HtmlResult(extracted, meta, "extract")
+
+
+def _add_fallback_meta(source: str, meta: dict[str, str]) -> None:
+    """Fill author, date and site from trafilatura's metadata finder (JSON-LD, bylines) when missing."""
+    if all(k in meta for k in ("author", "date", "source")):
+        return
+    found = trafilatura.extract_metadata(source)
+    if found is None:
+        return
+    author = str(found.author or "").split("·")[0].split("|")[0]
+    author = re.sub(r"\s*(?:기자|특파원)\b.*$", "", author).strip()
+    for key, value in (("author", author), ("date", found.date), ("source", found.sitename)):
+        if value and key not in meta:
+            meta[key] = str(value)

@@ -1,0 +1,284 @@
+"""Article metadata: explicit fields (front matter, header blocks, HTML meta) and heuristics for clippings.
+
+Precedence per field: explicit metadata, then heuristics on the *untrimmed* text, then (title only) the file
+name. Heuristics, all on the first lines unless said otherwise:
+
+- title: the first line that is not page boilerplate, not a date, byline, ``N min read`` or header field;
+- date: a standalone date or byline line (``2025-11-20     You Ji-young``, ``- Dec 22, 2025``), else a date
+  early in one of the first lines (``On July 24, ...``). ISO 8601; ``--MM-DD`` when the year is unknown;
+- author: ``By NAME``, ``NAME 기자``, the name after a date on a byline, or a ``- NAME`` line just below the
+  title (blog platforms); failing those, the publisher of a ``© Publisher(www.site)`` footer (anywhere in the
+  last lines), which also gives the source ``Publisher (site)``;
+- language: the script that dominates (Hangul -> ``ko``, kana -> ``ja``, Han -> ``zh``), or ``en`` for Latin
+  text with English function words;
+- word count: whitespace-separated tokens; Korean is counted in eojeol (the space-separated units), so a
+  Korean count is comparable to what Korean word processors show. Reading time: 230 English words or 500
+  Hangul syllables per minute, rounded, at least 1 for non-empty text.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from reader.core.boilerplate import is_boilerplate_line, is_copyright_line
+from reader.core.models import ArticleMeta
+
+log = logging.getLogger(__name__)
+
+HEAD_LINES = 15
+TAIL_LINES = 15
+MAX_TITLE = 160
+
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}  # noqa: SIM905
+_MONTH = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"  # noqa: E501
+_DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!\d)((?:19|20)\d\d)[-./](\d{1,2})[-./](\d{1,2})(?!\d)"), "ymd"),
+    (re.compile(r"((?:19|20)\d\d)\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일"), "ymd"),
+    (re.compile(r"(?<!\d)(\d{1,2})-" + _MONTH + r"-((?:19|20)\d\d)(?!\d)"), "dmy"),
+    (re.compile(_MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?!\d)(?:,?\s+((?:19|20)\d\d)(?!\d))?"), "mdy"),
+    (
+        re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"\.?,?(?:\s+((?:19|20)\d\d)(?!\d))?"),
+        "dmy",
+    ),
+    (re.compile(r"(?<!\d)(\d{1,2})\s*월\s*(\d{1,2})\s*일"), "md"),
+)
+_HEADER_RE = re.compile(r"^([A-Za-z][A-Za-z -]{0,24}):[ \t]*(.*)$")
+_READ_RE = re.compile(r"^[-•·\s]*\d+\s*(?:min(?:ute)?s?\.?\s*read|분\s*(?:읽기|분량))\s*$", re.IGNORECASE)
+_BY_RE = re.compile(r"^\s*(?:by|written by|posted by|words by)\s+(.{2,80}?)\s*$", re.IGNORECASE)
+_KO_REPORTER_RE = re.compile(r"([가-힣]{2,4})\s*(?:기자|특파원|객원기자)(?![가-힣])")
+_DASH_RE = re.compile(r"^\s*[-–—•·]\s+(\S.{0,60}?)\s*$")
+_COPYRIGHT_RE = re.compile(
+    r"^(?:©|ⓒ|\(c\)|copyright)\s*(?:(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?\s*)?(?:by\s+)?"
+    r"(?P<name>[^()©]{2,80}?)\s*(?:\(\s*(?:https?://)?(?:www\.)?(?P<site>[\w-]+(?:\.[\w-]+)+)/?\s*\))?\s*[.,]?\s*"
+    r"(?:all rights reserved.*|무단.*|저작권.*)?$",
+    re.IGNORECASE,
+)
+_NAME_RE = re.compile(r"^[^\W\d_][\w.'’ -]{0,58}[\w.]$")
+_DIGIT_RE = re.compile(r"\d")
+_HANGUL_RE = re.compile(r"[가-힣]")
+_STAMP_RE = re.compile(r"^(?:updated|published|posted|last updated|입력|수정|등록|발행)\b", re.IGNORECASE)
+_EN_WORDS = frozenset("the of and to in a is that for it with as was on are by this be from at".split())  # noqa: SIM905
+
+
+def _valid(year: int | None, month: int, day: int) -> str | None:
+    try:
+        _dt.date(year or 2000, month, day)
+    except ValueError:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}" if year else f"--{month:02d}-{day:02d}"
+
+
+def find_date(text: str) -> tuple[str, int, int] | None:
+    """The earliest date in ``text`` as ``(iso, start, end)``; ``--MM-DD`` when it has no year."""
+    best: tuple[str, int, int] | None = None
+    for pattern, order in _DATE_PATTERNS:
+        for m in pattern.finditer(text[:500]):
+            g = m.groups()
+            if order == "ymd":
+                iso = _valid(int(g[0]), int(g[1]), int(g[2]))
+            elif order == "md":
+                iso = _valid(None, int(g[0]), int(g[1]))
+            else:
+                day, month, year = (g[1], g[0], g[2]) if order == "mdy" else (g[0], g[1], g[2])
+                iso = _valid(int(year) if year else None, _MONTHS[month[:3].lower()], int(day))
+            if iso and (best is None or m.start() < best[1]):
+                best = (iso, m.start(), m.end())
+            if iso:
+                break
+    return best
+
+
+def normalize_date(value: Any) -> str | None:
+    """A date from metadata (string, ``date`` or ``datetime``) as ISO 8601 (date part only)."""
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()[:10]
+    if not isinstance(value, str) or not value.strip():
+        return None
+    found = find_date(value)
+    return found[0] if found else None
+
+
+def parse_header_block(text: str) -> tuple[dict[str, str], int]:
+    """RFC-822 style ``Key: value`` lines at the very start (with indented continuations).
+
+    Returns the fields (lower-case keys) and the offset where the block ends; ``({}, 0)`` unless at least
+    two fields are present and one of them is a known key such as ``Title`` or ``Author``.
+    """
+    fields: dict[str, str] = {}
+    pos = 0
+    last: str | None = None
+    for line in text[:20000].split("\n"):
+        if not line.strip():
+            break
+        m = _HEADER_RE.match(line)
+        if m and not line.startswith((" ", "\t")):
+            last = m.group(1).strip().lower()
+            fields.setdefault(last, m.group(2).strip())
+        elif last is not None and line.startswith((" ", "\t")):
+            fields[last] = (fields[last] + " " + line.strip()).strip()
+        else:
+            return {}, 0
+        pos += len(line) + 1
+    if len(fields) < 2 or not {"title", "author", "date", "created"}.intersection(fields):
+        return {}, 0
+    return fields, min(pos, len(text))
+
+
+def _clean_name(value: str) -> str | None:
+    value = re.sub(r"\s*<[^>]*>", "", value)  # e-mail addresses in "Name <a@b>"
+    value = re.sub(r"\s*[|·•,]\s*$", "", value.strip(" -–—|·•,")).strip()
+    value = re.sub(r"\s*(?:기자|특파원)$", "", value)
+    return value if 1 < len(value) <= 80 else None
+
+
+def _is_name(value: str) -> bool:
+    """A person's or outlet's name: no digits, at most four words; Korean words of at most three syllables."""
+    words = value.split()
+    if not _NAME_RE.match(value) or not 0 < len(words) <= 4 or value.endswith(".") or _DIGIT_RE.search(value):
+        return False
+    return all(len(w) <= 3 if _HANGUL_RE.search(w) else (w[0].isupper() or not w[0].isalpha()) for w in words)
+
+
+def _byline_author(line: str, date_span: tuple[int, int] | None) -> str | None:
+    s = line.strip()
+    m = _BY_RE.match(s)
+    if m:
+        rest = m.group(1)
+        found = find_date(rest)
+        if found:
+            rest = rest[: found[1]]
+        return _clean_name(rest)
+    ko = _KO_REPORTER_RE.search(s)
+    if ko and len(s) <= 60:
+        return ko.group(1)
+    if date_span is not None:
+        rest = _clean_name((s[: date_span[0]] + " " + s[date_span[1] :]).strip())
+        if rest and _is_name(rest):
+            return rest
+    return None
+
+
+def _is_meta_line(line: str) -> bool:
+    s = line.strip()
+    if is_boilerplate_line(s) or _READ_RE.match(s) or _BY_RE.match(s):
+        return True
+    found = find_date(s)
+    if found is None or len(s) > 80:
+        return False
+    rest = (s[: found[1]] + " " + s[found[2] :]).strip(" \t\xa0-–—|·•,:()[]")
+    return not rest or _STAMP_RE.match(rest) is not None or _is_name(rest)
+
+
+def heuristics(lines: list[str]) -> dict[str, str]:
+    """Title, date, author and source guessed from the (untrimmed) text's lines."""
+    out: dict[str, str] = {}
+    content = [line.strip() for line in lines if line.strip()]
+    head = content[:HEAD_LINES]
+    title_index = None
+    for i, line in enumerate(head):
+        if not _is_meta_line(line) and any(ch.isalpha() for ch in line):
+            title_index = i
+            title = line if len(line) <= MAX_TITLE else line[:MAX_TITLE].rsplit(" ", 1)[0] + "…"
+            out["title"] = title
+            break
+    for i, line in enumerate(head):
+        if i == title_index:
+            continue
+        found = find_date(line)
+        standalone = _is_meta_line(line)
+        if found and standalone and "date" not in out:
+            out["date"] = found[0]
+        author = _byline_author(line, found[1:] if found and standalone else None)
+        if author and "author" not in out:
+            out["author"] = author
+        dash = _DASH_RE.match(line)
+        if (dash and "author" not in out and title_index is not None and 0 < i - title_index <= 3
+                and not found and not _READ_RE.match(line) and _is_name(dash.group(1))):  # fmt: skip
+            out["author"] = dash.group(1)
+    if "date" not in out:
+        for line in head[(title_index or 0) + 1 : (title_index or 0) + 9]:
+            found = find_date(line)
+            if found and found[1] <= 80:
+                out["date"] = found[0]
+                break
+    for line in reversed(content[-TAIL_LINES:]):
+        m = _COPYRIGHT_RE.match(line) if is_copyright_line(line) else None
+        if m:
+            name = m.group("name").strip(" .,")
+            site = m.group("site")
+            if name and not re.fullmatch(r"[\d\s-]*", name):
+                out.setdefault("author", name)
+                out["source"] = f"{name} ({site})" if site else name
+            elif site:
+                out["source"] = site
+            break
+    return out
+
+
+def language_of(text: str) -> str | None:
+    """``ko``, ``ja``, ``zh``, ``en`` or ``None`` from the dominant script of (the start of) ``text``."""
+    sample = text[:20000]
+    hangul = sum(1 for ch in sample if "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff")
+    kana = sum(1 for ch in sample if "\u3040" <= ch <= "\u30ff")
+    han = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    # A CJK character carries about as much as 2.5 Latin letters.
+    scores = {"ko": hangul * 2.5, "ja": kana * 2.5, "zh": han * 2.5 if kana == 0 else 0.0, "latin": latin}
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] == 0:
+        return None
+    if best != "latin":
+        return best
+    words = re.findall(r"[a-z]+", sample.lower())
+    return "en" if words and sum(w in _EN_WORDS for w in words) / len(words) > 0.08 else None
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def reading_minutes(text: str) -> int:
+    if not text.strip():
+        return 0
+    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3")
+    other_words = sum(1 for w in text.split() if not any("\uac00" <= ch <= "\ud7a3" for ch in w))
+    return max(1, round(hangul / 500 + other_words / 230))
+
+
+def _first(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value if v)
+        if value is not None and str(value).strip():
+            return " ".join(str(value).split())
+    return None
+
+
+def _strip_emails(value: Any) -> Any:
+    if isinstance(value, str):
+        return re.sub(r"\s*<[^<>@]+@[^<>]+>", "", value)
+    return value
+
+
+def build_meta(
+    *, explicit: Mapping[str, Any], lines: list[str], text: str, fallback_title: str
+) -> ArticleMeta:
+    """Explicit metadata, then heuristics on the untrimmed ``lines``; counts over the canonical ``text``."""
+    guess = heuristics(lines)
+    title = _first(explicit.get("title"), guess.get("title"), fallback_title) or fallback_title
+    date = normalize_date(explicit.get("date")) or guess.get("date")
+    lang = _first(explicit.get("language"))
+    language = lang.split("-")[0].split("_")[0].lower() if lang else language_of(text)
+    return ArticleMeta(
+        title=title,
+        author=_first(_strip_emails(explicit.get("author")), guess.get("author")),
+        date=date,
+        source=_first(explicit.get("source"), guess.get("source")),
+        language=language,
+        word_count=word_count(text),
+        reading_minutes=reading_minutes(text),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from reader.ui.article_model import SNIPPET_ROLE
@@ -31,6 +31,13 @@ class SnippetDelegate(QStyledItemDelegate):
         doc.setHtml(f"<span style='font-size:small'>{snippet}</span>")
         return doc
 
+    @staticmethod
+    def _snippet_height(option: QStyleOptionViewItem) -> int:
+        """Two lines of the snippet's small font: the rest is clipped, never shown half-cut."""
+        font = QFont(option.font)
+        font.setPointSizeF(max(6.0, font.pointSizeF() * 0.83))
+        return QFontMetrics(font).lineSpacing() * 2 + 4
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         if not self.searching or not index.data(SNIPPET_ROLE):
             super().paint(painter, option, index)
@@ -55,7 +62,9 @@ class SnippetDelegate(QStyledItemDelegate):
         if doc is not None:
             doc.setTextWidth(opt.rect.width() - 8)
             painter.translate(opt.rect.left() + 2, opt.rect.top() + line + 2)
-            clip = QRectF(0, 0, opt.rect.width() - 4, opt.rect.height() - line - 4)
+            clip = QRectF(
+                0, 0, opt.rect.width() - 4, min(opt.rect.height() - line - 4, self._snippet_height(opt))
+            )
             painter.setClipRect(clip)
             ctx = QAbstractTextDocumentLayout.PaintContext()
             ctx.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
@@ -66,6 +75,5 @@ class SnippetDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         base = super().sizeHint(option, index)
         if self.searching and index.data(SNIPPET_ROLE):
-            line = option.fontMetrics.height()
-            return QSize(base.width(), line * 4)
+            return QSize(base.width(), option.fontMetrics.height() + self._snippet_height(option) + 6)
         return base

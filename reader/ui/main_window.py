@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
         self.act_export = action("&Export Notes…", self.show_export, ["Ctrl+E"])
         self.act_all_notes = action("All &Notes…", self.show_all_notes, ["Ctrl+Shift+A"])
         self.act_search = action("&Search Library", self.focus_search, ["Ctrl+K", "Ctrl+F"])
-        self.act_clear = action("&Clear Search", self.clear_search, [])
+        self.act_clear = action("&Clear Search", self.clear_search, ["Ctrl+Shift+K"])
         self.act_find = action("&Find in Article…", self._find_in_article, ["Ctrl+Shift+F"])
         self.act_next_hit = action("&Next Match", lambda: self._step_hit(1), ["F3"])
         self.act_prev_hit = action("&Previous Match", lambda: self._step_hit(-1), ["Shift+F3"])
@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         self.act_zoom_reset = action("&Actual Size", lambda: self._zoom(None), ["Ctrl+0"])
         self.act_problems = action("&Problems…", self.show_problems, ["Ctrl+Shift+P"])
         self.act_shortcuts = action("&Keyboard Shortcuts", self._show_shortcuts, ["F1"])
-        self.act_about = action("&About", self._about, [])
+        self.act_about = action("&About", self._about, ["Shift+F1"])
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         for i, name in enumerate(("system", "light", "dark", "sepia")):

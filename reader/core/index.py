@@ -56,12 +56,14 @@ import threading
 import time
 import traceback
 import warnings
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
 from whoosh import index as w_index
 from whoosh import qparser
 from whoosh import query as wq
@@ -72,7 +74,7 @@ from whoosh.lang.snowball.english import EnglishStemmer
 from whoosh.scoring import BM25F
 from whoosh.writing import LockError
 
-from reader.core.articles import load_article
+from reader.core.articles import load_article, text_hash
 from reader.core.atomic import atomic_write_text
 from reader.core.errors import (
     ArticleReadError,
@@ -107,6 +109,8 @@ MAX_QUERY_CHARS = 1000
 MAX_FUZZY_DIST = 2
 SNIPPET_CHARS = 220
 SNIPPET_LEAD = 50
+#: Snippets look for the best window among the first few paragraphs with matches (fast on long articles).
+SNIPPET_PARAGRAPHS = 6
 #: Fields whose terms are looked for in the article's canonical text (snippets, term_spans).
 TEXT_FIELDS = ("body", "title")
 #: Fields whose terms are looked for in annotations (note snippets).
@@ -121,6 +125,7 @@ FIELD_ALIASES = {
     "quote": ["quotes", "highlight"],
 }
 _STATE_FILE = "reader-verified.json"
+TEXTS_DIR = "texts"
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -129,6 +134,7 @@ ProgressCallback = Callable[[int, int], None]
 _CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W{_CJK}]+)")
 _CJK_RE = re.compile(f"[{_CJK}]")
+_PARAGRAPH_RE = re.compile(r"(?:[^\n]|\n(?!\s*\n))+")
 _DATE_RE = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}(-\d{2})?)$")
 
 
@@ -491,6 +497,50 @@ class SearchIndex:
             raise _DamagedError(_describe(exc)) from exc
         self._install(searcher)
 
+    # ----------------------------------------------------------------------------- canonical text copies
+
+    def _text_path(self, content_hash: str) -> Path | None:
+        digest = content_hash.removeprefix("sha256:")
+        if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+            return None
+        return self.index_dir / TEXTS_DIR / digest[:2] / f"{digest}.z"
+
+    def _store_text(self, content_hash: str, text: str) -> None:
+        """Keep a zlib copy of an article's canonical text, named by its hash, for snippets.
+
+        Content-addressed, so a copy is never stale. Re-running the article pipeline (``load_article``)
+        for each hit of a page costs up to ~60 ms an article; decompressing a copy ~0.1 ms.
+        """
+        path = self._text_path(content_hash)
+        if path is None or path.exists():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(zlib.compress(text.encode("utf-8"), 6))
+            os.replace(tmp, path)
+        except OSError as exc:  # only snippets get slower
+            log.debug("could not keep a text copy %s: %s", path, exc)
+
+    def _read_text(self, content_hash: str) -> str | None:
+        path = self._text_path(content_hash)
+        if path is None:
+            return None
+        try:
+            text = zlib.decompress(path.read_bytes()).decode("utf-8")
+        except (OSError, zlib.error, UnicodeDecodeError):
+            return None
+        return text if text_hash(text) == content_hash else None
+
+    def _prune_texts(self, keep: set[str]) -> None:
+        folder = self.index_dir / TEXTS_DIR
+        keep_digests = {h.removeprefix("sha256:") for h in keep}
+        with contextlib.suppress(OSError):
+            for path in folder.glob("*/*.z"):
+                if path.stem not in keep_digests:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
     def doc_count(self) -> int:
         with self._using() as searcher:
             count: int = searcher.doc_count()
@@ -661,6 +711,7 @@ class SearchIndex:
                     del doc["date"]
                 if not doc["lang"]:
                     del doc["lang"]
+                self._store_text(article.content_hash, article.text)
                 w = get_writer()
                 if old is None:
                     w.add_document(**doc)
@@ -676,6 +727,8 @@ class SearchIndex:
                     raise SearchIndexError(f"the search index could not be saved: {_describe(exc)}") from exc
                 writer = None
                 self._reopen_searcher()
+                if relpaths is None and not report.cancelled and (report.updated or report.removed):
+                    self._prune_texts({state[2] for state in self._indexed_states(None).values()})
         except BaseException:
             if writer is not None:
                 with contextlib.suppress(Exception):
@@ -726,6 +779,7 @@ class SearchIndex:
             raise QueryError(f"nothing to search for in {text.strip()!r}")
         if not _has_positive(q):
             q = wq.And([wq.Every(), q])
+        q = _expand_fuzzy(q, searcher.reader())
         _check_expansion(q, searcher.reader())
         return q
 
@@ -811,7 +865,10 @@ class SearchIndex:
                 page = []
                 for hit in results[offset : offset + limit] if limit else []:
                     fields = hit.fields()
-                    page.append((fields["relpath"], fields.get("title", ""), fields.get("date"), hit.score))
+                    state = fields.get("state") or (-1, -1, "")
+                    page.append(
+                        (fields["relpath"], fields.get("title", ""), fields.get("date"), hit.score, state[2])
+                    )
             except wq.QueryError as exc:
                 raise QueryError(f"this query cannot run: {_describe(exc)}") from exc
             except RecursionError as exc:
@@ -819,26 +876,37 @@ class SearchIndex:
             except Exception as exc:
                 raise _DamagedError(_describe(exc)) from exc
             matchers = _Matchers.from_query(q, searcher.reader()) if snippets and page else None
-        hits = [self._make_hit(rp, title, date, float(score), matchers) for rp, title, date, score in page]
+        hits = [
+            self._make_hit(rp, title, date, float(score), matchers, content_hash)
+            for rp, title, date, score, content_hash in page
+        ]
         return SearchResults(
             query=text, total=total, hits=tuple(hits), offset=offset, limit=limit, recovered=recovered
         )
 
     def _make_hit(
-        self, relpath: str, title: str, date: str | None, score: float, matchers: _Matchers | None
+        self,
+        relpath: str,
+        title: str,
+        date: str | None,
+        score: float,
+        matchers: _Matchers | None,
+        content_hash: str = "",
     ) -> SearchHit:
         if matchers is None:
             return SearchHit(relpath=relpath, title=title, date=date or None, score=score)
         path = self.library / relpath
         snippet: str = ""
         marks: tuple[tuple[int, int], ...] = ()
-        try:
-            article = load_article(path, self.library)
-        except ArticleReadError:
-            article = None
-        if article is not None:
-            spans = matchers.spans(article.text, TEXT_FIELDS)
-            snippet, marks = _snippet(article.text, spans, skip=_title_end(article.text, title))
+        text = self._read_text(content_hash)
+        if text is None:
+            try:
+                text = load_article(path, self.library).text
+            except ArticleReadError:
+                text = None
+        if text is not None:
+            spans = matchers.spans(text, TEXT_FIELDS, max_chunks=SNIPPET_PARAGRAPHS)
+            snippet, marks = _snippet(text, spans, skip=_title_end(text, title))
         note_snippet = ""
         note_marks: tuple[tuple[int, int], ...] = ()
         note_id: str | None = None
@@ -976,20 +1044,53 @@ def _rewrite(q: Any, schema: Any) -> Any:
             return wq.Prefix(fieldname, word, boost=boost)
         return _hangul_query(fieldname, word, boost)
     if isinstance(q, wq.FuzzyTerm):
-        text = q.text
-        if len(text) < 3:
-            raise QueryError(f"{text}~ is too short for a fuzzy search (3 letters or more)")
-        words = [t for t, _s, _e in analyze(text)]
-        if len(words) != 1:
-            raise QueryError(f"{text}~: a fuzzy search takes one word")
+        words = [t for t, _s, _e in analyze(q.text)]
+        if not words:
+            return wq.NullQuery
+        if len(words) > 1:
+            return wq.Phrase(fieldname, words, boost=boost)
+        word = words[0]
+        if len(word) < 3:
+            return wq.Term(fieldname, word, boost=boost)  # too short to be fuzzy: the word itself
         return wq.FuzzyTerm(
             fieldname,
-            words[0],
+            word,
             boost=boost,
             maxdist=max(1, min(int(q.maxdist), MAX_FUZZY_DIST)),
-            prefixlength=max(1, int(q.prefixlength)),
+            prefixlength=min(max(1, int(q.prefixlength)), len(word) - 1),
         )
     return _check_multiterm(q)
+
+
+def _expand_fuzzy(q: Any, reader: Any) -> Any:
+    """Replace each fuzzy term by the indexed words within its edit distance (Whoosh's own Levenshtein
+    automaton takes ~0.3 s to build for a distance of 2; rapidfuzz over the prefix's words takes ms)."""
+    if not q.is_leaf():
+        return q.apply(lambda child: _expand_fuzzy(child, reader))
+    if not isinstance(q, wq.FuzzyTerm) or q.fieldname not in reader.schema:
+        return q
+    word: str = q.text
+    prefix = word[: q.prefixlength]
+    maxdist = int(q.maxdist)
+    field = reader.schema[q.fieldname]
+    scored: list[tuple[int, str]] = []
+    try:
+        for btext in reader.expand_prefix(q.fieldname, prefix):
+            term = field.from_bytes(btext) if isinstance(btext, bytes) else btext
+            if abs(len(term) - len(word)) > maxdist:
+                continue
+            dist = Levenshtein.distance(word, term, score_cutoff=maxdist)
+            if dist <= maxdist:
+                scored.append((dist, term))
+    except Exception as exc:
+        raise _DamagedError(_describe(exc)) from exc
+    if not scored:
+        return wq.Term(q.fieldname, word, boost=q.boost)  # matches nothing, keeps an AND an AND
+    scored.sort()
+    terms = [
+        wq.Term(q.fieldname, t, boost=q.boost * (1.0 if d == 0 else 0.8)) for d, t in scored[:MAX_EXPANSION]
+    ]
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
 def _check_multiterm(q: Any) -> Any:
@@ -1090,7 +1191,9 @@ class _Matchers:
     def has_fields(self, fields: Iterable[str]) -> bool:
         return any(f in self.terms or f in self.phrases for f in fields)
 
-    def spans(self, text: str, fields: Iterable[str]) -> list[tuple[int, int]]:
+    def spans(self, text: str, fields: Iterable[str], *, max_chunks: int = 0) -> list[tuple[int, int]]:
+        """Spans of the terms and phrases of ``fields`` in ``text``; with ``max_chunks``, stop after that
+        many paragraphs with matches (enough for a snippet)."""
         terms: set[str] = set()
         phrases: list[tuple[str, ...]] = []
         for f in fields:
@@ -1098,18 +1201,31 @@ class _Matchers:
             phrases.extend(self.phrases.get(f, []))
         if not terms and not phrases:
             return []
-        tokens = list(analyze(text))
-        found: list[tuple[int, int]] = [(s, e) for t, s, e in tokens if t in terms]
-        for words in phrases:
-            n = len(words)
-            first = words[0]
-            for i, (t, _s, _e) in enumerate(tokens):
-                if (
-                    t == first
-                    and i + n <= len(tokens)
-                    and all(tokens[i + k][0] == words[k] for k in range(n))
-                ):
-                    found.append((tokens[i][1], tokens[i + n - 1][2]))
+        # Long texts: analyze only the paragraphs that could hold a term. A stem's first two letters are
+        # those of its words (one letter for 3-letter stems such as ``die`` from ``dying``).
+        probes = {t[:2] if len(t) > 3 else t[:1] for t in terms | {w[0] for w in phrases}}
+        if len(text) < 4000:
+            chunks: Iterable[tuple[int, str]] = [(0, text)]
+        else:
+            chunks = (
+                (m.start(), m.group())
+                for m in _PARAGRAPH_RE.finditer(text)
+                if any(p in m.group().lower() for p in probes)
+            )
+        found: list[tuple[int, int]] = []
+        matched_chunks = 0
+        for base, chunk in chunks:
+            if max_chunks and matched_chunks >= max_chunks:
+                break
+            before = len(found)
+            tokens = [(t, base + s, base + e) for t, s, e in analyze(chunk)]
+            found.extend((s, e) for t, s, e in tokens if t in terms)
+            for words in phrases:
+                n = len(words)
+                for i in range(len(tokens) - n + 1):
+                    if all(tokens[i + k][0] == words[k] for k in range(n)):
+                        found.append((tokens[i][1], tokens[i + n - 1][2]))
+            matched_chunks += len(found) > before
         return _merge(found)
 
 

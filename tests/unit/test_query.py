@@ -112,6 +112,8 @@ def found(index: SearchIndex, query: str) -> set[str]:
         ("thera*", {"therapy.txt", "korea.txt"}),
         ("colector~", {"garbage.txt"}),
         ("garbge~2", {"garbage.txt"}),
+        ("garbge~2/9", {"garbage.txt"}),
+        ("run~", {"garbage.txt"}),  # too short to be fuzzy: the word itself
         ("therapy -trial", {"korea.txt"}),
         ("therapy NOT trial", {"korea.txt"}),
         ("-therapy", {"garbage.txt", "notes/parsing.txt"}),
@@ -204,7 +206,6 @@ def test_term_spans(index: SearchIndex) -> None:
         "a*",
         "*ing",
         "t*x",
-        "ab~",
         "date:yesterday",
         "date:[soon to later]",
         "!!!",

@@ -33,7 +33,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, backup: bool = False) -> None
 
     With ``backup=True`` the previous content (if any) is first kept as ``<name>.bak`` (itself written
     atomically), so that one earlier version survives a bad edit. Raises ``OSError`` on failure, in which
-    case ``path`` is byte-identical to what it was and no temporary file is left behind.
+    case ``path`` is byte-identical to what it was and no temporary file is left behind. A failure to sync
+    the folder after the new content is in place is only logged (the write has happened).
     """
     path = Path(path)
     folder = path.parent
@@ -59,7 +60,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, backup: bool = False) -> None
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    _fsync_dir(folder)
+    try:
+        _fsync_dir(folder)
+    except OSError as exc:
+        # The new content is in place: reporting a failure now would claim the file unchanged when it is
+        # not (and make the caller retry a write that happened). Only the rename's durability is at risk.
+        log.warning("wrote %s but could not sync its folder: %s", path, exc)
 
 
 def atomic_write_text(path: Path, text: str, *, backup: bool = False) -> None:

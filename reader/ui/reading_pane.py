@@ -7,6 +7,11 @@ exactly to the offsets stored in sidecars (:class:`~reader.ui.textpos.OffsetMap`
 
 Nothing remote is ever loaded: ``loadResource`` returns nothing, and links are only reported through
 :attr:`ReadingPane.link_activated` for the window to confirm.
+
+A huge text is shown only up to :data:`MAX_RENDER_CHARS` code points, with a notice in the header: Qt lays
+out a document on the GUI thread, and a 5 MB line takes seconds (the window would freeze). Offsets stay the
+same (the shown text is a prefix); marks beyond it are not drawn. The whole text is still indexed, searched
+and printed by ``python -m reader text``.
 """
 
 from __future__ import annotations
@@ -50,6 +55,9 @@ SERIF_FAMILIES = [
 MONO_FAMILIES = ["Noto Sans Mono", "DejaVu Sans Mono", "Menlo", "Consolas", "Noto Sans Mono CJK KR"]
 BASE_POINT_SIZE = 12.0
 MAX_TEXT_WIDTH_EM = 40  # about 70-80 characters a line
+#: The reading pane renders at most this many code points of an article (see the module docstring); measured:
+#: a 100,000-character single line is laid out in about 80 ms, 5 MB in over 5 s.
+MAX_RENDER_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -137,10 +145,24 @@ class ReadingPane(QTextBrowser):
         if article is None:
             self._show_placeholder()
             return
-        self._map = OffsetMap(article.text)
+        self._map = OffsetMap(self._shown_text(article))
         self._build(article)
         self._refresh_extra()
         self.verticalScrollBar().setValue(0)
+
+    @staticmethod
+    def _shown_text(article: Article) -> str:
+        """The part of the canonical text that is rendered: all of it, or a prefix ending at a line break."""
+        text = article.text
+        if len(text) <= MAX_RENDER_CHARS:
+            return text
+        cut = text.rfind("\n", MAX_RENDER_CHARS // 2, MAX_RENDER_CHARS)
+        return text[: cut if cut > 0 else MAX_RENDER_CHARS]
+
+    @property
+    def shown_length(self) -> int:
+        """How many code points of the article's text the pane shows (less than its length when capped)."""
+        return self._map.length_cp
 
     def _new_document(self) -> tuple[QTextDocument, QTextCursor]:
         doc = QTextDocument(self)
@@ -200,10 +222,20 @@ class ReadingPane(QTextBrowser):
         sub_block.setBottomMargin(size * 1.2)
         cursor.setBlockFormat(sub_block)
         cursor.insertText(byline or article.relpath, muted)
+        shown = self._shown_text(article)
+        if len(shown) < len(article.text):
+            notice = QTextCharFormat(muted)
+            notice.setFontWeight(QFont.Weight.Bold)
+            cursor.insertBlock(sub_block)
+            cursor.insertText(
+                f"This article is too long to show in full: the first {len(shown):,} of "
+                f"{len(article.text):,} characters are shown. All of it is searchable.",
+                notice,
+            )
         cursor.insertBlock(QTextBlockFormat(), self._body_format())
         self._base = cursor.position()
-        # ---- the canonical text, verbatim
-        cursor.insertText(article.text, self._body_format())
+        # ---- the canonical text, verbatim (up to MAX_RENDER_CHARS)
+        cursor.insertText(shown, self._body_format())
         self._format_blocks(doc, article)
         self._format_links(doc, article)
         self.setDocument(doc)
@@ -229,6 +261,8 @@ class ReadingPane(QTextBrowser):
             QTextCursor(block).setBlockFormat(fmt)
             block = block.next()
         for b in article.blocks:
+            if b.start >= self.shown_length:
+                break
             cursor = self._cursor_for(doc, b.start, b.end)
             if b.kind == "heading":
                 char = QTextCharFormat()
@@ -271,7 +305,9 @@ class ReadingPane(QTextBrowser):
 
     def _format_links(self, doc: QTextDocument, article: Article) -> None:
         for link in article.links:
-            if not link.href.lower().startswith(("http://", "https://", "mailto:")):
+            if link.start >= self.shown_length or not link.href.lower().startswith(
+                ("http://", "https://", "mailto:")
+            ):
                 continue
             cursor = self._cursor_for(doc, link.start, link.end)
             fmt = QTextCharFormat()
@@ -288,7 +324,7 @@ class ReadingPane(QTextBrowser):
 
     # ------------------------------------------------------------------------------------- offsets
     def to_doc(self, cp: int) -> int:
-        return self._base + self._map.to_utf16(cp)
+        return self._base + self._map.to_utf16(max(0, min(cp, self._map.length_cp)))
 
     def to_cp(self, doc_pos: int) -> int:
         return self._map.to_cp(max(0, min(doc_pos - self._base, self._map.length_utf16)))
@@ -382,6 +418,8 @@ class ReadingPane(QTextBrowser):
         selections: list[QTextEdit.ExtraSelection] = []
         doc = self.document()
         for annotation in self._annotations:
+            if annotation.start >= self.shown_length:
+                continue
             sel = QTextEdit.ExtraSelection()
             sel.cursor = self._cursor_for(doc, annotation.start, annotation.end)
             fmt = QTextCharFormat()
@@ -393,6 +431,8 @@ class ReadingPane(QTextBrowser):
             sel.format = fmt
             selections.append(sel)
         for i, (start, end) in enumerate(self._search_spans):
+            if start >= self.shown_length:
+                continue
             sel = QTextEdit.ExtraSelection()
             sel.cursor = self._cursor_for(doc, start, end)
             fmt = QTextCharFormat()

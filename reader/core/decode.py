@@ -138,9 +138,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
 def normalize_text(text: str) -> str:
     """CRLF/CR to ``\\n``, drop a leading BOM and stray control characters, NFC-normalize."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)  # first, so that a BOM behind a stray control character is still dropped
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = _CONTROL.sub("", text)
     return unicodedata.normalize("NFC", text)
 
 
@@ -179,7 +179,8 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
             return Decoded(normalize_text(text), codec.replace("-sig", ""))
     utf16 = _utf16_without_bom(data) if b"\x00" in data[:SNIFF_BYTES] else None
     if utf16 is not None:  # checked first: UTF-16 of ASCII text is also valid UTF-8 (with NULs)
-        return Decoded(normalize_text(data.decode(utf16)), utf16)
+        # errors="replace": an odd trailing byte (a truncated file) must not fail the whole decode.
+        return Decoded(normalize_text(data.decode(utf16, errors="replace")), utf16)
     try:
         return Decoded(normalize_text(data.decode("utf-8")), "utf-8")
     except UnicodeDecodeError:

@@ -382,7 +382,7 @@ class NotesStore:
         """Whether the sidecar on disk differs from what this store last read or wrote.
 
         The store's own writes do not count: it remembers their signature. Cheap when nothing changed (one
-        ``stat``); the bytes are hashed only when the size or mtime differ.
+        ``stat``); the bytes are hashed only when the size, mtime, inode or ctime differ.
         """
         try:
             stat = os.stat(self.path)
@@ -391,7 +391,7 @@ class NotesStore:
         except OSError:
             return False
         known = self._signature
-        if known is not None and (stat.st_mtime_ns, stat.st_size) == (known.mtime_ns, known.size):
+        if known is not None and known.same_stat(stat):
             return False
         current = self._current_signature()
         if current is None:

@@ -126,6 +126,18 @@ class FileSignature:
     mtime_ns: int
     size: int
     sha256: str
+    #: An atomic replace (what editors and sync tools do) always changes the inode, and any write the ctime,
+    #: even when a tool restores the modification time and the size happens to be equal.
+    ino: int = 0
+    ctime_ns: int = 0
+
+    def same_stat(self, stat: os.stat_result) -> bool:
+        return (self.mtime_ns, self.size, self.ino, self.ctime_ns) == (
+            stat.st_mtime_ns,
+            stat.st_size,
+            stat.st_ino,
+            stat.st_ctime_ns,
+        )
 
 
 def bytes_signature(path: Path, data: bytes) -> FileSignature | None:
@@ -134,7 +146,9 @@ def bytes_signature(path: Path, data: bytes) -> FileSignature | None:
         stat = os.stat(path)
     except FileNotFoundError:
         return None
-    return FileSignature(stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
+    return FileSignature(
+        stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest(), stat.st_ino, stat.st_ctime_ns
+    )
 
 
 def read_sidecar_bytes(path: Path) -> tuple[bytes, FileSignature] | None:
@@ -150,7 +164,9 @@ def read_sidecar_bytes(path: Path) -> tuple[bytes, FileSignature] | None:
         return None
     except OSError as exc:
         raise SidecarError(Path(path).name, f"cannot be read: {exc.strerror or exc}") from exc
-    return data, FileSignature(stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest())
+    return data, FileSignature(
+        stat.st_mtime_ns, stat.st_size, hashlib.sha256(data).hexdigest(), stat.st_ino, stat.st_ctime_ns
+    )
 
 
 class _InvalidError(Exception):

@@ -497,11 +497,14 @@ class AnnotationController(QObject):
         except SidecarError as exc:
             self.panel.set_read_only(exc.reason)
             return
+        finally:
+            if store.path.exists():
+                self.window.watcher.addPath(str(store.path))  # re-add after an atomic replace
+        # The store turns read-only when the file stops parsing, and writable again once it parses.
+        self.panel.set_read_only(store.read_only_reason)
         if changed:
             self.window.status_label.setText("Notes changed outside the reader; reloaded")
             self.refresh()
-        if store.path.exists():
-            self.window.watcher.addPath(str(store.path))  # re-add after an atomic replace
 
     # ------------------------------------------------------------------------------------- helpers
     def _annotation_at_cursor(self) -> Annotation | None:

@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_arguments(cmd_parser)
         run: Callable[[argparse.Namespace], int] = command.run
         cmd_parser.set_defaults(run=run)
+
     def show_help(_args: argparse.Namespace) -> int:
         parser.print_help()
         return 0

@@ -32,11 +32,21 @@ class SnippetDelegate(QStyledItemDelegate):
         return doc
 
     @staticmethod
+    def _two_lines(doc: QTextDocument) -> float:
+        """The height of the snippet's first two laid-out lines (CJK fallback fonts are taller)."""
+        doc.documentLayout()  # lays the document out
+        layout = doc.firstBlock().layout()
+        if layout is None or layout.lineCount() == 0:
+            return doc.size().height()
+        last = layout.lineAt(min(1, layout.lineCount() - 1))
+        return doc.documentMargin() + last.rect().bottom() + 1
+
+    @staticmethod
     def _snippet_height(option: QStyleOptionViewItem) -> int:
         """Two lines of the snippet's small font: the rest is clipped, never shown half-cut."""
         font = QFont(option.font)
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.83))
-        return QFontMetrics(font).lineSpacing() * 2 + 4
+        return round(QFontMetrics(font).lineSpacing() * 2.4) + 4
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         if not self.searching or not index.data(SNIPPET_ROLE):
@@ -62,9 +72,7 @@ class SnippetDelegate(QStyledItemDelegate):
         if doc is not None:
             doc.setTextWidth(opt.rect.width() - 8)
             painter.translate(opt.rect.left() + 2, opt.rect.top() + line + 2)
-            clip = QRectF(
-                0, 0, opt.rect.width() - 4, min(opt.rect.height() - line - 4, self._snippet_height(opt))
-            )
+            clip = QRectF(0, 0, opt.rect.width() - 4, min(opt.rect.height() - line - 4, self._two_lines(doc)))
             painter.setClipRect(clip)
             ctx = QAbstractTextDocumentLayout.PaintContext()
             ctx.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))

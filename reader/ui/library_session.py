@@ -21,6 +21,7 @@ from reader.core.index import SearchIndex
 from reader.core.library import scan_library
 from reader.core.models import ScanResult, Skipped
 from reader.core.search_types import SearchResults
+from reader.core.notes import relink_sidecars
 from reader.core.sidecar import load_annotations
 from reader.ui.article_model import LibraryRow
 from reader.ui.workers import TaskRunner
@@ -40,13 +41,26 @@ class CatalogSnapshot:
 
 def build_catalog(library: Path, read: set[str], progress: object = None) -> CatalogSnapshot:
     """Scan ``library`` (using the catalog cache) and collect each article's tags and colours."""
-    result: ScanResult = scan_library(
-        library,
-        cache_path=paths.catalog_cache_path(library),
-        progress=progress if callable(progress) else None,
-    )
+
+    def scan() -> ScanResult:
+        return scan_library(
+            library,
+            cache_path=paths.catalog_cache_path(library),
+            progress=progress if callable(progress) else None,
+        )
+
+    result = scan()
+    # Notes whose article was renamed or moved inside the library follow it (paired by content hash).
+    relinked = relink_sidecars(library, [(library / e.relpath, e.content_hash) for e in result.entries])
+    if relinked.moved:
+        log.info("notes moved with their articles: %s", relinked.moved)
+        result = scan()
     rows: list[LibraryRow] = []
     skipped = list(result.skipped)
+    for sidecar, reason in relinked.left:
+        skipped.append(
+            Skipped(sidecar.relative_to(library).as_posix(), f"notes without their article: {reason}")
+        )
     for entry in result.entries:
         tags: frozenset[str] = frozenset()
         colors: frozenset[str] = frozenset()

@@ -59,7 +59,7 @@ from reader.ui.article_model import (
 )
 from reader.ui.delegates import SnippetDelegate
 from reader.ui.dialogs import ProblemsDialog, ShortcutsDialog, show_error
-from reader.ui.library_session import CatalogSnapshot, LibrarySession
+from reader.ui.library_session import SEARCH_PAGE, CatalogSnapshot, LibrarySession
 from reader.ui.notes_views import ExportDialog, LibraryNotesDialog
 from reader.ui.reading_pane import ReadingPane
 from reader.ui.settings import Settings
@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
+        self._row_height = self.table.verticalHeader().defaultSectionSize()
         self.table.setShowGrid(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
@@ -552,14 +553,16 @@ class MainWindow(QMainWindow):
             if self.session is not None:
                 self.session.cancel_search()
             self.hit_label.setText("")
+            self.snippet_delegate.searching = False
+            header = self.table.verticalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setDefaultSectionSize(self._row_height)
             self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
             self._show_rows(self._catalog_rows)
+            # The sections that showed hits keep their taller heights unless told otherwise.
+            for row in range(min(self.proxy.rowCount(), SEARCH_PAGE)):
+                header.resizeSection(row, self._row_height)
             self.pane.set_search_spans([])
-            self.snippet_delegate.searching = False
-            self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-            self.table.verticalHeader().setDefaultSectionSize(
-                self.table.verticalHeader().minimumSectionSize() + 8
-            )
             return
         self._search_timer.start()
 

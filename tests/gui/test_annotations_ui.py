@@ -140,3 +140,21 @@ def test_orphaned_note_is_listed_and_can_be_reattached(window: MainWindow, qtbot
     assert panel.orphan_model.rowCount() == 0 and panel.model.rowCount() == 1
     assert window.annotations.flush()
     assert _sidecar_quotes(source) == ["donated tissue samples"]
+
+
+def test_renamed_article_keeps_its_notes(window: MainWindow, qtbot: QtBot) -> None:
+    relpath = window.model.rows()[0].relpath
+    source = window.library / relpath
+    store = open_notes(load_article(source, window.library))
+    store.add_quote("fetal bone tissue", note="follows the file")
+    store.save()
+    (window.library / "moved").mkdir()
+    renamed = window.library / "moved" / "renamed.txt"
+    source.rename(renamed)
+    qtbot.waitUntil(lambda: window.model.row_for("moved/renamed.txt") is not None, timeout=10000)
+    row = window.model.row_for("moved/renamed.txt")
+    assert row is not None and row.entry.notes_count == 1
+    assert sidecar_path(renamed).exists() and not sidecar_path(source).exists()
+    assert json.loads(sidecar_path(renamed).read_text(encoding="utf-8"))["annotations"][0]["note"] == (
+        "follows the file"
+    )

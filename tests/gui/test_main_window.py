@@ -216,3 +216,11 @@ def test_find_in_page_works_without_the_index(window: MainWindow, qtbot: QtBot) 
     _open(window, qtbot, window.model.rows()[0].relpath)
     assert window.pane.find_in_page("stem cell") >= 2
     assert window.pane.find_in_page("no such phrase anywhere") == 0
+
+
+def test_rows_return_to_one_line_after_a_search(window: MainWindow, qtbot: QtBot) -> None:
+    normal = window.table.rowHeight(0)
+    _wait_for_hits(window, qtbot, "stem")
+    assert window.table.rowHeight(0) > normal  # the snippet is shown under the title
+    window.clear_search()
+    assert [window.table.rowHeight(r) for r in range(window.proxy.rowCount())] == [normal] * 4

@@ -100,4 +100,39 @@ def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
         return 2
     window = MainWindow(settings, chosen, index_dir=index_dir)
     window.show()
+    if os.environ.get("READER_BENCH_TIMINGS"):
+        _bench_timings(window)
     return app.exec()
+
+
+def _bench_timings(window: object) -> None:
+    """Benchmarks only (``tests/benchmarks``), off by default: with ``READER_BENCH_TIMINGS=1``, print JSON lines
+    ``{"bench": event, "t": time.time()}`` to stderr when the library list has been painted (``painted``) and
+    when the first search (``READER_BENCH_QUERY``, typed as soon as the list shows) is answered
+    (``searched``); ``READER_BENCH_EXIT=1`` quits then."""
+    import json
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    from reader.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and window.session is not None
+
+    def mark(event: str) -> None:
+        print(json.dumps({"bench": event, "t": time.time()}), file=sys.stderr, flush=True)
+
+    def painted(_snapshot: object) -> None:
+        window.table.viewport().repaint()
+        mark("painted")
+        if os.environ.get("READER_BENCH_QUERY"):
+            window.search_field.setText(os.environ["READER_BENCH_QUERY"])
+            window._start_search()
+
+    def searched(_count: int) -> None:
+        mark("searched")
+        if os.environ.get("READER_BENCH_EXIT"):
+            QApplication.quit()
+
+    window.session.catalog_ready.connect(painted)
+    window.search_shown.connect(searched)

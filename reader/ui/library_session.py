@@ -20,8 +20,8 @@ from reader.core.errors import ReaderError
 from reader.core.index import SearchIndex
 from reader.core.library import scan_library
 from reader.core.models import ScanResult, Skipped
-from reader.core.search_types import SearchResults
 from reader.core.notes import relink_sidecars
+from reader.core.search_types import SearchResults
 from reader.core.sidecar import load_annotations
 from reader.ui.article_model import LibraryRow
 from reader.ui.workers import TaskRunner

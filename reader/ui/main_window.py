@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from reader import APP_NAME
 from reader.core.articles import load_article
+from reader.core.import_notes import ImportReport, import_notes
 from reader.core.library import ARTICLE_SUFFIXES
 from reader.core.models import COLORS, Article, Skipped
 from reader.core.search_types import SearchResults, UpdateReport
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
 
     article_shown = Signal(str)  #: relpath
     search_shown = Signal(int)  #: number of hits shown
+    notes_imported = Signal(object)  #: ImportReport
 
     def __init__(self, settings: Settings, library: Path, *, index_dir: Path | None = None) -> None:
         super().__init__()
@@ -93,6 +96,7 @@ class MainWindow(QMainWindow):
         self._problems_dialog: ProblemsDialog | None = None
         self._suppress_open = False
         self._load_generation = 0
+        self._pending_jump: tuple[str, str] | None = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -248,6 +252,7 @@ class MainWindow(QMainWindow):
         self.act_rescan = action("&Rescan Library", self._library_changed, ["F5"])
         self.act_quit = action("&Quit", self.close, [QKeySequence.StandardKey.Quit])
         self.act_export = action("&Export Notes…", self.show_export, ["Ctrl+E"])
+        self.act_import = action("&Import Notes…", self._choose_import, ["Ctrl+I"])
         self.act_all_notes = action("All &Notes…", self.show_all_notes, ["Ctrl+Shift+A"])
         self.act_search = action("&Search Library", self.focus_search, ["Ctrl+K", "Ctrl+F"])
         self.act_clear = action("&Clear Search", self.clear_search, ["Ctrl+Shift+K"])
@@ -287,6 +292,7 @@ class MainWindow(QMainWindow):
         self.file_menu = file_menu
         file_menu.addSeparator()
         file_menu.addAction(self.act_export)
+        file_menu.addAction(self.act_import)
         file_menu.addAction(self.act_all_notes)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
@@ -465,6 +471,39 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
+    def _choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import Notes (W3C Web Annotation JSON-LD)", str(Path.home()), "JSON-LD (*.jsonld *.json)"
+        )
+        if path:
+            self.import_notes_file(Path(path))
+
+    def import_notes_file(self, source: Path) -> None:
+        """Merge a JSON-LD export into this library's sidecars in the background."""
+        self.annotations.flush()
+        library = self.library
+
+        def work(progress: Callable[[int, int], None]) -> ImportReport:
+            return import_notes(source, library, progress=progress)
+
+        def done(report: ImportReport) -> None:
+            self.progress.hide()
+            text = f"Imported notes from {source.name}: {report.summary()}"
+            if report.errors:
+                text += "\n" + "\n".join(report.errors[:10])
+            self.status_label.setText(text.splitlines()[0])
+            self.notes_imported.emit(report)
+            self._library_changed()
+            if self.session is not None:
+                self.session.update_index()
+
+        self.runner.run(
+            work,
+            on_success=done,
+            on_failure=lambda message: self.report_error(f"Import failed: {message}"),
+            on_progress=lambda d, t: self._show_progress("Importing notes", d, t),
+        )
+
     def show_all_notes(self) -> LibraryNotesDialog:
         dialog = LibraryNotesDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -476,8 +515,13 @@ class MainWindow(QMainWindow):
         if self._current_query:
             self.clear_search()
         self.proxy.set_filters()
-        if self.select_article(relpath):
+        article = self.pane.article
+        if article is not None and article.relpath == relpath and self.current_relpath() == relpath:
             self.annotations.jump_to(annotation_id)
+            return
+        self._pending_jump = (relpath, annotation_id)
+        if not self.select_article(relpath):
+            self._pending_jump = None
 
     # ------------------------------------------------------------------------------------- filters
     def _refresh_tag_filter(self) -> None:
@@ -696,6 +740,9 @@ class MainWindow(QMainWindow):
         if self._current_query:
             self._mark_terms()
         self.article_loaded(article)
+        if self._pending_jump is not None and self._pending_jump[0] == relpath:
+            self.annotations.jump_to(self._pending_jump[1])
+            self._pending_jump = None
         self.article_shown.emit(relpath)
 
     def article_loaded(self, article: Article) -> None:

@@ -284,6 +284,20 @@ class AnnotationController(QObject):
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         w.addAction(self.act_undo)
         w.addAction(self.act_redo)
+        self.act_note.setIconText("Note…")
+        self.act_delete.setIconText("Delete")
+        toolbar = w.addToolBar("Annotate")
+        toolbar.setObjectName("annotateToolbar")
+        toolbar.setMovable(False)
+        for act in self.color_actions.values():
+            toolbar.addAction(act)
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_note)
+        toolbar.addAction(self.act_delete)
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_undo)
+        toolbar.addAction(self.act_redo)
+        self.toolbar = toolbar
         menu = w.edit_menu
         menu.addAction(self.act_undo)
         menu.addAction(self.act_redo)

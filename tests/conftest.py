@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,3 +45,42 @@ def sample_library(tmp_path: Path) -> Path:
     dest = tmp_path / "library"
     shutil.copytree(SAMPLE_LIBRARY, dest)
     return dest
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that accepts and counts connections (and closes them at once).
+
+    Hostile-input tests point remote resources at it and assert that nothing ever connected."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.05)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A local socket server counting connections (see :class:`Listener`)."""
+    server = Listener()
+    yield server
+    server.close()

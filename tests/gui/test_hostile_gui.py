@@ -8,11 +8,9 @@ within 2 seconds; while a 5 MB single line and a 100 MB file are opened, the lon
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -20,44 +18,11 @@ from pytestqt.qtbot import QtBot
 from reader.ui.main_window import MainWindow
 from reader.ui.reading_pane import MAX_RENDER_CHARS
 
+if TYPE_CHECKING:
+    from conftest import Listener  # the shared fixture's type (tests/conftest.py)
+
 MAX_STALL_S = 0.100
 MAX_OPEN_S = 2.0
-
-
-class Listener:
-    """A TCP server on 127.0.0.1 that accepts and counts connections."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
 
 
 def _page(port: int) -> str:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +24,9 @@ from reader.core.models import Annotation, Article, ArticleMeta
 from reader.core.notes import NotesStore, find_orphan_sidecars
 from reader.core.sidecar import parse_sidecar, sidecar_path
 
+if TYPE_CHECKING:
+    from conftest import Listener  # the shared fixture's type (tests/conftest.py)
+
 SCRIPT_MARKERS = (
     "evil(",
     "alert(",
@@ -35,42 +37,6 @@ SCRIPT_MARKERS = (
     "<script",
     "<iframe",
 )
-
-
-class Listener:
-    """A TCP server on 127.0.0.1 that accepts and counts connections (and closes them at once)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.05)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
 
 
 def hostile_html(port: int, body_paragraphs: int) -> str:

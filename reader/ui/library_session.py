@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from reader.core import paths
+from reader.core.atomic import clean_stale_temp_files
 from reader.core.errors import ReaderError
 from reader.core.index import SearchIndex
 from reader.core.library import scan_library
@@ -50,6 +51,9 @@ def build_catalog(library: Path, read: set[str], progress: object = None) -> Cat
         )
 
     result = scan()
+    # Temporary files left by a write that was killed (a crash, a power cut) are removed at start.
+    for folder in {(library / e.relpath).parent for e in result.entries} | {library}:
+        clean_stale_temp_files(folder)
     # Notes whose article was renamed or moved inside the library follow it (paired by content hash).
     relinked = relink_sidecars(library, [(library / e.relpath, e.content_hash) for e in result.entries])
     if relinked.moved:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -158,3 +159,14 @@ def test_renamed_article_keeps_its_notes(window: MainWindow, qtbot: QtBot) -> No
     assert json.loads(sidecar_path(renamed).read_text(encoding="utf-8"))["annotations"][0]["note"] == (
         "follows the file"
     )
+
+
+def test_stale_temporary_files_are_cleaned_at_start(
+    qtbot: QtBot, sample_library: Path, window_factory: object
+) -> None:
+    leftover = sample_library / ".000_70401d234f345079.txt.notes.json.abc123.tmp"
+    leftover.write_text('{"half": ', encoding="utf-8")
+    old = 1_000_000_000
+    os.utime(leftover, (old, old))
+    window_factory(sample_library)  # type: ignore[operator]
+    assert not leftover.exists()

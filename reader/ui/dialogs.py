@@ -54,6 +54,7 @@ class ProblemsDialog(QDialog):
         table = QTableView(self)
         table.setModel(self.model)
         table.setSortingEnabled(True)
+        table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         table.resizeColumnToContents(0)

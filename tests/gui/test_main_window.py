@@ -224,3 +224,20 @@ def test_rows_return_to_one_line_after_a_search(window: MainWindow, qtbot: QtBot
     assert window.table.rowHeight(0) > normal  # the snippet is shown under the title
     window.clear_search()
     assert [window.table.rowHeight(r) for r in range(window.proxy.rowCount())] == [normal] * 4
+
+
+def test_unreadable_files_are_listed_as_problems(
+    qtbot: QtBot, sample_library: Path, window_factory: Callable[[Path], MainWindow]
+) -> None:
+    (sample_library / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (sample_library / "empty.md").write_text("", encoding="utf-8")
+    window = window_factory(sample_library)
+    assert window.model.rowCount() == 5  # the empty file is listed, the image is not
+    assert window.problems_button.isVisibleTo(window)
+    assert window.problems_button.text() == "1 problem"
+    window.show_problems()
+    dialog = window._problems_dialog
+    assert dialog is not None
+    assert dialog.model.item(0, 0).text() == "photo.txt"
+    assert "binary" in dialog.model.item(0, 1).text()
+    dialog.close()

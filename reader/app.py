@@ -106,10 +106,10 @@ def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
 
 
 def _bench_timings(window: object) -> None:
-    """Benchmarks only (``tests/benchmarks``), off by default: with ``READER_BENCH_TIMINGS=1``, print JSON lines
-    ``{"bench": event, "t": time.time()}`` to stderr when the library list has been painted (``painted``) and
-    when the first search (``READER_BENCH_QUERY``, typed as soon as the list shows) is answered
-    (``searched``); ``READER_BENCH_EXIT=1`` quits then."""
+    """Benchmarks only (``tests/benchmarks``), off by default: with ``READER_BENCH_TIMINGS=1``, print JSON
+    lines ``{"bench": event, "t": time.time()}`` to stderr when the library list has been painted
+    (``painted``) and when the first search (``READER_BENCH_QUERY``, typed as soon as the list shows) is
+    answered (``searched``); ``READER_BENCH_EXIT=1`` quits then."""
     import json
     import time
 

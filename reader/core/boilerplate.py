@@ -116,8 +116,29 @@ MAX_LINE = 200
 B = TypeVar("B")
 
 
+_WORD_RE = re.compile(r"\S+")
+
+
 def _norm(line: str) -> str:
     return " ".join(line.strip().split()).casefold()
+
+
+def _short_norm(line: str) -> str | None:
+    """:func:`_norm` of ``line``, or ``None`` when that is longer than :data:`MAX_LINE` (no known phrase is).
+
+    A huge line (a 5 MB single line) is not split whole: a ``str.split`` of it would hold the GIL for
+    hundreds of milliseconds. Case folding never shortens a text, so the words up to ``MAX_LINE`` decide.
+    """
+    if len(line) <= 4 * MAX_LINE:
+        return _norm(line)
+    words: list[str] = []
+    length = -1
+    for m in _WORD_RE.finditer(line):
+        length += len(m.group()) + 1
+        if length > MAX_LINE:
+            return None
+        words.append(m.group())
+    return " ".join(words).casefold()
 
 
 def is_copyright_line(line: str) -> bool:
@@ -126,13 +147,13 @@ def is_copyright_line(line: str) -> bool:
 
 
 def is_leading_line(line: str) -> bool:
-    n = _norm(line)
-    return len(n) <= MAX_LINE and (n in LEADING_PHRASES or bool(_SKIP_RE.match(n)))
+    n = _short_norm(line)
+    return n is not None and len(n) <= MAX_LINE and (n in LEADING_PHRASES or bool(_SKIP_RE.match(n)))
 
 
 def is_trailing_line(line: str) -> bool:
-    n = _norm(line)
-    if len(n) > MAX_LINE:
+    n = _short_norm(line)
+    if n is None or len(n) > MAX_LINE:
         return False
     return n in TRAILING_PHRASES or is_copyright_line(n) or bool(_COUNT_RE.match(n))
 

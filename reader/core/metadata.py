@@ -219,13 +219,45 @@ def heuristics(lines: list[str]) -> dict[str, str]:
     return out
 
 
+_HANGUL_LANG_RE = re.compile("[\uac00-\ud7a3\u1100-\u11ff]+")
+_KANA_RE = re.compile("[\u3040-\u30ff]+")
+_HAN_RE = re.compile("[\u4e00-\u9fff]+")
+_LATIN_RE = re.compile("[A-Za-z]+")
+_SYLLABLES_RE = re.compile("[\uac00-\ud7a3]+")
+#: A word with a Hangul syllable, matched from its first syllable to its end (one match per such word).
+_HANGUL_WORD_RE = re.compile("[\uac00-\ud7a3]\\S*")
+_SPACE_RE = re.compile(r"\s")
+#: Long texts are counted in pieces cut at whitespace, so that no single C call (``str.split`` of a
+#: 5 MB line) holds the GIL for long: the window stays responsive while an article loads in a thread.
+CHUNK_CHARS = 1 << 16
+
+
+def _count(pattern: re.Pattern[str], text: str) -> int:
+    """Characters of ``text`` in the runs ``pattern`` matches."""
+    return sum(map(len, pattern.findall(text)))
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` cut into pieces of about :data:`CHUNK_CHARS`, each cut at a whitespace character."""
+    if len(text) <= CHUNK_CHARS:
+        return [text]
+    pieces = []
+    start = 0
+    while start < len(text):
+        m = _SPACE_RE.search(text, min(len(text), start + CHUNK_CHARS))
+        end = m.start() if m else len(text)
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
 def language_of(text: str) -> str | None:
     """``ko``, ``ja``, ``zh``, ``en`` or ``None`` from the dominant script of (the start of) ``text``."""
     sample = text[:20000]
-    hangul = sum(1 for ch in sample if "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff")
-    kana = sum(1 for ch in sample if "\u3040" <= ch <= "\u30ff")
-    han = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
-    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    hangul = _count(_HANGUL_LANG_RE, sample)
+    kana = _count(_KANA_RE, sample)
+    han = _count(_HAN_RE, sample)
+    latin = _count(_LATIN_RE, sample)
     # A CJK character carries about as much as 2.5 Latin letters.
     scores = {"ko": hangul * 2.5, "ja": kana * 2.5, "zh": han * 2.5 if kana == 0 else 0.0, "latin": latin}
     best = max(scores, key=lambda k: scores[k])
@@ -238,15 +270,18 @@ def language_of(text: str) -> str | None:
 
 
 def word_count(text: str) -> int:
-    return len(text.split())
+    return sum(len(piece.split()) for piece in _pieces(text))
 
 
 def reading_minutes(text: str) -> int:
     if not text.strip():
         return 0
-    hangul = sum(1 for ch in text if "\uac00" <= ch <= "\ud7a3")
-    other_words = sum(1 for w in text.split() if not any("\uac00" <= ch <= "\ud7a3" for ch in w))
-    return max(1, round(hangul / 500 + other_words / 230))
+    hangul = words = hangul_words = 0
+    for piece in _pieces(text):
+        hangul += _count(_SYLLABLES_RE, piece)
+        words += len(piece.split())
+        hangul_words += len(_HANGUL_WORD_RE.findall(piece))
+    return max(1, round(hangul / 500 + (words - hangul_words) / 230))
 
 
 def _first(*values: Any) -> str | None:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from reader.ui.main_window import MainWindow
@@ -119,12 +118,6 @@ def test_nested_html_opens_within_two_seconds(qtbot: QtBot, tmp_path: Path, wind
         assert words in window.pane.document().toPlainText()
 
 
-@pytest.mark.xfail(
-    strict=False,  # measured 100-200 ms here: it may pass on a faster machine
-    reason="open core issue: reading a 5 MB line in the loader thread holds the GIL for 70-400 ms at a time "
-    "(str.split() of the whole line in metadata.word_count/reading_minutes and boilerplate._norm), which "
-    "stalls the GUI thread for about 200 ms; the reading pane itself now renders it in under 100 ms",
-)
 def test_huge_files_do_not_freeze_the_window(qtbot: QtBot, tmp_path: Path, window_factory) -> None:
     from PySide6.QtCore import QTimer
 

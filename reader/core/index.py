@@ -53,6 +53,7 @@ uncompressed posting blocks, and flushes read field lengths once (:class:`_Segme
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import gc
 import json
@@ -70,6 +71,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from io import BytesIO
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -81,10 +83,14 @@ from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import FileStorage, OverlayStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Positions
 from whoosh.lang.snowball.english import EnglishStemmer
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
 from whoosh.writing import LockError, SegmentWriter
 
 from reader.core.articles import PIPELINE_VERSION, load_article, text_hash
@@ -399,6 +405,176 @@ def _describe(exc: BaseException) -> str:
     return f"{name}: {first}"[:200] if first else name
 
 
+class _LazyBufferFile(BufferFile):  # type: ignore[misc]
+    """Whoosh's BufferFile without the up-front copy: whoosh-reloaded copies every part of a compound segment
+    (the whole postings file) into a BytesIO when a reader opens it (~10 ms a segment); most reads use
+    ``get`` on the memory map, so the copy is made only if a stream read asks for it."""
+
+    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        self._buf = buf
+        self._name = name
+        self._stream: Any = None
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    @property
+    def file(self) -> Any:
+        stream = self._stream
+        if stream is None:
+            stream = self._stream = BytesIO(self._buf)
+        return stream
+
+    def close(self) -> None:
+        if self.is_closed:
+            raise OSError("this file is already closed")
+        if self.onclose:
+            self.onclose(self)
+        if self._stream is not None:
+            self._stream.close()
+        self.is_closed = True
+
+
+class _LazyCompoundStorage(CompoundStorage):  # type: ignore[misc]
+    def open_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if self._source is None:
+            return super().open_file(name, *args, **kwargs)
+        if self.is_closed:
+            raise OSError("the compound file was closed")
+        offset, length = self.range(name)
+        return _LazyBufferFile(memoryview(self._source)[offset : offset + length], name=name)
+
+
+class _SegmentFiles:
+    """The open files of one segment (storage, terms and per-document readers), shared by the readers of
+    every generation that contains the segment; closed when the last such reader is closed and the segment
+    is no longer in the newest table of contents."""
+
+    __slots__ = ("codec", "perdoc", "refs", "segid", "storage", "terms")
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        self.segid: str = segment.segment_id()
+        codec = segment.codec()
+        own_storage = None
+        try:
+            if segment.is_compound():
+                dbfile = storage.open_file(segment.make_filename(segment.COMPOUND_EXT))
+                own_storage = _LazyCompoundStorage(dbfile, use_mmap=storage.supports_mmap)
+                self.storage = OverlayStorage(own_storage, storage)
+            else:
+                self.storage = storage
+            self.codec = codec
+            self.terms = codec.terms_reader(self.storage, segment)
+            self.perdoc = codec.per_document_reader(self.storage, segment)
+        except BaseException:
+            if own_storage is not None:
+                with contextlib.suppress(Exception):
+                    own_storage.close()
+            raise
+        self.refs = 0
+
+    def close(self) -> None:
+        for part in (self.terms, self.perdoc, self.storage):
+            with contextlib.suppress(Exception):
+                part.close()
+
+
+class _SharedSegmentReader(SegmentReader):  # type: ignore[misc]
+    """A SegmentReader over shared :class:`_SegmentFiles`, with this generation's deletions: the per-document
+    reader is a shallow copy (its column caches shared) pointing at this table of contents' segment."""
+
+    def __init__(self, schema: Any, segment: Any, generation: int, files: _SegmentFiles, pool: _ReaderPool):
+        self.schema = schema
+        self.is_closed = False
+        self._segment = segment
+        self._segid = segment.segment_id()
+        self._gen = generation
+        self._storage = files.storage
+        self._codec = files.codec
+        self._terms = files.terms
+        perdoc = copy.copy(files.perdoc)
+        perdoc._segment = segment
+        self._perdoc = perdoc
+        self._files = files
+        self._pool = pool
+
+    def close(self) -> None:
+        if self.is_closed:
+            return
+        self.is_closed = True
+        self._pool.release(self._files)
+
+
+class _ReaderPool:
+    """Segment files kept open across commits: a new searcher after a commit opens only the new segments
+    (opening all of them took most of an ``update_paths``). Readers of old generations keep working."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: dict[str, _SegmentFiles] = {}
+        self._current: set[str] = set()
+        self._closed = False
+
+    def reader(
+        self, storage: Any, schema: Any, segments: list[Any], generation: int, *, current: bool
+    ) -> Any:
+        if not segments:
+            return EmptyReader(schema)
+        readers: list[Any] = []
+        try:
+            for segment in segments:
+                readers.append(self._open(storage, schema, segment, generation))
+        except BaseException:
+            for r in readers:
+                r.close()
+            raise
+        if current:
+            with self._lock:
+                self._current = {s.segment_id() for s in segments}
+                self._collect()
+        return readers[0] if len(readers) == 1 else MultiReader(readers, generation=generation)
+
+    def _open(self, storage: Any, schema: Any, segment: Any, generation: int) -> Any:
+        segid = segment.segment_id()
+        with self._lock:
+            files = self._files.get(segid)
+            if files is not None:
+                files.refs += 1
+        if files is None:
+            files = _SegmentFiles(storage, segment)
+            with self._lock:
+                existing = self._files.get(segid)
+                if existing is not None:  # opened by another thread meanwhile
+                    files.close()
+                    files = existing
+                elif not self._closed:
+                    self._files[segid] = files
+                files.refs += 1
+        return _SharedSegmentReader(schema, segment, generation, files, self)
+
+    def release(self, files: _SegmentFiles) -> None:
+        with self._lock:
+            files.refs -= 1
+            if files.refs > 0 or (files.segid in self._current and self._files.get(files.segid) is files):
+                return
+            if self._files.get(files.segid) is files:
+                del self._files[files.segid]
+        files.close()
+
+    def _collect(self) -> None:
+        """Close (under the lock) unreferenced files of segments that left the table of contents."""
+        for segid in [s for s, f in self._files.items() if f.refs <= 0 and s not in self._current]:
+            self._files.pop(segid).close()
+
+    def close(self) -> None:
+        """No new sharing; files still in use are closed by their last reader."""
+        with self._lock:
+            self._closed = True
+            self._current = set()
+            self._collect()
+            self._files = {f.segid: f for f in self._files.values() if f.refs > 0}
+
+
 class SearchIndex:
     """The search index of one library folder. See the module docstring."""
 
@@ -413,6 +589,7 @@ class SearchIndex:
         self._pending_recovered: str | None = None
         self._pending_rebuilt: str | None = None
         self._closed = False
+        self._pool = _ReaderPool()
 
     # ------------------------------------------------------------------------------------- open / close
 
@@ -424,6 +601,7 @@ class SearchIndex:
             if gen is not None:
                 self._retire(gen)
             self._ix = None
+            self._pool.close()
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -470,7 +648,7 @@ class SearchIndex:
                 raise _DamagedError(_describe(exc)) from exc
             if ix is not None:
                 try:
-                    searcher = ix.searcher(weighting=BM25F())
+                    searcher = self._new_searcher(ix)
                     searcher.reader().doc_count_all()
                 except Exception as exc:
                     raise _DamagedError(_describe(exc)) from exc
@@ -495,7 +673,7 @@ class SearchIndex:
         try:
             storage = _TrackingStorage(str(self.index_dir))
             ix = w_index.FileIndex.create(storage, _schema(), INDEX_NAME)
-            searcher = ix.searcher(weighting=BM25F())
+            searcher = self._new_searcher(ix)
         except Exception as exc:
             raise SearchIndexError(
                 f"cannot create the search index in {self.index_dir}: {_describe(exc)}"
@@ -510,6 +688,8 @@ class SearchIndex:
         if gen is not None:
             self._retire(gen)
         self._ix = None
+        self._pool.close()
+        self._pool = _ReaderPool()
         stamp = time.strftime("%Y%m%d-%H%M%S")
         kind = "damaged" if reason is not None else "old"
         aside = self.index_dir.with_name(f"{self.index_dir.name}.{kind}-{stamp}")
@@ -571,10 +751,26 @@ class SearchIndex:
     def _reopen_searcher(self) -> None:
         try:
             with _closing_on_failure():
-                searcher = self._ix.searcher(weighting=BM25F())
+                searcher = self._new_searcher(self._ix)
         except Exception as exc:
             raise _DamagedError(_describe(exc)) from exc
         self._install(searcher)
+
+    def _new_searcher(self, ix: Any) -> Any:
+        """A searcher of the newest commit, reusing the open files of segments older searchers have."""
+        for attempt in range(3):
+            try:
+                info = ix._read_toc()
+                reader = self._pool.reader(
+                    ix.storage, info.schema, info.segments, info.generation, current=True
+                )
+                break
+            except OSError:
+                # A writer in another process may have just deleted a merged segment: read the TOC again.
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+        return Searcher(reader, weighting=BM25F(), fromindex=ix)
 
     # ----------------------------------------------------------------------------- canonical text copies
 
@@ -700,6 +896,7 @@ class SearchIndex:
             if writer is None:
                 try:
                     writer = _SegmentWriter(self._ix, timeout=self.lock_timeout)
+                    writer.reader_pool = self._pool
                 except LockError as exc:
                     raise IndexBusyError(
                         f"the search index is busy (another update holds its lock for over "
@@ -1119,6 +1316,17 @@ class _LengthCache:
 class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
     """Whoosh's SegmentWriter with a faster flush (same files): the field lengths for the posting blocks'
     statistics come from :class:`_LengthCache` (about a tenth of a build went to looking them up)."""
+
+    reader_pool: _ReaderPool | None = None
+
+    def reader(self, reuse: Any = None) -> Any:
+        """The reader ``delete_by_term`` searches: over the shared segment files when there is a pool."""
+        if self.reader_pool is None:
+            return super().reader(reuse=reuse)
+        self._check_state()
+        return self.reader_pool.reader(
+            self.storage, self.schema, self.segments, self.generation, current=False
+        )
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -1,0 +1,63 @@
+"""Behaviour kept by the index's speed-ups: segment files shared across commits, exact totals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reader.core.index import SearchIndex
+
+ARTICLES = {f"a{i:02d}.txt": f"Article {i}\n\nCommon words about python number{i}.\n" for i in range(12)}
+
+
+def _library(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in ARTICLES.items():
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def _shared_files(index: SearchIndex) -> dict[str, object]:
+    with index._using() as searcher:
+        return {r.segment().segment_id(): r._files for r, _ in searcher.reader().leaf_readers()}
+
+
+def test_segments_are_reused_after_a_commit_and_deletions_are_fresh(tmp_path: Path) -> None:
+    library = _library(tmp_path / "lib")
+    with SearchIndex(tmp_path / "index", library) as index:
+        index.update()
+        before = _shared_files(index)
+        old_gen = index._gen
+        assert old_gen is not None
+        old_gen.users += 1  # a search still running on the old generation
+        try:
+            (library / "a03.txt").write_text("Article 3\n\nNow about zebras only.\n", encoding="utf-8")
+            index.update_paths(["a03.txt"])
+            after = _shared_files(index)
+            kept = set(before) & set(after)
+            assert kept, "unchanged segments keep their open files"
+            assert all(before[s] is after[s] for s in kept)
+            assert index.search("number3", snippets=False).total == 0  # the old version is deleted
+            assert index.search("zebras", snippets=False).total == 1
+            assert index.search("python", snippets=False).total == 11
+            # The old generation still sees its own documents.
+            assert old_gen.searcher.doc_count() == 12
+            assert len(list(old_gen.searcher.documents(relpath="a03.txt"))) == 1
+        finally:
+            with index._gen_lock:
+                old_gen.users -= 1
+            index._retire(old_gen)
+        assert index.search("python", snippets=False).total == 11
+
+
+def test_many_commits_close_old_segment_files(tmp_path: Path) -> None:
+    library = _library(tmp_path / "lib")
+    with SearchIndex(tmp_path / "index", library) as index:
+        index.update()
+        for i in range(15):
+            (library / "a01.txt").write_text(f"Article 1\n\nRevision word{i}.\n", encoding="utf-8")
+            index.update_paths(["a01.txt"])
+            assert index.search(f"word{i}", snippets=False).total == 1
+        pool_files = dict(index._pool._files)
+        current = _shared_files(index)
+        assert set(pool_files) == set(current), "files of merged-away segments are closed"
+        assert index.search("python", snippets=False).total == 11

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nh3
-import trafilatura
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
@@ -240,6 +239,8 @@ def _body_blocks(source: str) -> list[RawBlock]:
 
 
 def _extract_blocks(source: str) -> list[RawBlock]:
+    import trafilatura  # imported on first use: it costs ~0.2 s of start-up otherwise
+
     xml = trafilatura.extract(source, output_format="xml", include_links=True, include_comments=False,
                               include_tables=True, include_images=False)  # fmt: skip
     if not xml:
@@ -314,6 +315,8 @@ def _add_fallback_meta(source: str, meta: dict[str, str]) -> None:
     """Fill author, date and site from trafilatura's metadata finder (JSON-LD, bylines) when missing."""
     if all(k in meta for k in ("author", "date", "source")):
         return
+    import trafilatura
+
     found = trafilatura.extract_metadata(source)
     if found is None:
         return

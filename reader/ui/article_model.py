@@ -208,6 +208,8 @@ class ArticleFilterProxy(QSortFilterProxyModel):
         return bool(self._tag or self._color or self._has_notes or self._unread)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if not self.filtering:  # the common case, called once per row: keep it cheap
+            return True
         model = self.sourceModel()
         row = model.data(model.index(source_row, 0, source_parent), ROW_ROLE)
         if not isinstance(row, LibraryRow):

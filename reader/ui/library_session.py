@@ -10,22 +10,28 @@ Searches carry a generation number: when the user keeps typing, results of older
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import os
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from reader.core import paths
 from reader.core.atomic import clean_stale_temp_files
+from reader.core.catalog import load_cache
 from reader.core.errors import ReaderError
-from reader.core.index import SearchIndex
 from reader.core.library import scan_library
-from reader.core.models import ScanResult, Skipped
+from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes import relink_sidecars
 from reader.core.search_types import SearchResults
-from reader.core.sidecar import load_annotations
+from reader.core.sidecar import count_annotations, load_annotations
 from reader.ui.article_model import LibraryRow
 from reader.ui.workers import TaskRunner
+
+if TYPE_CHECKING:  # imported in the worker that opens it: Whoosh costs ~0.1 s of start-up
+    from reader.core.index import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,61 @@ class CatalogSnapshot:
 
     rows: list[LibraryRow]
     skipped: list[Skipped] = field(default_factory=list)
+    #: True for the quick list read from the scan cache at start (files not checked yet).
+    provisional: bool = False
+    #: The library's folders (hidden ones left out), for the file watcher.
+    folders: list[str] = field(default_factory=list)
+
+
+MAX_WATCHED_FOLDERS = 2000
+
+
+def library_folders(library: Path) -> list[str]:
+    """The library folder and its visible subfolders (at most :data:`MAX_WATCHED_FOLDERS`)."""
+    folders: list[str] = []
+    for current, dirs, _files in os.walk(library):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        folders.append(current)
+        if len(folders) >= MAX_WATCHED_FOLDERS:
+            break
+    return folders
+
+
+def _annotation_facets(
+    library: Path, relpath: str, skipped: list[Skipped]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The tags and colours of an article's notes (a sidecar that cannot be read is reported)."""
+    try:
+        annotations = load_annotations(library / relpath)
+    except ReaderError as exc:
+        skipped.append(Skipped(relpath + ".notes.json", f"notes cannot be read: {exc}"))
+        return frozenset(), frozenset()
+    return frozenset(t for a in annotations for t in a.tags), frozenset(a.color for a in annotations)
+
+
+def cached_catalog(library: Path, read: set[str]) -> CatalogSnapshot | None:
+    """The library as the scan cache last saw it, without touching the articles (start-up: the list shows at
+    once, and the real scan that follows corrects it). ``None`` when there is no cache."""
+    items = load_cache(paths.catalog_cache_path(library))
+    entries = [item for item in items.values() if isinstance(item, CatalogEntry)]
+    if not entries:
+        return None
+    rows: list[LibraryRow] = []
+    skipped: list[Skipped] = []
+    base = str(library) + os.sep
+    for entry in entries:
+        tags: frozenset[str] = frozenset()
+        colors: frozenset[str] = frozenset()
+        count = 0
+        if os.path.exists(base + entry.relpath + ".notes.json"):
+            tags, colors = _annotation_facets(library, entry.relpath, skipped)
+            count = count_annotations(library / entry.relpath)
+        rows.append(
+            LibraryRow(
+                entry=replace(entry, notes_count=count), tags=tags, colors=colors, read=entry.relpath in read
+            )
+        )
+    return CatalogSnapshot(rows=rows, skipped=skipped, provisional=True)
 
 
 def build_catalog(library: Path, read: set[str], progress: object = None) -> CatalogSnapshot:
@@ -69,15 +130,9 @@ def build_catalog(library: Path, read: set[str], progress: object = None) -> Cat
         tags: frozenset[str] = frozenset()
         colors: frozenset[str] = frozenset()
         if entry.notes_count:
-            try:
-                annotations = load_annotations(library / entry.relpath)
-            except ReaderError as exc:
-                skipped.append(Skipped(entry.relpath + ".notes.json", f"notes cannot be read: {exc}"))
-            else:
-                tags = frozenset(t for a in annotations for t in a.tags)
-                colors = frozenset(a.color for a in annotations)
+            tags, colors = _annotation_facets(library, entry.relpath, skipped)
         rows.append(LibraryRow(entry=entry, tags=tags, colors=colors, read=entry.relpath in read))
-    return CatalogSnapshot(rows=rows, skipped=skipped)
+    return CatalogSnapshot(rows=rows, skipped=skipped, folders=library_folders(library))
 
 
 class LibrarySession(QObject):
@@ -105,8 +160,26 @@ class LibrarySession(QObject):
         self._generation = 0
         self._pending_search: tuple[int, str] | None = None
         self.index_error: str | None = None
+        self._index_lock = threading.Lock()
+        #: True once searches can run: the index on disk has articles (it may still be updating).
+        self.searchable = False
 
     # ------------------------------------------------------------------------------------- catalog
+    def start(self, read: set[str]) -> None:
+        """Show the cached list at once, open the existing index for searching, then scan for real."""
+        library = self.library
+
+        def quick() -> CatalogSnapshot | None:
+            return cached_catalog(library, read)
+
+        def shown(snapshot: CatalogSnapshot | None) -> None:
+            if snapshot is not None:
+                self.catalog_ready.emit(snapshot)
+            self.rescan(read)
+
+        self.runner.run(quick, on_success=shown, on_failure=lambda _m: self.rescan(read))
+        self.runner.run(self._open_existing, on_success=self._opened)
+
     def rescan(self, read: set[str]) -> None:
         library = self.library
         self.runner.run(
@@ -131,21 +204,40 @@ class LibrarySession(QObject):
             writes=True,
         )
 
-    def _update_in_worker(self, progress: object) -> object:
-        if self.index is None:
-            self.index = SearchIndex(self.index_dir, self.library)
-        return self.index.update(progress=progress if callable(progress) else None)
+    def _ensure_index(self) -> SearchIndex:
+        with self._index_lock:
+            if self.index is None:
+                from reader.core.index import SearchIndex
 
-    def _index_done(self, report: object) -> None:
-        self._index_running = False
-        self.index_ready = True
-        self.index_error = None
-        self.index_updated.emit(report)
+                self.index = SearchIndex(self.index_dir, self.library)
+            return self.index
+
+    def _open_existing(self) -> int:
+        """Open the index already on disk (worker): searches can run on it while it is brought up to date."""
+        return self._ensure_index().doc_count()
+
+    def _opened(self, count: int) -> None:
+        if count > 0 and not self.searchable:
+            self.searchable = True
+            self._run_pending()
+
+    def _update_in_worker(self, progress: object) -> object:
+        return self._ensure_index().update(progress=progress if callable(progress) else None)
+
+    def _run_pending(self) -> None:
         if self._pending_search is not None:
             generation, query = self._pending_search
             self._pending_search = None
             if generation == self._generation:
                 self._run_search(generation, query)
+
+    def _index_done(self, report: object) -> None:
+        self._index_running = False
+        self.index_ready = True
+        self.searchable = True
+        self.index_error = None
+        self.index_updated.emit(report)
+        self._run_pending()
         if self._index_again:
             self._index_again = False
             self.update_index()
@@ -167,7 +259,7 @@ class LibrarySession(QObject):
         if self.index_error is not None and not self._index_running:
             self.search_failed.emit(generation, "Search is unavailable: the index could not be built.")
             self.update_index()  # try again; the next keystroke may find it ready
-        elif not self.index_ready or self.index is None:
+        elif not self.searchable or self.index is None:
             self._pending_search = (generation, query)
         else:
             self._run_search(generation, query)

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
     article_shown = Signal(str)  #: relpath
     search_shown = Signal(int)  #: number of hits shown
     notes_imported = Signal(object)  #: ImportReport
+    catalog_checked = Signal(int)  #: the scan (not the cached list) is shown: number of articles
 
     def __init__(self, settings: Settings, library: Path, *, index_dir: Path | None = None) -> None:
         super().__init__()
@@ -347,41 +348,38 @@ class MainWindow(QMainWindow):
         self.pane.show_article(None)
         self.model.set_rows([])
         self.status_label.setText(f"Reading {library} …")
-        self.session.rescan(self._read)
-        self._watch(library)
+        self.session.start(self._read)
 
-    def _watch(self, library: Path) -> None:
-        old = self.watcher.directories()
-        if old:
-            self.watcher.removePaths(old)
-        folders = [str(library)]
-        try:
-            for path in library.rglob("*"):
-                if path.is_dir() and not any(
-                    part.startswith(".") for part in path.relative_to(library).parts
-                ):
-                    folders.append(str(path))
-                if len(folders) >= 2000:
-                    break
-        except OSError as exc:
-            log.warning("cannot watch all of %s: %s", library, exc)
-        self.watcher.addPaths(folders)
+    def _watch(self, folders: list[str]) -> None:
+        """Watch exactly ``folders`` (listed by the scan, off the GUI thread)."""
+        current = set(self.watcher.directories())
+        wanted = set(folders)
+        if current - wanted:
+            self.watcher.removePaths(sorted(current - wanted))
+        if wanted - current:
+            self.watcher.addPaths(sorted(wanted - current))
 
     def _catalog_ready(self, snapshot: CatalogSnapshot) -> None:
         self._catalog_rows = snapshot.rows
-        self._skipped = snapshot.skipped
-        self._update_problems()
+        if not snapshot.provisional:
+            self._skipped = snapshot.skipped
+            self._update_problems()
         self._refresh_tag_filter()
         if not self._current_query:
             self._show_rows(self._catalog_rows)
         self.progress.hide()
         count = len(snapshot.rows)
-        self.status_label.setText(f"{count} article{'s' if count != 1 else ''} in {self.library.name}")
+        text = f"{count} article{'s' if count != 1 else ''} in {self.library.name}"
+        self.status_label.setText(text + (" · checking for changes…" if snapshot.provisional else ""))
         if self._restore_article:
             relpath, self._restore_article = self._restore_article, None
             self.select_article(relpath, restore_position=True)
+        if snapshot.provisional:
+            return
+        self._watch(snapshot.folders)
         assert self.session is not None
         self.session.update_index()
+        self.catalog_checked.emit(count)
 
     def _show_rows(self, rows: list[LibraryRow]) -> None:
         current = self.current_relpath()
@@ -421,7 +419,6 @@ class MainWindow(QMainWindow):
     def _library_changed(self) -> None:
         if self.session is not None:
             self.session.rescan(self._read)
-            self._watch(self.library)
 
     def _file_changed(self, path: str) -> None:
         """A watched file changed (the open article); reload it if it still exists."""
@@ -614,7 +611,7 @@ class MainWindow(QMainWindow):
         self._search_timer.stop()
         if not self._current_query or self.session is None:
             return
-        if not self.session.index_ready:
+        if not self.session.searchable:
             self.hit_label.setText("  indexing…")
         self.session.search(self._current_query)
 

@@ -80,6 +80,9 @@ def stall(library: Path) -> None:
     data = {
         "max_stall_ms": busy[0] * 1000 if busy else 0.0,
         "top_stalls_ms": [round(g * 1000, 1) for g in busy[:10]],
+        "top_stalls_at_s": [
+            round(at, 2) for g, at in sorted(((g, at) for g, at in gaps if at > 1.0), reverse=True)[:10]
+        ],
         "stalls_over_50ms": sum(1 for g in busy if g > 0.05),
         "ticks": len(gaps),
         "listed_s": events.get("listed", -1.0),

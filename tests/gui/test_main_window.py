@@ -241,3 +241,26 @@ def test_unreadable_files_are_listed_as_problems(
     assert dialog.model.item(0, 0).text() == "photo.txt"
     assert "binary" in dialog.model.item(0, 1).text()
     dialog.close()
+
+
+def test_cached_list_shows_at_once_and_the_scan_corrects_it(
+    qtbot: QtBot, sample_library: Path, window_factory: Callable[[Path], MainWindow]
+) -> None:
+    from reader.ui.library_session import cached_catalog
+
+    assert cached_catalog(sample_library, set()) is None  # no cache yet: nothing to show early
+    first = window_factory(sample_library)
+    qtbot.waitUntil(lambda: first.session is not None and first.session.index_ready, timeout=30000)
+    first.close()
+    victim = sorted(sample_library.glob("*.txt"))[0]
+    victim.unlink()
+    cached = cached_catalog(sample_library, set())
+    assert cached is not None and cached.provisional
+    assert len(cached.rows) == 4  # the cache still lists the deleted file ...
+    second = MainWindow(first.settings, sample_library)
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.catalog_checked, timeout=15000) as blocker:
+        second.show()
+    assert blocker.args == [3]  # ... and the real scan removes it
+    assert second.model.row_for(victim.name) is None
+    second.close()

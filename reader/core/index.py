@@ -48,6 +48,11 @@ Speed: an update with at least :data:`PARALLEL_MIN` articles to read spreads the
 versions and commits the new segments without merging. A window's thread that runs the update therefore
 leaves the GIL to the GUI. Indexing skips Whoosh's Token objects (:class:`_MixedPositions`), workers write
 uncompressed posting blocks, and flushes read field lengths once (:class:`_SegmentWriter`).
+
+Searchers after a commit reuse the open files of unchanged segments (:class:`_ReaderPool`: terms and
+per-document readers shared, each generation with its own deletions), so ``update_paths`` opens only the new
+segment. Searches score and count in one pass (``optimize=False``: Whoosh's block-quality skipping made
+``len(results)`` run the query a second time).
 """
 
 from __future__ import annotations
@@ -1119,7 +1124,9 @@ class SearchIndex:
             recovered = recovered or self._pending_recovered
             q = self._parse(text, searcher)
             try:
-                results = searcher.search(q, limit=offset + limit if limit else 1, terms=False)
+                results = searcher.search(
+                    q, limit=offset + limit if limit else 1, terms=False, optimize=False
+                )
                 total = len(results)
                 page = []
                 for hit in results[offset : offset + limit] if limit else []:
@@ -1714,13 +1721,25 @@ class _Matchers:
             if max_chunks and matched_chunks >= max_chunks:
                 break
             before = len(found)
-            tokens = [(t, base + s, base + e) for t, s, e in analyze(chunk)]
-            found.extend((s, e) for t, s, e in tokens if t in terms)
-            for words in phrases:
-                n = len(words)
-                for i in range(len(tokens) - n + 1):
-                    if all(tokens[i + k][0] == words[k] for k in range(n)):
-                        found.append((tokens[i][1], tokens[i + n - 1][2]))
+            if not phrases:
+                # Single terms only: no token list (most of a snippet's time went to building it).
+                found.extend((base + s, base + e) for t, s, e in analyze(chunk) if t in terms)
+                matched_chunks += len(found) > before
+                continue
+            tokens = list(analyze(chunk))
+            found.extend((base + s, base + e) for t, s, e in tokens if t in terms)
+            firsts = {w[0] for w in phrases}
+            for i, (t, s, _e) in enumerate(tokens):
+                if t not in firsts:
+                    continue
+                for words in phrases:
+                    n = len(words)
+                    if (
+                        words[0] == t
+                        and i + n <= len(tokens)
+                        and all(tokens[i + k][0] == words[k] for k in range(1, n))
+                    ):
+                        found.append((base + s, base + tokens[i + n - 1][2]))
             matched_chunks += len(found) > before
         return _merge(found)
 

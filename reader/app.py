@@ -17,6 +17,8 @@ from reader.core import paths
 
 log = logging.getLogger("reader")
 
+GIL_SWITCH_INTERVAL = 0.001
+
 #: Libraries Qt's X11 platform plugin needs that many fresh Linux installs lack, with Debian package names.
 XCB_LIBRARIES = {
     "xcb-cursor": "libxcb-cursor0",
@@ -81,6 +83,9 @@ def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
     from reader.ui.settings import Settings
     from reader.ui.theme import app_icon
 
+    # Background threads (catalog scan, index commits) share the GIL with the GUI thread: hand it over every
+    # millisecond instead of every 5, so the window keeps painting while they work.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
     QCoreApplication.setOrganizationName(APP_ID)
     QCoreApplication.setApplicationName(APP_NAME)
     app = QApplication.instance() or QApplication(sys.argv[:1])

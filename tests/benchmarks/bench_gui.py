@@ -25,6 +25,7 @@ import psutil  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from reader.app import GIL_SWITCH_INTERVAL  # noqa: E402
 from reader.ui.main_window import MainWindow  # noqa: E402
 from reader.ui.settings import Settings  # noqa: E402
 
@@ -32,6 +33,7 @@ TICK_MS = 5
 
 
 def stall(library: Path) -> None:
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # as reader.app.run_gui does
     app = QApplication([])
     started = time.perf_counter()
     window = MainWindow(Settings(), library)

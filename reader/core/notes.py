@@ -351,13 +351,17 @@ class NotesStore:
         data, signature = read
         return parse_sidecar(data, self.path.name, strict=True), signature
 
+    def _become_read_only(self, exc: SidecarError) -> None:
+        """The file cannot be parsed: keep it as it is and refuse to write until it parses again."""
+        self.read_only_reason = exc.reason
+        self._signature = self._current_signature()
+        log.warning("notes are read-only: %s", exc)
+
     def _load(self) -> None:
         try:
             document, signature = self._read_disk()
         except SidecarError as exc:
-            self.read_only_reason = exc.reason
-            self._signature = self._current_signature()
-            log.warning("notes are read-only: %s", exc)
+            self._become_read_only(exc)
             return
         self._signature = signature
         if document is None:
@@ -413,9 +417,7 @@ class NotesStore:
         try:
             document, signature = self._read_disk()
         except SidecarError as exc:
-            self.read_only_reason = exc.reason
-            self._signature = self._current_signature()
-            log.warning("notes are read-only: %s", exc)
+            self._become_read_only(exc)
             return True
         self.read_only_reason = None
         self._merge_from_disk(document, signature)

@@ -11,6 +11,7 @@ API::
     index.update_paths(relpaths: Iterable[str]) -> UpdateReport         # a watcher's few files, quickly
     index.search(query, *, limit=20, offset=0, snippets=True) -> SearchResults
     index.term_spans(query, text) -> list[tuple[int, int]]              # marks for the reading pane
+    index.merge_when_idle() -> bool                                     # merge small segments, later
     index.doc_count() -> int
     index.close()
 
@@ -51,7 +52,16 @@ uncompressed posting blocks, and flushes read field lengths once (:class:`_Segme
 
 Searchers after a commit reuse the open files of unchanged segments (:class:`_ReaderPool`: terms and
 per-document readers shared, each generation with its own deletions), so ``update_paths`` opens only the new
-segment. Searches score and count in one pass (``optimize=False``: Whoosh's block-quality skipping made
+segment.
+
+Commits never merge segments on their own (Whoosh's default merged small segments inside the commit: the
+``update_paths`` spikes): each commit of a few articles adds one small segment.
+:meth:`SearchIndex.merge_when_idle` merges the small segments (fewer than :data:`SMALL_SEGMENT_DOCS`
+documents) into one; the caller runs it when nothing is waiting, e.g. a few seconds after the last update,
+off the GUI thread. As a safety valve a commit that would leave more than :data:`MAX_SMALL_SEGMENTS` small
+segments merges them itself.
+
+Searches score and count in one pass (``optimize=False``: Whoosh's block-quality skipping made
 ``len(results)`` run the query a second time).
 """
 
@@ -160,6 +170,10 @@ ENV_PROCS = "READER_INDEX_PROCS"
 WORKER_POOL_MB = 768
 SEGMENT_ARTICLES = 3000
 TEXTS_DIR = "texts"
+#: Segments with fewer documents are "small": :meth:`SearchIndex.merge_when_idle` merges them into one.
+SMALL_SEGMENT_DOCS = 500
+#: A commit that would leave more small segments than this merges them (when no one ran merge_when_idle).
+MAX_SMALL_SEGMENTS = 32
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -1004,6 +1018,54 @@ class SearchIndex:
                 atomic_write_text(self.index_dir / _STATE_FILE, json.dumps(keep))
         return report
 
+    def merge_when_idle(self) -> bool:
+        """Merge the small segments recent commits added into one; returns whether there was any to merge.
+
+        Commits do not merge (that made ``update_paths`` slow now and then); every small update adds a
+        segment, and each segment makes searches a little slower. Run this when the user is idle (e.g. a few
+        seconds after the last update), never on the GUI thread: it takes the index's write lock (other
+        updates wait; :class:`IndexBusyError` if another process holds it over ``lock_timeout``) and costs
+        about as much as reading the small segments' documents. Searches keep running meanwhile.
+        """
+        with self._write_lock:
+            self._ensure_open(rebuild=False)
+            damage: str | None = None
+            try:
+                return self._merge_small_segments()
+            except _DamagedError as exc:
+                damage = str(exc)
+                _release(exc)
+            self._set_aside(damage)
+            self._create()
+            self._update(None, None, None)
+            return True
+
+    def _merge_small_segments(self) -> bool:
+        try:
+            segments = self._ix._read_toc().segments
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        if len(_small_segments(segments)) < 2:
+            return False
+        try:
+            writer = _SegmentWriter(self._ix, timeout=self.lock_timeout)
+        except LockError as exc:
+            raise IndexBusyError(
+                f"the search index is busy (another update holds its lock for over {self.lock_timeout:g} s); "
+                "try again later"
+            ) from exc
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        writer.reader_pool = self._pool
+        try:
+            writer.commit(mergetype=_merge_small)
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise SearchIndexError(f"the search index could not be saved: {_describe(exc)}") from exc
+        self._reopen_searcher()
+        return True
+
     # ----------------------------------------------------------------------------------------- queries
 
     def _parser(self, schema: Any) -> Any:
@@ -1345,11 +1407,37 @@ class _SegmentWriter(SegmentWriter):  # type: ignore[misc]
             pdr.close()
 
 
+def _small_segments(segments: Iterable[Any]) -> list[Any]:
+    return [s for s in segments if s.doc_count_all() < SMALL_SEGMENT_DOCS]
+
+
+def _no_merge(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: no merging; segments whose documents are all deleted leave the table of contents."""
+    return [s for s in segments if s.doc_count() > 0]
+
+
+def _merge_small(writer: Any, segments: list[Any]) -> list[Any]:
+    """Merge policy: the small segments (deleted documents dropped) go into the writer's new segment."""
+    small = _small_segments(segments)
+    if len(small) < 2:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    merged = {s.segment_id() for s in small}
+    return [s for s in segments if s.segment_id() not in merged]
+
+
 def _commit(writer: Any, segments: list[Any]) -> None:
     """Commit ``writer`` plus the segments worker processes wrote, without merging: a commit stays fast;
-    small segments are merged by later commits (Whoosh's default policy)."""
+    small segments are merged by :meth:`SearchIndex.merge_when_idle`, or here once there are more than
+    :data:`MAX_SMALL_SEGMENTS`."""
     if not segments:
-        writer.commit()
+        pending = len(_small_segments(writer.segments)) + (1 if writer._added else 0)
+        writer.commit(mergetype=_merge_small if pending > MAX_SMALL_SEGMENTS else _no_merge)
         return
     final = writer._merge_segments(None, False, False)
     final.extend(segments)

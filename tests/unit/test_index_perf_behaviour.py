@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import reader.core.index as index_module
 from reader.core.index import SearchIndex
 
 ARTICLES = {f"a{i:02d}.txt": f"Article {i}\n\nCommon words about python number{i}.\n" for i in range(12)}
@@ -61,3 +64,66 @@ def test_many_commits_close_old_segment_files(tmp_path: Path) -> None:
         current = _shared_files(index)
         assert set(pool_files) == set(current), "files of merged-away segments are closed"
         assert index.search("python", snippets=False).total == 11
+
+
+def _segment_count(index: SearchIndex) -> int:
+    return len(index._ix._read_toc().segments)
+
+
+def test_small_updates_do_not_merge_until_merge_when_idle(tmp_path: Path) -> None:
+    library = _library(tmp_path / "lib")
+    with SearchIndex(tmp_path / "index", library) as index:
+        index.update()
+        assert _segment_count(index) == 1
+        assert index.merge_when_idle() is False  # one segment: nothing to merge
+        for i in (1, 2, 3):
+            (library / f"a0{i}.txt").write_text(f"Article {i}\n\nNow about zebra{i}.\n", encoding="utf-8")
+            index.update_paths([f"a0{i}.txt"])
+        assert _segment_count(index) == 4, "each small commit adds a segment and merges nothing"
+        # Editing the same article again: its previous one-document segment is dropped, not kept empty.
+        (library / "a03.txt").write_text("Article 3\n\nNow about okapis.\n", encoding="utf-8")
+        index.update_paths(["a03.txt"])
+        assert _segment_count(index) == 4
+        old_gen = index._gen
+        assert old_gen is not None
+        old_gen.users += 1  # a search still running while the merge happens
+        try:
+            assert index.merge_when_idle() is True
+            assert _segment_count(index) == 1
+            assert old_gen.searcher.doc_count() == 12
+        finally:
+            with index._gen_lock:
+                old_gen.users -= 1
+            index._retire(old_gen)
+        assert index.merge_when_idle() is False
+        assert index.doc_count() == 12
+        assert index.search("python", snippets=False).total == 9
+        assert index.search("zebra1 OR zebra2", snippets=False).total == 2
+        assert index.search("zebra3 OR number3", snippets=False).total == 0
+        assert index.search("okapis", snippets=False).total == 1
+        assert [h.relpath for h in index.search("okapis").hits] == ["a03.txt"]
+        assert set(index._pool._files) == set(_shared_files(index)), "merged-away files are closed"
+    # The merged index reopens with the same content.
+    with SearchIndex(tmp_path / "index", library) as index:
+        assert index.doc_count() == 12
+        assert index.search("zebra2", snippets=False).total == 1
+        assert index.update().unchanged == 12
+
+
+def test_commits_merge_once_there_are_too_many_small_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "MAX_SMALL_SEGMENTS", 3)
+    library = _library(tmp_path / "lib")
+    with SearchIndex(tmp_path / "index", library) as index:
+        index.update()
+        counts = []
+        for i in range(10):
+            (library / f"a{i:02d}.txt").write_text(f"Article {i}\n\nAbout giraffe{i}.\n", encoding="utf-8")
+            index.update_paths([f"a{i:02d}.txt"])
+            counts.append(_segment_count(index))
+            assert index.search(f"giraffe{i}", snippets=False).total == 1
+        assert max(counts) <= 3
+        assert index.doc_count() == 12
+        assert index.search("giraffe*", snippets=False).total == 10
+        assert index.search("python", snippets=False).total == 2

@@ -61,8 +61,13 @@ documents) into one; the caller runs it when nothing is waiting, e.g. a few seco
 off the GUI thread. As a safety valve a commit that would leave more than :data:`MAX_SMALL_SEGMENTS` small
 segments merges them itself.
 
-Searches score and count in one pass (``optimize=False``: Whoosh's block-quality skipping made
-``len(results)`` run the query a second time).
+Unfielded words are matched in one combined field, ``all`` (title, body, notes and tags, :data:`FIELD_GAP`
+positions apart so that no phrase spans two of them; ``body:`` means ``all:``), not in four fields (setting up
+four matchers per word, prefix and Korean phrase took much of a search); a title match still ranks higher:
+each positive ``all`` leaf is ``AndMaybe(all:x, title:x^TITLE_BOOST)``. Phrases are matched by intersecting
+position sets (:class:`_AdjacentMatcher`) instead of Whoosh's Span pairing. Searches score and count in one
+pass without block-quality skipping (it made ``len(results)`` run the query a second time) or matcher
+replacement (it dropped documents from the count once the page was full).
 """
 
 from __future__ import annotations
@@ -97,12 +102,15 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import FileStorage, OverlayStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.formats import Positions
 from whoosh.lang.snowball.english import EnglishStemmer
+from whoosh.matching import NullMatcher, WrappingMatcher
+from whoosh.query.spans import Span, SpanNear2
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -136,7 +144,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when the schema or the analysis changes: an index with another version is rebuilt. The canonical
 #: text's :data:`~reader.core.articles.PIPELINE_VERSION` is part of the name too.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INDEX_NAME = f"reader_v{SCHEMA_VERSION}p{PIPELINE_VERSION}"
 #: A prefix, wildcard, fuzzy term or range may expand to at most this many indexed words.
 MAX_EXPANSION = 2000
@@ -147,12 +155,18 @@ SNIPPET_LEAD = 50
 #: Snippets look for the best window among the first few paragraphs with matches (fast on long articles).
 SNIPPET_PARAGRAPHS = 6
 #: Fields whose terms are looked for in the article's canonical text (snippets, term_spans).
-TEXT_FIELDS = ("body", "title")
+TEXT_FIELDS = ("all", "title")
 #: Fields whose terms are looked for in annotations (note snippets).
-NOTE_FIELDS = ("note", "quote", "tag")
-DEFAULT_FIELDS = ("title", "body", "note", "tag")
-FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "note": 1.5, "tag": 1.5}
+NOTE_FIELDS = ("note", "quote", "tag", "all")
+#: The texts the ``all`` field indexes (in this order, :data:`FIELD_GAP` positions apart): what an unfielded
+#: word is looked for in. There is no separate body field: ``body:`` means ``all:``.
+ALL_FIELDS = ("title", "body", "note", "tag")
+#: Positions between the parts of ``all``, so that no phrase spans two of them.
+FIELD_GAP = 100
+#: An unfielded word also found in the title scores this much more (the title's own BM25 score, boosted).
+TITLE_BOOST = 3.0
 FIELD_ALIASES = {
+    "all": ["body"],
     "lang": ["language"],
     "tag": ["tags"],
     "note": ["notes"],
@@ -246,16 +260,22 @@ class _MixedPositions(Positions):  # type: ignore[misc]
     def word_values(
         self, value: Any, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:
-        if not isinstance(value, str) or not isinstance(analyzer, MixedTokenizer):
+        parts = value if isinstance(value, (list, tuple)) else [value]
+        if not all(isinstance(p, str) for p in parts) or not isinstance(analyzer, MixedTokenizer):
             yield from super().word_values(value, analyzer, **kwargs)
             return
         poses: dict[str, list[int]] = {}
-        for pos, term in enumerate(index_terms(value)):
-            found = poses.get(term)
-            if found is None:
-                poses[term] = [pos]
-            else:
-                found.append(pos)
+        base = 0
+        for part in parts:
+            # A list (the ``all`` field): each part FIELD_GAP positions after the previous one.
+            terms = index_terms(part)
+            for pos, term in enumerate(terms, base):
+                found = poses.get(term)
+                if found is None:
+                    poses[term] = [pos]
+                else:
+                    found.append(pos)
+            base += len(terms) + FIELD_GAP
         fb = self.field_boost
         encode = self.encode
         for term, poslist in poses.items():
@@ -326,7 +346,7 @@ def _schema() -> Schema:
         relpath=ID(unique=True, stored=True),
         path=TEXT(analyzer=path_analyzer, multitoken_query="phrase"),
         title=title,
-        body=text(),
+        all=text(),
         author=text(),
         source=text(),
         date=ID(stored=True),
@@ -1069,7 +1089,7 @@ class SearchIndex:
     # ----------------------------------------------------------------------------------------- queries
 
     def _parser(self, schema: Any) -> Any:
-        parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS)
+        parser = qparser.QueryParser("all", schema)
         parser.remove_plugin_class(qparser.SingleQuotePlugin)
         parser.remove_plugin_class(qparser.OperatorsPlugin)
         # NOT and a leading minus (``-word``, ``-"a phrase"``, ``-(a OR b)``, ``-title:x``) both exclude.
@@ -1103,9 +1123,10 @@ class SearchIndex:
             raise QueryError(f"the query could not be understood ({_describe(exc)})") from exc
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             raise QueryError(f"nothing to search for in {text.strip()!r}")
+        q = _with_title_boost(q)
         if not _has_positive(q):
             q = wq.And([wq.Every(), q])
-        q = _expand_fuzzy(q, searcher.reader())
+        q = _fast_phrases(_expand_fuzzy(q, searcher.reader()))
         _check_expansion(q, searcher.reader())
         return q
 
@@ -1186,9 +1207,12 @@ class SearchIndex:
             recovered = recovered or self._pending_recovered
             q = self._parse(text, searcher)
             try:
-                results = searcher.search(
-                    q, limit=offset + limit if limit else 1, terms=False, optimize=False
-                )
+                # No block-quality skipping (it made ``len(results)`` run the query again) and no matcher
+                # replacement: once the page is full, Whoosh "replaces" an AndMaybe (the title boost) whose
+                # required part cannot beat the page by an intersection, dropping matches from the count.
+                collector = TopCollector(limit=offset + limit if limit else 1, usequality=False, replace=0)
+                searcher.search_with_collector(q, collector)
+                results = collector.results()
                 total = len(results)
                 page = []
                 for hit in results[offset : offset + limit] if limit else []:
@@ -1343,18 +1367,20 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
         skipped = Skipped(sc_rel, f"notes not searchable: {exc.reason}")
         annotations = []
     meta = article.meta
+    notes = "\n".join(a.note for a in annotations if a.note)
+    tags = "\n".join(t for a in annotations for t in a.tags)
     doc = {
         "relpath": rp,
         "path": rp,
         "title": meta.title,
-        "body": article.text,
+        "all": [meta.title, article.text, notes, tags],  # ALL_FIELDS
         "author": meta.author or "",
         "source": meta.source or "",
         "date": meta.date or "",
         "lang": meta.language or "",
         "quote": "\n".join(a.exact for a in annotations),
-        "note": "\n".join(a.note for a in annotations if a.note),
-        "tag": "\n".join(t for a in annotations for t in a.tags),
+        "note": notes,
+        "tag": tags,
         "color": " ".join(sorted({a.color for a in annotations})),
         "state": (*job.stat, article.content_hash, *job.sidecar),
     }
@@ -1653,6 +1679,69 @@ def _rewrite(q: Any, schema: Any) -> Any:
     return _check_multiterm(q)
 
 
+class _AdjacentMatcher(SpanNear2.SpanNear2Matcher):  # type: ignore[misc]
+    """Whoosh's phrase matcher (slop 1) finding the phrase's positions by set intersection: the same spans
+    without building and pairing a Span object per position (most of a common phrase's search)."""
+
+    def _get_spans(self) -> list[Any]:
+        starts: set[int] | None = None
+        for k, m in enumerate(self.ms):
+            shifted = {p - k for p in m.value_as("positions")}
+            starts = shifted if starts is None else starts & shifted
+            if not starts:
+                return []
+        last = len(self.ms) - 1
+        return [Span(p, p + last) for p in sorted(starts or ())]
+
+
+class _Phrase(wq.Phrase):  # type: ignore[misc]
+    """A Phrase (slop 1) matched by :class:`_AdjacentMatcher`; otherwise Whoosh's ``Phrase.matcher``."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        fieldname = self.fieldname
+        schema = searcher.schema
+        if self.slop != 1 or fieldname not in schema or not schema[fieldname].format.supports("positions"):
+            return super().matcher(searcher, context)
+        field = schema[fieldname]
+        reader = searcher.reader()
+        ms = []
+        for word in self.words:
+            try:
+                btext = field.to_bytes(word)
+            except ValueError:
+                return NullMatcher()
+            if (fieldname, btext) not in reader:
+                return NullMatcher()
+            ms.append(wq.Term(fieldname, btext).matcher(searcher, context))
+        m = _AdjacentMatcher(ms)
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+def _fast_phrases(q: Any) -> Any:
+    if isinstance(q, wq.Phrase) and type(q) is wq.Phrase and q.slop == 1 and len(q.words) > 1:
+        return _Phrase(q.fieldname, q.words, slop=1, boost=q.boost, char_ranges=q.char_ranges)
+    if q.is_leaf():
+        return q
+    return q.apply(_fast_phrases)
+
+
+def _with_title_boost(q: Any) -> Any:
+    """Each positive ``all`` leaf ``x`` becomes ``AndMaybe(x, title:x^TITLE_BOOST)``: matching on one field
+    (the matchers of four fields per word took much of a search), a title match still ranking higher."""
+    if isinstance(q, wq.Not):
+        return q
+    if isinstance(q, wq.AndNot):
+        return wq.AndNot(_with_title_boost(q.a), q.b)
+    if not q.is_leaf():
+        return q.apply(_with_title_boost)
+    if getattr(q, "fieldname", None) != "all":
+        return q
+    title = copy.copy(q)
+    title.fieldname = "title"
+    title.boost = q.boost * TITLE_BOOST
+    return wq.AndMaybe(q, title)
+
+
 def _expand_fuzzy(q: Any, reader: Any) -> Any:
     """Replace each fuzzy term by the indexed words within its edit distance (Whoosh's own Levenshtein
     automaton takes ~0.3 s to build for a distance of 2; rapidfuzz over the prefix's words takes ms)."""
@@ -1924,14 +2013,14 @@ def _note_hit(
     annotations: list[Annotation], matchers: _Matchers
 ) -> tuple[str, tuple[tuple[int, int], ...], str] | None:
     for ann in annotations:
-        for text, fields in ((ann.note, ("note",)), (ann.exact, ("quote",))):
+        for text, fields in ((ann.note, ("note", "all")), (ann.exact, ("quote",))):
             if not text:
                 continue
             spans = matchers.spans(text, fields)
             if spans:
                 snippet, marks = _snippet(text, spans)
                 return snippet, marks, ann.id
-        if ann.tags and matchers.spans("\n".join(ann.tags), ("tag",)):
+        if ann.tags and matchers.spans("\n".join(ann.tags), ("tag", "all")):
             text = ann.note or ann.exact
             snippet, _marks = _snippet(text, [])
             return snippet, (), ann.id

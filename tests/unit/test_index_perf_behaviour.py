@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,84 @@ def test_commits_merge_once_there_are_too_many_small_segments(
         assert index.doc_count() == 12
         assert index.search("giraffe*", snippets=False).total == 10
         assert index.search("python", snippets=False).total == 2
+
+
+def _write_note(source: Path, *, exact: str, note: str, tags: list[str]) -> None:
+    """A notes sidecar with one annotation (the documented format, as tests/unit/test_index.py writes it)."""
+    selector = [
+        {"type": "TextQuoteSelector", "exact": exact, "prefix": "", "suffix": ""},
+        {"type": "TextPositionSelector", "start": 0, "end": len(exact)},
+    ]
+    annotation = {
+        "id": "ann-0",
+        "status": "anchored",
+        "color": "yellow",
+        "tags": tags,
+        "note": note,
+        "target": {"selector": selector},
+        "created": "2025-01-02T03:04:05Z",
+        "modified": "2025-01-02T03:04:05Z",
+    }
+    data = {
+        "format": "research-notes-reader/notes",
+        "version": 1,
+        "source": source.name,
+        "text_hash": "",
+        "annotations": [annotation],
+    }
+    (source.parent / (source.name + ".notes.json")).write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_unfielded_words_match_one_combined_field_and_titles_still_rank_first(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "body.txt").write_text(
+        "Some article\n\nA long text that mentions okapi once among many other words here.\n",
+        encoding="utf-8",
+    )
+    (library / "title.txt").write_text("Okapi\n\nA text about another animal.\n", encoding="utf-8")
+    (library / "noted.txt").write_text("Noted article\n\nThe body ends with zebra\n", encoding="utf-8")
+    _write_note(library / "noted.txt", exact="body", note="giraffe herds", tags=["savanna"])
+    with SearchIndex(tmp_path / "index", library) as index:
+        index.update()
+        hits = index.search("okapi").hits
+        assert [h.relpath for h in hits] == ["title.txt", "body.txt"], "a title match ranks first"
+        assert "okapi" in hits[1].snippet.lower() and hits[1].snippet_marks
+        assert index.search("title:okapi", snippets=False).total == 1
+        assert index.search("body:mentions", snippets=False).total == 1  # body: means the combined field
+        # Notes and tags are found by unfielded words, with their note snippet.
+        noted = index.search("giraffe").hits
+        assert [h.relpath for h in noted] == ["noted.txt"] and noted[0].note_snippet.startswith("giraffe")
+        assert noted[0].note_marks
+        assert index.search("savanna", snippets=False).total == 1
+        assert index.search("note:giraffe", snippets=False).total == 1
+        assert index.search("note:zebra", snippets=False).total == 0
+        # A phrase does not run from one part of the combined field into the next (body end, note start).
+        assert index.search('"zebra giraffe"', snippets=False).total == 0
+        assert index.search('"giraffe herds"', snippets=False).total == 1
+        assert index.search("okap* -title:okapi", snippets=False).total == 1
+        assert index.search("okapi~", snippets=False).total == 2
+
+
+def test_fast_phrase_matcher_finds_what_whoosh_phrases_find(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "lib"
+    library.mkdir()
+    texts = {
+        "a.txt": "One\n\nthe the cat sat on the mat; the cat sat again. 대통령은 말했다",
+        "b.txt": "Two\n\ncat the sat the cat on mat mat the",
+        "c.txt": "Three\n\nsat on the mat the cat",
+    }
+    for rel, text in texts.items():
+        (library / rel).write_text(text, encoding="utf-8")
+    queries = ['"the cat sat"', '"the the"', '"mat mat"', '"cat sat" "on the mat"', "대통령"]
+    queries.append('"the cat" -"cat sat"')
+    with SearchIndex(tmp_path / "index", library) as index:
+        index.update()
+        fast = {q: [(h.relpath, round(h.score, 6)) for h in index.search(q).hits] for q in queries}
+        monkeypatch.setattr(index_module, "_fast_phrases", lambda q: q)
+        slow = {q: [(h.relpath, round(h.score, 6)) for h in index.search(q).hits] for q in queries}
+    assert fast == slow
+    assert [rp for rp, _ in fast['"the cat sat"']] == ["a.txt"]
+    assert {rp for rp, _ in fast['"the cat" -"cat sat"']} == {"b.txt", "c.txt"}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from reader.core import paths
 from reader.core.atomic import clean_stale_temp_files
@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # imported in the worker that opens it: Whoosh costs ~0.1 s o
 log = logging.getLogger(__name__)
 
 SEARCH_PAGE = 50
+#: After the last index update, wait this long with nothing else to do before merging small segments.
+IDLE_MERGE_MS = 8000
 
 
 @dataclass
@@ -163,6 +165,8 @@ class LibrarySession(QObject):
         self._index_lock = threading.Lock()
         #: True once searches can run: the index on disk has articles (it may still be updating).
         self.searchable = False
+        self._merge_timer = QTimer(self, singleShot=True, interval=IDLE_MERGE_MS)
+        self._merge_timer.timeout.connect(self._merge_when_idle)
 
     # ------------------------------------------------------------------------------------- catalog
     def start(self, read: set[str]) -> None:
@@ -221,6 +225,16 @@ class LibrarySession(QObject):
             self.searchable = True
             self._run_pending()
 
+    def _merge_when_idle(self) -> None:
+        """Merge the small segments that updates left (writer thread), so searches stay fast."""
+        if self._index_running or self.index is None:
+            self._merge_timer.start()
+            return
+        index = self.index
+        self.runner.run(
+            index.merge_when_idle, on_failure=lambda m: log.warning("idle merge failed: %s", m), writes=True
+        )
+
     def _update_in_worker(self, progress: object) -> object:
         return self._ensure_index().update(progress=progress if callable(progress) else None)
 
@@ -238,6 +252,7 @@ class LibrarySession(QObject):
         self.index_error = None
         self.index_updated.emit(report)
         self._run_pending()
+        self._merge_timer.start()
         if self._index_again:
             self._index_again = False
             self.update_index()
@@ -303,6 +318,7 @@ class LibrarySession(QObject):
             return []
 
     def close(self) -> None:
+        self._merge_timer.stop()
         self.cancel_search()
         self.runner.wait()
         if self.index is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
@@ -264,3 +265,31 @@ def test_cached_list_shows_at_once_and_the_scan_corrects_it(
     assert blocker.args == [3]  # ... and the real scan removes it
     assert second.model.row_for(victim.name) is None
     second.close()
+
+
+def test_small_segments_are_merged_when_idle(
+    qtbot: QtBot,
+    sample_library: Path,
+    window_factory: Callable[[Path], MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reader.core.index import SearchIndex
+    from reader.ui import library_session
+
+    merged: list[bool] = []
+    original = SearchIndex.merge_when_idle
+
+    def spy(self: SearchIndex) -> bool:
+        result = original(self)
+        merged.append(result)
+        return result
+
+    monkeypatch.setattr(SearchIndex, "merge_when_idle", spy)
+    monkeypatch.setattr(library_session, "IDLE_MERGE_MS", 50)
+    window = window_factory(sample_library)
+    qtbot.waitUntil(lambda: bool(merged), timeout=30000)
+    (sample_library / "later.md").write_text("# Later\n\nA note about osteoblasts.\n", encoding="utf-8")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=10000)
+    qtbot.waitUntil(lambda: len(merged) >= 2, timeout=30000)
+    hits = _wait_for_hits(window, qtbot, "osteoblasts")
+    assert hits == 1

@@ -289,8 +289,24 @@ def page_meta(source: str) -> dict[str, str]:
     return meta
 
 
+#: Elements whose content is never article text. script, style, iframe and noscript are raw text to a browser:
+#: unclosed, they run to the end of the page, and so they do here. object and template are dropped only when
+#: closed (an unclosed one keeps what follows). JSON-LD metadata scripts are kept for the metadata finder.
+_RAW_TEXT_CONTENT = re.compile(
+    r"<(script(?![^>]*application/ld\+json)|style|iframe|noscript)\b[^>]*>.*?(?:</\1\s*>|\Z)",
+    re.IGNORECASE | re.DOTALL,
+)
+_CONTAINER_CONTENT = re.compile(r"<(object|template)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def drop_active_content(source: str) -> str:
+    """``source`` without script, style, iframe, noscript, object and template elements."""
+    return _CONTAINER_CONTENT.sub(" ", _RAW_TEXT_CONTENT.sub(" ", source))
+
+
 def extract_html(source: str) -> HtmlResult:
     """Blocks and metadata of an HTML page (see the module docstring)."""
+    source = drop_active_content(source)
     problem = complexity_problem(source)
     if problem is not None:
         log.info("HTML read as plain text: %s", problem)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -28,7 +29,7 @@ from reader.core.notes import relink_sidecars
 from reader.core.search_types import SearchResults
 from reader.core.sidecar import count_annotations, load_annotations
 from reader.ui.article_model import LibraryRow
-from reader.ui.workers import TaskRunner
+from reader.ui.workers import TaskRunner, TaskSignals
 
 if TYPE_CHECKING:  # imported in the worker that opens it: Whoosh costs ~0.1 s of start-up
     from reader.core.index import SearchIndex
@@ -103,17 +104,25 @@ def cached_catalog(library: Path, read: set[str]) -> CatalogSnapshot | None:
     return CatalogSnapshot(rows=rows, skipped=skipped, provisional=True)
 
 
-def build_catalog(library: Path, read: set[str], progress: object = None) -> CatalogSnapshot:
-    """Scan ``library`` (using the catalog cache) and collect each article's tags and colours."""
+def build_catalog(
+    library: Path, read: set[str], progress: object = None, cancelled: Callable[[], bool] | None = None
+) -> CatalogSnapshot:
+    """Scan ``library`` (using the catalog cache) and collect each article's tags and colours.
+
+    ``cancelled()`` (the window moved to another library) stops the scan early; the partial result is then
+    returned as it is, without cleaning or relinking anything on a partial view of the folder."""
 
     def scan() -> ScanResult:
         return scan_library(
             library,
             cache_path=paths.catalog_cache_path(library),
             progress=progress if callable(progress) else None,
+            cancelled=cancelled,
         )
 
     result = scan()
+    if cancelled is not None and cancelled():
+        return CatalogSnapshot(rows=[], skipped=list(result.skipped), provisional=True)
     # Temporary files left by a write that was killed (a crash, a power cut) are removed at start.
     for folder in {(library / e.relpath).parent for e in result.entries} | {library}:
         clean_stale_temp_files(folder)
@@ -167,6 +176,19 @@ class LibrarySession(QObject):
         self.searchable = False
         self._merge_timer = QTimer(self, singleShot=True, interval=IDLE_MERGE_MS)
         self._merge_timer.timeout.connect(self._merge_when_idle)
+        self._tasks: set[TaskSignals] = set()
+        self._closed = False
+
+    def _run(self, fn: Callable[..., Any], **callbacks: Any) -> TaskSignals:
+        """Run ``fn`` on the shared runner; its callbacks are dropped once this session is closed (the
+        window may have moved on to another library while results were still on their way)."""
+        signals = self.runner.run(fn, **callbacks)
+        if self._closed:
+            signals.cancel()
+            return signals
+        self._tasks.add(signals)
+        signals.finished.connect(lambda: self._tasks.discard(signals))
+        return signals
 
     # ------------------------------------------------------------------------------------- catalog
     def start(self, read: set[str]) -> None:
@@ -181,13 +203,13 @@ class LibrarySession(QObject):
                 self.catalog_ready.emit(snapshot)
             self.rescan(read)
 
-        self.runner.run(quick, on_success=shown, on_failure=lambda _m: self.rescan(read))
-        self.runner.run(self._open_existing, on_success=self._opened)
+        self._run(quick, on_success=shown, on_failure=lambda _m: self.rescan(read))
+        self._run(self._open_existing, on_success=self._opened)
 
     def rescan(self, read: set[str]) -> None:
         library = self.library
-        self.runner.run(
-            lambda progress: build_catalog(library, read, progress),
+        self._run(
+            lambda progress: build_catalog(library, read, progress, lambda: self._closed),
             on_success=self.catalog_ready.emit,
             on_failure=self.failed.emit,
             on_progress=self.scan_progressed.emit,
@@ -200,7 +222,7 @@ class LibrarySession(QObject):
             self._index_again = True
             return
         self._index_running = True
-        self.runner.run(
+        self._run(
             self._update_in_worker,
             on_success=self._index_done,
             on_failure=self._index_failed,
@@ -231,12 +253,14 @@ class LibrarySession(QObject):
             self._merge_timer.start()
             return
         index = self.index
-        self.runner.run(
+        self._run(
             index.merge_when_idle, on_failure=lambda m: log.warning("idle merge failed: %s", m), writes=True
         )
 
     def _update_in_worker(self, progress: object) -> object:
-        return self._ensure_index().update(progress=progress if callable(progress) else None)
+        return self._ensure_index().update(
+            progress=progress if callable(progress) else None, cancelled=lambda: self._closed
+        )
 
     def _run_pending(self) -> None:
         if self._pending_search is not None:
@@ -295,7 +319,7 @@ class LibrarySession(QObject):
         def work() -> SearchResults:
             return index.search(query, limit=SEARCH_PAGE, snippets=True)
 
-        self.runner.run(
+        self._run(
             work,
             on_success=lambda results: self._search_done(generation, results),
             on_failure=lambda message: self._search_error(generation, message),
@@ -320,7 +344,11 @@ class LibrarySession(QObject):
     def close(self) -> None:
         self._merge_timer.stop()
         self.cancel_search()
+        self._closed = True
         self.runner.wait()
+        for signals in self._tasks:  # results still queued for the GUI thread belong to a closed session
+            signals.cancel()
+        self._tasks.clear()
         if self.index is not None:
             self.index.close()
             self.index = None

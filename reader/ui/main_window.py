@@ -925,5 +925,5 @@ class MainWindow(QMainWindow):
         self.save_state()
         if self.session is not None:
             self.session.close()
-        self.runner.wait()
+        self.runner.shutdown()
         super().closeEvent(event)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from reader.core.errors import ReaderError
@@ -40,22 +41,36 @@ class TaskSignals(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        #: Set when the runner shuts down: results still queued for the GUI thread are then dropped, so no
+        #: callback runs against a window that has been closed (and perhaps deleted).
+        self.cancelled = False
+        self._on_done: Callable[[], None] | None = None
         self._w_succeeded.connect(self._relay_succeeded)
         self._w_failed.connect(self._relay_failed)
         self._w_progressed.connect(self._relay_progressed)
         self._w_finished.connect(self._relay_finished)
 
     def _relay_succeeded(self, result: object) -> None:
-        self.succeeded.emit(result)
+        if not self.cancelled:
+            self.succeeded.emit(result)
 
     def _relay_failed(self, message: str) -> None:
-        self.failed.emit(message)
+        if not self.cancelled:
+            self.failed.emit(message)
 
     def _relay_progressed(self, done: int, total: int) -> None:
-        self.progressed.emit(done, total)
+        if not self.cancelled:
+            self.progressed.emit(done, total)
 
     def _relay_finished(self) -> None:
-        self.finished.emit()
+        if self._on_done is not None:  # the runner's own bookkeeping runs even for a cancelled task
+            self._on_done()
+        if not self.cancelled:
+            self.finished.emit()
+
+    def cancel(self) -> None:
+        """Drop this task's results: its callbacks will not be called (the work itself runs to its end)."""
+        self.cancelled = True
 
 
 class _Task(QRunnable):
@@ -92,6 +107,7 @@ class TaskRunner(QObject):
         self.writer = QThreadPool(self)
         self.writer.setMaxThreadCount(1)  # one serialized index writer
         self._live: set[_Task] = set()
+        self._shut_down = False
 
     def run(
         self,
@@ -105,6 +121,9 @@ class TaskRunner(QObject):
         """Run ``fn`` in the background. With ``on_progress``, ``fn`` receives a ``progress(done, total)``
         callable as its only argument. Callbacks run on the GUI thread."""
         signals = TaskSignals()
+        if self._shut_down:  # the window is closing: nothing new starts, and nothing calls back
+            signals.cancelled = True
+            return signals
         task = _Task(fn, on_progress is not None, signals)
         task.setAutoDelete(False)
         if on_success is not None:
@@ -115,7 +134,7 @@ class TaskRunner(QObject):
             signals.progressed.connect(on_progress)
         self._live.add(task)
         was_idle = len(self._live) == 1
-        signals.finished.connect(lambda: self._done(task))
+        signals._on_done = lambda: self._done(task)
         (self.writer if writes else self.readers).start(task)
         if was_idle:
             self.busy_changed.emit(True)
@@ -123,7 +142,7 @@ class TaskRunner(QObject):
 
     def _done(self, task: _Task) -> None:
         self._live.discard(task)
-        if not self._live:
+        if not self._live and shiboken6.isValid(self):
             self.busy_changed.emit(False)
 
     @property
@@ -135,3 +154,14 @@ class TaskRunner(QObject):
         ok_writer = self.writer.waitForDone(msecs)
         ok_readers = self.readers.waitForDone(msecs)
         return bool(ok_writer and ok_readers)
+
+    def shutdown(self, msecs: int = 30000) -> bool:
+        """Wait for running tasks, then drop every result still on its way to the GUI thread and refuse new
+        tasks. Called when the window closes, so that no callback runs against closed (or deleted) objects."""
+        self._shut_down = True
+        done = self.wait(msecs)
+        for task in self._live:
+            task.signals.cancel()
+            task.signals._on_done = None
+        self._live.clear()
+        return done

@@ -293,3 +293,48 @@ def test_small_segments_are_merged_when_idle(
     qtbot.waitUntil(lambda: len(merged) >= 2, timeout=30000)
     hits = _wait_for_hits(window, qtbot, "osteoblasts")
     assert hits == 1
+
+
+def test_switching_library_mid_scan_never_shows_the_old_library(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Results of the old library's tasks still on their way must not reach the window after a switch."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "only.md").write_text("# The only article\n\nSome text about bees.\n", encoding="utf-8")
+    first = window.library
+    window.open_library(first)  # a fresh session starts scanning and opening the index ...
+    window.open_library(other)  # ... and is closed at once, its results still queued
+    shown: list[set[str]] = []
+
+    def record(*_args: object) -> None:
+        shown.append({row.relpath for row in window.model.rows()})
+
+    window.model.modelReset.connect(record)
+    window.model.rowsInserted.connect(record)
+    qtbot.waitUntil(lambda: [row.relpath for row in window.model.rows()] == ["only.md"], timeout=15000)
+    qtbot.wait(300)  # time for any stale result of the first session to arrive
+    assert shown and all(rows == {"only.md"} for rows in shown), shown
+    assert [row.relpath for row in window.model.rows()] == ["only.md"]
+
+
+def test_switching_library_stops_the_old_index_build(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+    """Closing a session cancels its index build instead of making the window wait for all of it."""
+    big = tmp_path / "big"
+    big.mkdir()
+    for n in range(3000):
+        (big / f"a{n:04}.txt").write_text(f"Article {n}\n\nwords about topic {n} and more words\n", encoding="utf-8")
+    window.open_library(big)
+    session = window.session
+    assert session is not None
+    with qtbot.waitSignal(session.index_progressed, timeout=60000):
+        pass  # the build of the big library has started
+    window.open_library(window.library.parent / "library")  # back to the sample library
+    assert window.session is not session and session.index is None  # the old session is closed
+    from reader.core.index import SearchIndex
+
+    index = SearchIndex(session.index_dir, big)
+    try:
+        assert index.doc_count() < 3000  # the old build stopped early
+    finally:
+        index.close()

@@ -318,12 +318,15 @@ def test_switching_library_mid_scan_never_shows_the_old_library(
     assert [row.relpath for row in window.model.rows()] == ["only.md"]
 
 
-def test_switching_library_stops_the_old_index_build(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
+def test_switching_library_stops_the_old_index_build(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
     """Closing a session cancels its index build instead of making the window wait for all of it."""
     big = tmp_path / "big"
     big.mkdir()
     for n in range(3000):
-        (big / f"a{n:04}.txt").write_text(f"Article {n}\n\nwords about topic {n} and more words\n", encoding="utf-8")
+        text = f"Article {n}\n\nwords about topic {n} and more words\n"
+        (big / f"a{n:04}.txt").write_text(text, encoding="utf-8")
     window.open_library(big)
     session = window.session
     assert session is not None

@@ -76,6 +76,7 @@ import contextlib
 import copy
 import functools
 import gc
+import heapq
 import json
 import logging
 import multiprocessing
@@ -94,7 +95,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rapidfuzz.distance import Levenshtein
 from whoosh import index as w_index
@@ -154,6 +155,8 @@ SNIPPET_CHARS = 220
 SNIPPET_LEAD = 50
 #: Snippets look for the best window among the first few paragraphs with matches (fast on long articles).
 SNIPPET_PARAGRAPHS = 6
+#: Texts at least this long are searched for snippets only up to :data:`SNIPPET_PARAGRAPHS` paragraphs.
+SNIPPET_LONG_TEXT = 4000
 #: Fields whose terms are looked for in the article's canonical text (snippets, term_spans).
 TEXT_FIELDS = ("all", "title")
 #: Fields whose terms are looked for in annotations (note snippets).
@@ -196,7 +199,7 @@ ProgressCallback = Callable[[int, int], None]
 _CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W{_CJK}]+)")
 _CJK_RE = re.compile(f"[{_CJK}]")
-_PARAGRAPH_RE = re.compile(r"(?:[^\n]|\n(?!\s*\n))+")
+_PARAGRAPH_BREAK_RE = re.compile(r"\n\s*\n")
 _DATE_RE = re.compile(r"^(\d{4}(-\d{2}(-\d{2})?)?|--\d{2}(-\d{2})?)$")
 
 
@@ -210,12 +213,13 @@ def _stem(word: str) -> str:
     return result
 
 
-def analyze(text: str) -> Iterator[tuple[str, int, int]]:
+def analyze(text: str, pos: int = 0) -> Iterator[tuple[str, int, int]]:
     """The index terms of ``text`` in order, as ``(term, start, end)`` with code-point offsets.
 
-    Consecutive terms have consecutive positions (the i-th yielded term has position i).
+    Consecutive terms have consecutive positions (the i-th yielded term has position i). With ``pos``, the
+    terms from that offset on (which must be a token start, or inside a run of CJK characters).
     """
-    for match in _TOKEN_RE.finditer(text):
+    for match in _TOKEN_RE.finditer(text, pos):
         start = match.start()
         run = match.group()
         if match.lastgroup == "cjk":
@@ -1872,53 +1876,131 @@ class _Matchers:
         return any(f in self.terms or f in self.phrases for f in fields)
 
     def spans(self, text: str, fields: Iterable[str], *, max_chunks: int = 0) -> list[tuple[int, int]]:
-        """Spans of the terms and phrases of ``fields`` in ``text``; with ``max_chunks``, stop after that
-        many paragraphs with matches (enough for a snippet)."""
+        """Spans of the terms and phrases of ``fields`` in ``text`` (what :func:`analyze` would find); with
+        ``max_chunks`` and a long text, only those in the first that many paragraphs with matches (enough
+        for a snippet)."""
         terms: set[str] = set()
-        phrases: list[tuple[str, ...]] = []
+        phrases: set[tuple[str, ...]] = set()
         for f in fields:
             terms |= self.terms.get(f, set())
-            phrases.extend(self.phrases.get(f, []))
+            phrases.update(self.phrases.get(f, []))
         if not terms and not phrases:
             return []
-        # Long texts: analyze only the paragraphs that could hold a term. A stem's first two letters are
-        # those of its words (one letter for 3-letter stems such as ``die`` from ``dying``).
-        probes = {t[:2] if len(t) > 3 else t[:1] for t in terms | {w[0] for w in phrases}}
-        if len(text) < 4000:
-            chunks: Iterable[tuple[int, str]] = [(0, text)]
-        else:
-            chunks = (
-                (m.start(), m.group())
-                for m in _PARAGRAPH_RE.finditer(text)
-                if any(p in m.group().lower() for p in probes)
-            )
-        found: list[tuple[int, int]] = []
-        matched_chunks = 0
-        for base, chunk in chunks:
-            if max_chunks and matched_chunks >= max_chunks:
-                break
-            before = len(found)
-            if not phrases:
-                # Single terms only: no token list (most of a snippet's time went to building it).
-                found.extend((base + s, base + e) for t, s, e in analyze(chunk) if t in terms)
-                matched_chunks += len(found) > before
-                continue
-            tokens = list(analyze(chunk))
-            found.extend((base + s, base + e) for t, s, e in tokens if t in terms)
-            firsts = {w[0] for w in phrases}
-            for i, (t, s, _e) in enumerate(tokens):
-                if t not in firsts:
-                    continue
-                for words in phrases:
-                    n = len(words)
-                    if (
-                        words[0] == t
-                        and i + n <= len(tokens)
-                        and all(tokens[i + k][0] == words[k] for k in range(1, n))
-                    ):
-                        found.append((base + s, base + tokens[i + n - 1][2]))
-            matched_chunks += len(found) > before
-        return _merge(found)
+        streams: list[Iterator[tuple[int, int]]] = []
+        if terms:
+            streams.append(_TermFinder.get(frozenset(terms)).find(text))
+        for words in sorted(phrases):
+            streams.append(_phrase_spans(text, words))
+        found: Iterable[tuple[int, int]] = streams[0] if len(streams) == 1 else heapq.merge(*streams)
+        if max_chunks and len(text) >= SNIPPET_LONG_TEXT:
+            found = _first_paragraphs(text, found, max_chunks)
+        return _merge(list(found))
+
+
+class _TermFinder:
+    """Finds where terms occur in a text, as :func:`analyze` would, without analysing all of it.
+
+    A regular expression finds the candidate words: those starting with the first letters of a term (a
+    Snowball stem of four or more letters keeps all but its last letter from the word; shorter stems keep the
+    first letter, as ``die`` from ``dying``), which are then stemmed and compared. CJK terms (characters and
+    bigrams) are found as substrings. Text whose lower case is not that of its words (rare) is analysed in
+    full.
+    """
+
+    _cache: ClassVar[dict[frozenset[str], _TermFinder]] = {}
+
+    @classmethod
+    def get(cls, terms: frozenset[str]) -> _TermFinder:
+        finder = cls._cache.get(terms)
+        if finder is None:
+            if len(cls._cache) > 256:
+                cls._cache.clear()
+            finder = cls._cache[terms] = cls(terms)
+        return finder
+
+    def __init__(self, terms: frozenset[str]) -> None:
+        self.terms = terms
+        self.words: set[str] = set()
+        self.cjk: set[str] = set()
+        for t in terms:  # a term that is not one token of the text can never match
+            m = _TOKEN_RE.fullmatch(t)
+            if m is not None and m.lastgroup == "word":
+                self.words.add(t)
+            elif m is not None and len(t) <= 2:
+                self.cjk.add(t)
+        probes = sorted({w[:-1] if len(w) >= 4 else w[:1] for w in self.words})
+        kept: list[str] = []
+        for probe in probes:  # sorted: a probe that extends a kept one adds nothing
+            if not kept or not probe.startswith(kept[-1]):
+                kept.append(probe)
+        # Plain literals, searched in the lower-cased text: the regex engine skips ahead to them quickly.
+        self.regex = re.compile("|".join(map(re.escape, kept))) if kept else None
+
+    def find(self, text: str) -> Iterator[tuple[int, int]]:
+        """``(start, end)`` of every occurrence, in order of start."""
+        lower = text.lower()
+        # Lower-casing the whole text must equal lower-casing each word: not so when a character lowers to
+        # two (İ) or for Greek capital sigma, which lowers by its context.
+        if len(lower) != len(text) or "\u03a3" in text:
+            return iter([(s, e) for t, s, e in analyze(text) if t in self.terms])
+        streams: list[Iterator[tuple[int, int]]] = []
+        if self.regex is not None:
+            streams.append(self._words(lower))
+        for term in sorted(self.cjk):
+            streams.append(self._cjk(text, term))
+        if len(streams) == 1:
+            return streams[0]
+        return heapq.merge(*streams)
+
+    def _words(self, lower: str) -> Iterator[tuple[int, int]]:
+        assert self.regex is not None
+        words = self.words
+        token = _TOKEN_RE.match
+        for m in self.regex.finditer(lower):
+            start = m.start()
+            if start:
+                before = lower[start - 1]
+                if (before.isalnum() or before == "_") and not _CJK_RE.match(before):
+                    continue  # inside a word, not at its start
+            word = token(lower, start)
+            if word is not None and _stem(word.group()) in words:
+                yield start, word.end()
+
+    @staticmethod
+    def _cjk(text: str, term: str) -> Iterator[tuple[int, int]]:
+        # A bigram anywhere in a run is a term; a single character only when it is a run by itself.
+        find = text.find
+        i = find(term)
+        while i >= 0:
+            if len(term) == 2:
+                yield i, i + 2
+            elif not (i > 0 and _CJK_RE.match(text, i - 1)) and not _CJK_RE.match(text, i + 1):
+                yield i, i + 1
+            i = find(term, i + 1)
+
+
+def _phrase_spans(text: str, words: tuple[str, ...]) -> Iterator[tuple[int, int]]:
+    """Spans of a phrase: an occurrence of its first term followed by the other terms, as analysed."""
+    n = len(words)
+    for start, _end in _TermFinder.get(frozenset(words[:1])).find(text):
+        tokens = list(islice(analyze(text, start), n))
+        if len(tokens) == n and all(tokens[k][0] == words[k] for k in range(n)):
+            yield start, tokens[-1][2]
+
+
+def _first_paragraphs(
+    text: str, spans: Iterable[tuple[int, int]], paragraphs: int
+) -> Iterator[tuple[int, int]]:
+    """The spans (in order of start) that lie in the first ``paragraphs`` paragraphs having any."""
+    seen = 0
+    last_end = -1
+    for s, e in spans:
+        if last_end < 0 or (s > last_end and _PARAGRAPH_BREAK_RE.search(text, last_end, s)):
+            seen += 1
+            if seen > paragraphs:
+                return
+        yield s, e
+        last_end = max(last_end, e)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -8,14 +8,16 @@
 - :func:`scan_library` reads every article (through the scan cache of :mod:`reader.core.catalog`, so an
   unchanged file is not read again), reports progress, can be cancelled, and never stops on a bad file:
   those are listed in ``ScanResult.skipped`` with a reason. It keeps no global state and may run in a
-  worker thread.
+  worker thread. Many files to read are read in worker processes (:func:`scan_processes`).
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from reader.core.articles import FORMATS, load_article
@@ -104,56 +106,167 @@ def _read_entry(path: Path, root: Path, rel: str, size: int, mtime_ns: int) -> C
     )
 
 
+#: Read the files of a scan in worker processes when at least this many must be read (fewer: in this thread,
+#: as starting the processes costs ~0.4 s).
+PARALLEL_SCAN_MIN = 200
+#: At most this many worker processes (one per core otherwise); ``READER_SCAN_PROCS=1`` turns them off.
+MAX_SCAN_PROCS = 4
+ENV_SCAN_PROCS = "READER_SCAN_PROCS"
+#: Files per task sent to a worker process (~0.1 s of work: progress and cancellation stay responsive).
+SCAN_CHUNK = 32
+
+
+def scan_processes(to_read: int, processes: int | None = None) -> int:
+    """How many processes read ``to_read`` files: 1 (the calling thread) below :data:`PARALLEL_SCAN_MIN`."""
+    if processes is None:
+        env = os.environ.get(ENV_SCAN_PROCS, "")
+        processes = int(env) if env.strip().isdigit() else min(os.cpu_count() or 1, MAX_SCAN_PROCS)
+    if to_read < PARALLEL_SCAN_MIN:
+        return 1
+    return max(1, min(processes, -(-to_read // SCAN_CHUNK)))
+
+
 def scan_library(
     root: Path,
     *,
     cache_path: Path | None = None,
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] | None = None,
+    processes: int | None = None,
 ) -> ScanResult:
     """Read every article below ``root``; files that cannot be read are reported in ``skipped``.
 
     With ``cache_path``, unchanged files (same relpath, size and mtime_ns) are taken from the cache and the
-    cache is rewritten afterwards. ``progress(done, total)`` is called after each file. When
-    ``cancelled()`` returns true the scan stops and returns what it has so far (the cache keeps both the
-    new and the not-yet-rescanned old items).
+    cache is rewritten afterwards. ``progress(done, total)`` is called after each file (after each chunk of
+    :data:`SCAN_CHUNK` files when worker processes read them). When ``cancelled()`` returns true the scan
+    stops reading and returns what it has so far (the cache keeps both the new and the not-yet-rescanned old
+    items).
+
+    When :func:`scan_processes` says so (``processes`` overrides the core count; 1 reads everything here),
+    the files to read are read in worker processes, spawned (safe from a process with a window and its
+    threads): parsing holds the GIL for long stretches, and in the window's process it would take it from
+    the GUI thread. The result is the same. If the processes fail, what they left is read in this thread.
     """
     root = Path(root)
     result = ScanResult()
     files = list(iter_article_files(root))
     cached = load_cache(cache_path)
-    fresh: dict[str, CacheItem] = {}
+    total = len(files)
+    rels = [path.relative_to(root).as_posix() for path in files]
+    items: list[CacheItem | None] = [None] * total  # None: still to read
+    todo: list[tuple[int, int, int]] = []  # (position, size, mtime_ns) of the files to read
+    stats: dict[int, tuple[int, int]] = {}
     reused = 0
-    was_cancelled = False
-    for done, path in enumerate(files, 1):
-        if cancelled is not None and cancelled():
-            was_cancelled = True
-            break
-        rel = path.relative_to(root).as_posix()
+    for pos, path in enumerate(files):
         try:
             stat = path.stat()
         except OSError as exc:
-            item: CacheItem = CachedSkip(rel, -1, -1, f"cannot be read ({exc.strerror or exc})")
+            items[pos] = CachedSkip(rels[pos], -1, -1, f"cannot be read ({exc.strerror or exc})")
+            continue
+        old = cached.get(rels[pos])
+        if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
+            items[pos], reused = old, reused + 1
         else:
-            old = cached.get(rel)
-            if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
-                item, reused = old, reused + 1
-            else:
-                item = _read_entry(path, root, rel, stat.st_size, stat.st_mtime_ns)
-        fresh[rel] = item
+            todo.append((pos, stat.st_size, stat.st_mtime_ns))
+            stats[pos] = (stat.st_size, stat.st_mtime_ns)
+    was_cancelled = False
+    by_workers: set[int] = set()  # positions read (and their notes counted) by the worker processes
+    procs = scan_processes(len(todo), processes)
+    if procs > 1:
+        try:
+            was_cancelled = _read_in_processes(
+                root, rels, todo, items, by_workers, procs, total - len(todo), progress, cancelled
+            )
+        except Exception as exc:  # noqa: BLE001 - the processes failed: read what they left in this thread
+            log.warning("reading the library in %d processes failed (%s); reading it here", procs, exc)
+    # In file order: read here what is left (everything without processes), count the others' notes.
+    done = 0 if procs <= 1 else total - len(todo) + len(by_workers)
+    fresh: dict[str, CacheItem] = {}
+    for pos, path in enumerate(files):
+        item = items[pos]
+        read_here = item is None
+        if item is None:
+            if was_cancelled or (cancelled is not None and cancelled()):
+                was_cancelled = True
+                continue
+            item = _read_entry(path, root, rels[pos], *stats[pos])
+        if isinstance(item, CatalogEntry) and pos not in by_workers:
+            item = _with_notes(item, path)
+        fresh[rels[pos]] = item
         if isinstance(item, CachedSkip):
-            result.skipped.append(Skipped(rel, item.reason))
+            result.skipped.append(Skipped(rels[pos], item.reason))
         else:
-            result.entries.append(_with_notes(item, path))
-        if progress is not None:
-            progress(done, len(files))
-    log.info("scanned %s: %d articles, %d skipped, %d from cache", root, len(result.entries),
-             len(result.skipped), reused)  # fmt: skip
+            result.entries.append(item)
+        if procs <= 1 or read_here:  # with processes, the others were counted before they ran
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    log.info("scanned %s: %d articles, %d skipped, %d from cache, %d read in %d processes", root,
+             len(result.entries), len(result.skipped), reused, len(by_workers), procs)  # fmt: skip
     if cache_path is not None:
         if was_cancelled:
             fresh = {**{k: v for k, v in cached.items() if k not in fresh}, **fresh}
         save_cache(cache_path, {k: v for k, v in fresh.items() if v.size >= 0})
     return result
+
+
+def _read_chunk(root: str, jobs: list[tuple[str, int, int]]) -> list[CacheItem]:
+    """In a worker process: read the files ``jobs`` names (relpath, size, mtime_ns), notes counted."""
+    library = Path(root)
+    items: list[CacheItem] = []
+    for rel, size, mtime_ns in jobs:
+        path = library / rel
+        item = _read_entry(path, library, rel, size, mtime_ns)
+        items.append(_with_notes(item, path) if isinstance(item, CatalogEntry) else item)
+    return items
+
+
+def _read_in_processes(
+    root: Path,
+    rels: list[str],
+    todo: list[tuple[int, int, int]],
+    items: list[CacheItem | None],
+    by_workers: set[int],
+    procs: int,
+    done: int,
+    progress: ProgressCallback | None,
+    cancelled: Callable[[], bool] | None,
+) -> bool:
+    """Read the ``todo`` files in ``procs`` processes into ``items`` (their positions into ``by_workers``).
+    This thread only waits. Returns whether it was cancelled; raises if the processes fail (what they have
+    read by then is kept)."""
+    total = len(items)
+    if progress is not None:
+        progress(done, total)
+    pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        tasks: dict[Future[list[CacheItem]], list[tuple[int, int, int]]] = {}
+        for start in range(0, len(todo), SCAN_CHUNK):
+            chunk = todo[start : start + SCAN_CHUNK]
+            jobs = [(rels[pos], size, mtime_ns) for pos, size, mtime_ns in chunk]
+            tasks[pool.submit(_read_chunk, str(root), jobs)] = chunk
+        pending = set(tasks)
+        while pending:
+            finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            failure: BaseException | None = None
+            for task in finished:
+                if task.exception() is not None:
+                    failure = task.exception()
+                    continue
+                chunk = tasks[task]
+                for (pos, _size, _mtime), item in zip(chunk, task.result(), strict=True):
+                    items[pos] = item
+                    by_workers.add(pos)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
+            if failure is not None:
+                raise failure
+            if pending and cancelled is not None and cancelled():
+                return True
+        return False
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _with_notes(entry: CatalogEntry, path: Path) -> CatalogEntry:

@@ -104,6 +104,26 @@ def cached_catalog(library: Path, read: set[str]) -> CatalogSnapshot | None:
     return CatalogSnapshot(rows=rows, skipped=skipped, provisional=True)
 
 
+#: Scan progress reaches the window at most this many times per scan (each report is a queued signal the
+#: GUI thread handles, and a scan of 10,000 files in one thread reports after every file).
+PROGRESS_STEPS = 200
+
+
+def throttled(
+    progress: Callable[[int, int], None], steps: int = PROGRESS_STEPS
+) -> Callable[[int, int], None]:
+    """``progress``, called only when ``done`` has moved on by ``total / steps`` since the last call (and
+    always for ``done == total``)."""
+    last = [-1, -1]  # done, total of the last report
+
+    def report(done: int, total: int) -> None:
+        if done == total or total != last[1] or done - last[0] >= total / steps:
+            last[0], last[1] = done, total
+            progress(done, total)
+
+    return report
+
+
 def build_catalog(
     library: Path, read: set[str], progress: object = None, cancelled: Callable[[], bool] | None = None
 ) -> CatalogSnapshot:
@@ -116,7 +136,7 @@ def build_catalog(
         return scan_library(
             library,
             cache_path=paths.catalog_cache_path(library),
-            progress=progress if callable(progress) else None,
+            progress=throttled(progress) if callable(progress) else None,
             cancelled=cancelled,
         )
 

@@ -1992,6 +1992,9 @@ def _bulk_search(searcher: Any, q: Any, limit: int) -> tuple[int, list[tuple[flo
             best.extend((x, offset + d) for d, x in scores.items())
     except _UnsupportedError:
         return None
+    except Exception as exc:  # noqa: BLE001 - Whoosh's matchers then answer (or report real damage)
+        log.warning("bulk evaluation of %r failed (%s); using Whoosh's matchers", q, _describe(exc))
+        return None
     top = heapq.nsmallest(limit, best, key=lambda item: (-item[0], item[1]))
     return total, top
 

@@ -128,3 +128,21 @@ def test_segment_lengths_match_whoosh(corpus_index: SearchIndex) -> None:
             for docnum in range(0, reader.doc_count_all(), 7):
                 assert lengths[docnum] == (reader.doc_field_length(docnum, "all") or 0)
             assert _eval(searcher, seg, wq.NullQuery) == {}
+
+
+def test_a_failure_in_bulk_evaluation_falls_back_to_whoosh(
+    corpus_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug in the fast path must never be taken for a damaged index (which would be set aside)."""
+    from reader.core import index as index_module
+
+    expected = corpus_index.search("python", snippets=False)
+
+    def broken(*_args: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(index_module, "_eval", broken)
+    again = corpus_index.search("python", snippets=False)
+    assert again.total == expected.total and again.recovered is None
+    assert [h.relpath for h in again.hits] == [h.relpath for h in expected.hits]
+    assert "bulk evaluation" in caplog.text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -82,40 +83,38 @@ def load_cache(path: Path | None) -> dict[str, CacheItem]:
     return items
 
 
-def _encode_object(pairs: list[tuple[str, Any]]) -> str:
-    """The JSON object of ``pairs`` (as ``json.dumps`` would write it), encoded :data:`ENCODE_CHUNK` pairs
-    at a time so that other threads get the GIL in between."""
+def _encode_object(pairs: Sequence[tuple[str, CacheItem]]) -> str:
+    """The JSON object of the cached items ``pairs`` (as one ``json.dumps`` would write it), converted and
+    encoded :data:`ENCODE_CHUNK` items at a time: other threads get the GIL in between, and only one chunk's
+    dicts are alive at a time."""
     parts: list[str] = []
     for start in range(0, len(pairs), ENCODE_CHUNK):
-        chunk = dict(pairs[start : start + ENCODE_CHUNK])
+        chunk = {relpath: _item_json(item) for relpath, item in pairs[start : start + ENCODE_CHUNK]}
         parts.append(json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))[1:-1])
     return "{" + ",".join(parts) + "}"
+
+
+def _item_json(item: CacheItem) -> dict[str, Any]:
+    if isinstance(item, CachedSkip):
+        return {"size": item.size, "mtime_ns": item.mtime_ns, "reason": item.reason}
+    meta = item.meta
+    return {
+        "size": item.size,
+        "mtime_ns": item.mtime_ns,
+        "content_hash": item.content_hash,
+        "format": item.format,
+        "encoding": item.encoding,
+        "meta": {name: getattr(meta, name) for name in _META_FIELDS},
+    }
 
 
 def save_cache(path: Path | None, items: dict[str, CacheItem]) -> None:
     """Write ``items`` atomically to ``path`` (creating its folder). Failures are logged, not raised."""
     if path is None:
         return
-    articles: list[tuple[str, Any]] = []
-    skipped: list[tuple[str, Any]] = []
-    for relpath, item in sorted(items.items()):
-        if isinstance(item, CachedSkip):
-            skipped.append((relpath, {"size": item.size, "mtime_ns": item.mtime_ns, "reason": item.reason}))
-        else:
-            meta = item.meta
-            articles.append(
-                (
-                    relpath,
-                    {
-                        "size": item.size,
-                        "mtime_ns": item.mtime_ns,
-                        "content_hash": item.content_hash,
-                        "format": item.format,
-                        "encoding": item.encoding,
-                        "meta": {name: getattr(meta, name) for name in _META_FIELDS},
-                    },
-                )
-            )
+    ordered = sorted(items.items())
+    articles = [(relpath, item) for relpath, item in ordered if not isinstance(item, CachedSkip)]
+    skipped = [(relpath, item) for relpath, item in ordered if isinstance(item, CachedSkip)]
     text = (
         f'{{"version":{CACHE_VERSION},"articles":{_encode_object(articles)},'
         f'"skipped":{_encode_object(skipped)}}}'

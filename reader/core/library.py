@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -114,6 +115,9 @@ MAX_SCAN_PROCS = 4
 ENV_SCAN_PROCS = "READER_SCAN_PROCS"
 #: Files per task sent to a worker process (~0.1 s of work: progress and cancellation stay responsive).
 SCAN_CHUNK = 32
+#: The worker processes run this much nicer than the caller: a window's process (and the user's other
+#: programs) get the cores first, so its threads are not descheduled while they hold the GIL.
+WORKER_NICE = 10
 
 
 def scan_processes(to_read: int, processes: int | None = None) -> int:
@@ -149,21 +153,22 @@ def scan_library(
     """
     root = Path(root)
     result = ScanResult()
-    files = list(iter_article_files(root))
+    # Relpaths only: 10,000 Path objects (two objects each) alive through the scan made each of the garbage
+    # collector's full passes in a window's process longer (each one a stall of its GUI thread).
+    rels = [path.relative_to(root).as_posix() for path in iter_article_files(root)]
     cached = load_cache(cache_path)
-    total = len(files)
-    rels = [path.relative_to(root).as_posix() for path in files]
+    total = len(rels)
     items: list[CacheItem | None] = [None] * total  # None: still to read
     todo: list[tuple[int, int, int]] = []  # (position, size, mtime_ns) of the files to read
     stats: dict[int, tuple[int, int]] = {}
     reused = 0
-    for pos, path in enumerate(files):
+    for pos, rel in enumerate(rels):
         try:
-            stat = path.stat()
+            stat = (root / rel).stat()
         except OSError as exc:
-            items[pos] = CachedSkip(rels[pos], -1, -1, f"cannot be read ({exc.strerror or exc})")
+            items[pos] = CachedSkip(rel, -1, -1, f"cannot be read ({exc.strerror or exc})")
             continue
-        old = cached.get(rels[pos])
+        old = cached.get(rel)
         if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
             items[pos], reused = old, reused + 1
         else:
@@ -182,19 +187,19 @@ def scan_library(
     # In file order: read here what is left (everything without processes), count the others' notes.
     done = 0 if procs <= 1 else total - len(todo) + len(by_workers)
     fresh: dict[str, CacheItem] = {}
-    for pos, path in enumerate(files):
+    for pos, rel in enumerate(rels):
         item = items[pos]
         read_here = item is None
         if item is None:
             if was_cancelled or (cancelled is not None and cancelled()):
                 was_cancelled = True
                 continue
-            item = _read_entry(path, root, rels[pos], *stats[pos])
+            item = _read_entry(root / rel, root, rel, *stats[pos])
         if isinstance(item, CatalogEntry) and pos not in by_workers:
-            item = _with_notes(item, path)
-        fresh[rels[pos]] = item
+            item = _with_notes(item, root / rel)
+        fresh[rel] = item
         if isinstance(item, CachedSkip):
-            result.skipped.append(Skipped(rels[pos], item.reason))
+            result.skipped.append(Skipped(rel, item.reason))
         else:
             result.entries.append(item)
         if procs <= 1 or read_here:  # with processes, the others were counted before they ran
@@ -208,6 +213,19 @@ def scan_library(
             fresh = {**{k: v for k, v in cached.items() if k not in fresh}, **fresh}
         save_cache(cache_path, {k: v for k, v in fresh.items() if v.size >= 0})
     return result
+
+
+def scan_pool(procs: int) -> ProcessPoolExecutor:
+    """``procs`` worker processes for reading articles: spawned (never forked from a process whose other
+    threads may hold locks, a window's for one), at a lower CPU priority (:data:`WORKER_NICE`)."""
+    return ProcessPoolExecutor(
+        procs, mp_context=multiprocessing.get_context("spawn"), initializer=_background_priority
+    )
+
+
+def _background_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
+        os.nice(WORKER_NICE)
 
 
 def _read_chunk(root: str, jobs: list[tuple[str, int, int]]) -> list[CacheItem]:
@@ -238,7 +256,7 @@ def _read_in_processes(
     total = len(items)
     if progress is not None:
         progress(done, total)
-    pool = ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"))
+    pool = scan_pool(procs)
     try:
         tasks: dict[Future[list[CacheItem]], list[tuple[int, int, int]]] = {}
         for start in range(0, len(todo), SCAN_CHUNK):

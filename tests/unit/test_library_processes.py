@@ -181,6 +181,12 @@ def test_cancel_stops_the_processes_and_keeps_what_was_read(
     )
 
 
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+def test_workers_run_at_a_lower_priority() -> None:
+    with library.scan_pool(1) as pool:
+        assert pool.submit(os.nice, 0).result() == min(19, os.nice(0) + library.WORKER_NICE)
+
+
 class _NoProcesses:
     def __init__(self, *_args: Any, **_kwargs: Any) -> None:
         raise OSError(38, "Function not implemented")

@@ -103,7 +103,8 @@ def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    window = MainWindow(settings, chosen, index_dir=index_dir)
+    # Long-lived objects frozen out of the collector's full passes (each one a stall of the GUI thread).
+    window = MainWindow(settings, chosen, index_dir=index_dir, freeze_gc=True)
     window.show()
     if os.environ.get("READER_BENCH_TIMINGS"):
         _bench_timings(window)

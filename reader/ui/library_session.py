@@ -67,6 +67,10 @@ def library_folders(library: Path) -> list[str]:
     return folders
 
 
+#: Tags and colours of an article without notes: one object for all rows (not two per row for the collector).
+NO_FACETS: frozenset[str] = frozenset()
+
+
 def _annotation_facets(
     library: Path, relpath: str, skipped: list[Skipped]
 ) -> tuple[frozenset[str], frozenset[str]]:
@@ -75,7 +79,7 @@ def _annotation_facets(
         annotations = load_annotations(library / relpath)
     except ReaderError as exc:
         skipped.append(Skipped(relpath + ".notes.json", f"notes cannot be read: {exc}"))
-        return frozenset(), frozenset()
+        return NO_FACETS, NO_FACETS
     return frozenset(t for a in annotations for t in a.tags), frozenset(a.color for a in annotations)
 
 
@@ -90,8 +94,7 @@ def cached_catalog(library: Path, read: set[str]) -> CatalogSnapshot | None:
     skipped: list[Skipped] = []
     base = str(library) + os.sep
     for entry in entries:
-        tags: frozenset[str] = frozenset()
-        colors: frozenset[str] = frozenset()
+        tags, colors = NO_FACETS, NO_FACETS
         count = 0
         if os.path.exists(base + entry.relpath + ".notes.json"):
             tags, colors = _annotation_facets(library, entry.relpath, skipped)
@@ -158,8 +161,7 @@ def build_catalog(
             Skipped(sidecar.relative_to(library).as_posix(), f"notes without their article: {reason}")
         )
     for entry in result.entries:
-        tags: frozenset[str] = frozenset()
-        colors: frozenset[str] = frozenset()
+        tags, colors = NO_FACETS, NO_FACETS
         if entry.notes_count:
             tags, colors = _annotation_facets(library, entry.relpath, skipped)
         rows.append(LibraryRow(entry=entry, tags=tags, colors=colors, read=entry.relpath in read))

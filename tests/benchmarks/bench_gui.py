@@ -36,7 +36,7 @@ def stall(library: Path) -> None:
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # as reader.app.run_gui does
     app = QApplication([])
     started = time.perf_counter()
-    window = MainWindow(Settings(), library)
+    window = MainWindow(Settings(), library, freeze_gc=True)  # as reader.app.run_gui does
     window.show()
     gaps: list[tuple[float, float]] = []  # (gap, at)
     last = [time.perf_counter()]

@@ -1501,9 +1501,15 @@ _worker_progress: Any = None
 _worker_cancel: Any = None
 
 
+#: Index worker processes run this much nicer than the caller, so that a window keeps its cores.
+WORKER_NICE = 10
+
+
 def _worker_init(progress: Any, cancel: Any) -> None:
     global _worker_progress, _worker_cancel
     _worker_progress, _worker_cancel = progress, cancel
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
+        os.nice(WORKER_NICE)
 
 
 def _worker_build(index_dir: str, root: str, jobs: list[_Job]) -> tuple[Any, list[_Prepared], bool]:

@@ -797,7 +797,7 @@ class MainWindow(QMainWindow):
             ]
             self._refresh_tag_filter()
         if self.session is not None:
-            self.session.update_index()
+            self.session.update_articles([relpath])
 
     def _step_article(self, step: int) -> None:
         current = self.table.selectionModel().currentIndex()

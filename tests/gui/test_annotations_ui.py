@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from reader.core.articles import load_article
@@ -170,3 +171,34 @@ def test_stale_temporary_files_are_cleaned_at_start(
     os.utime(leftover, (old, old))
     window_factory(sample_library)  # type: ignore[operator]
     assert not leftover.exists()
+
+
+def test_a_saved_note_is_searchable_through_a_one_article_update(
+    window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note is re-indexed with update_paths (tens of ms), not a full update that stats the whole library."""
+    from reader.core.index import SearchIndex
+
+    qtbot.waitUntil(lambda: window.session is not None and window.session.index_ready, timeout=30000)
+    calls: list[str] = []
+    real_update, real_paths = SearchIndex.update, SearchIndex.update_paths
+    monkeypatch.setattr(
+        SearchIndex, "update", lambda self, **kw: calls.append("full") or real_update(self, **kw)
+    )
+    monkeypatch.setattr(
+        SearchIndex,
+        "update_paths",
+        lambda self, rps: calls.append(f"paths {sorted(rps)}") or real_paths(self, rps),
+    )
+    source = _open_first(window, qtbot)
+    store = window.annotations.store
+    assert store is not None
+    added = store.add_quote("mesenchymal stem cells", note="zyxwvut marker", color="blue")
+    assert added.note == "zyxwvut marker"
+    assert window.annotations.flush()
+    session = window.session
+    assert session is not None
+    qtbot.waitUntil(lambda: calls != [] and session.index_ready and not session._index_running, timeout=10000)
+    assert calls == [f"paths ['{source.name}']"]
+    results = session.index.search("zyxwvut") if session.index is not None else None
+    assert results is not None and [h.relpath for h in results.hits] == [source.name]

@@ -84,18 +84,20 @@ import os
 import queue
 import re
 import shutil
+import sys
 import threading
 import time
 import traceback
 import warnings
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from io import BytesIO
-from itertools import accumulate, islice
+from itertools import accumulate, islice, repeat
+from operator import sub
 from pathlib import Path
-from pickle import loads
 from typing import Any, ClassVar
 
 from rapidfuzz.distance import Levenshtein
@@ -116,6 +118,7 @@ from whoosh.query.spans import Span, SpanNear2
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import LockError, SegmentWriter
 
@@ -147,7 +150,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when the schema or the analysis changes: an index with another version is rebuilt. The canonical
 #: text's :data:`~reader.core.articles.PIPELINE_VERSION` is part of the name too.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INDEX_NAME = f"reader_v{SCHEMA_VERSION}p{PIPELINE_VERSION}"
 #: A prefix, wildcard, fuzzy term or range may expand to at most this many indexed words.
 MAX_EXPANSION = 2000
@@ -259,9 +262,42 @@ def index_terms(text: str) -> list[str]:
     return out
 
 
+#: Positions are stored as 4-byte unsigned little-endian integers (see :class:`_MixedPositions`).
+_POSITION_CODE = next(code for code in "IL" if array(code).itemsize == 4)
+_NATIVE_LE = sys.byteorder == "little"
+
+
+def _positions_bytes(poslist: Iterable[int]) -> bytes:
+    values = array(_POSITION_CODE, poslist)
+    if not _NATIVE_LE:
+        values.byteswap()
+    return values.tobytes()
+
+
+def _positions(value: bytes) -> Any:
+    """The positions of a posting value (after its 4-byte count): a read-only sequence of ints, without a
+    copy where the machine is little-endian (a memoryview)."""
+    if _NATIVE_LE:
+        return memoryview(value)[_INT_SIZE:].cast(_POSITION_CODE)  # type: ignore[call-overload]
+    values = array(_POSITION_CODE)
+    values.frombytes(value[_INT_SIZE:])
+    values.byteswap()
+    return values
+
+
 class _MixedPositions(Positions):  # type: ignore[misc]
     """Whoosh's Positions format, indexing :class:`MixedTokenizer` text through :func:`index_terms`
-    (no Token objects: the same terms, positions and weights as ``Positions`` would write)."""
+    (no Token objects: the same terms, positions and weights as ``Positions`` would write).
+
+    A value is the count (as Whoosh's) followed by the absolute positions as 4-byte little-endian integers,
+    not a pickled list of deltas: a phrase check reads them as a memoryview (about a third faster)."""
+
+    def encode(self, poslist: list[int]) -> bytes:
+        count: bytes = pack_uint(len(poslist))
+        return count + _positions_bytes(poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return list(_positions(valuestring))
 
     def word_values(
         self, value: Any, analyzer: Any, **kwargs: Any
@@ -1705,7 +1741,7 @@ class _AdjacentMatcher(SpanNear2.SpanNear2Matcher):  # type: ignore[misc]
     def _get_spans(self) -> list[Any]:
         starts: set[int] | None = None
         for k, m in enumerate(self.ms):
-            shifted = {p - k for p in m.value_as("positions")}
+            shifted = set(map(sub, m.value_as("positions"), repeat(k)))
             starts = shifted if starts is None else starts & shifted
             if not starts:
                 return []
@@ -1885,20 +1921,28 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
     if not candidates:
         return {}
     values = [dict(zip(ids, vals, strict=True)) for _b, ids, _w, vals in postings]
-    # Positions are pickled deltas (Whoosh's Positions format, its final STOP byte dropped; pickle ignores
-    # a second one). Word k's positions shifted back by k: the phrase starts where all of them meet. The
-    # ``initial`` of accumulate is negative, so never a start.
+    # Word k's positions shifted back by k: the phrase starts where all of them meet.
     first, middle, last = values[0], list(enumerate(values[1:-1], 1)), values[-1]
     k_last = len(values) - 1
     matched = []
-    unpickle, running = loads, accumulate
-    for d in candidates:
-        starts = set(running(unpickle(first[d][4:] + b".")))
-        for k, vmap in middle:
-            starts.intersection_update(running(unpickle(vmap[d][4:] + b"."), initial=-k))
-        # The last word only needs one start in common (isdisjoint stops at the first).
-        if not starts.isdisjoint(running(unpickle(last[d][4:] + b"."), initial=-k_last)):
-            matched.append(d)
+    if not _NATIVE_LE or middle:
+        read = _positions
+        for d in candidates:
+            starts = set(read(first[d]))
+            for k, vmap in middle:
+                starts.intersection_update(map(sub, read(vmap[d]), repeat(k)))
+            # The last word only needs one start in common (isdisjoint stops at the first).
+            if not starts.isdisjoint(map(sub, read(last[d]), repeat(k_last))):
+                matched.append(d)
+    else:  # two words on a little-endian machine (the usual case), with the reads inlined
+        code = _POSITION_CODE
+        matched = [
+            d
+            for d in candidates
+            if not set(memoryview(first[d])[4:].cast(code)).isdisjoint(  # type: ignore[call-overload]
+                map(sub, memoryview(last[d])[4:].cast(code), repeat(1))  # type: ignore[call-overload]
+            )
+        ]
     if not matched:
         return {}
     word_scores = []

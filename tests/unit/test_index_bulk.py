@@ -146,3 +146,14 @@ def test_a_failure_in_bulk_evaluation_falls_back_to_whoosh(
     assert again.total == expected.total and again.recovered is None
     assert [h.relpath for h in again.hits] == [h.relpath for h in expected.hits]
     assert "bulk evaluation" in caplog.text
+
+
+def test_positions_are_stored_as_little_endian_integers() -> None:
+    from reader.core.index import _MixedPositions
+
+    fmt = _MixedPositions()
+    value = fmt.encode([0, 5, 70_000, 4_000_000_000])
+    assert value[4:8] == b"\x00\x00\x00\x00" and value[8:12] == b"\x05\x00\x00\x00"
+    assert fmt.decode_frequency(value) == 4
+    assert fmt.decode_positions(value) == [0, 5, 70_000, 4_000_000_000]
+    assert fmt.decode_position_boosts(value)[:2] == [(0, 1), (5, 1)]

@@ -175,6 +175,14 @@ def markdown(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += ["| " + " | ".join(r) + " |" for r in size_rows(results)]
+    build_runs = [
+        f"{s['articles']:,} articles: Whoosh {s['whoosh_build']['runs_s']} s, "
+        f"FTS5 {s['fts5_build_raw']['runs_s']} s"
+        for s in results.get("sizes", [])
+        if len(_get(s, "whoosh_build", "runs_s") or []) > 1 and _get(s, "fts5_build_raw", "runs_s")
+    ]
+    if build_runs:
+        lines += ["", "Full builds run alternately, the median reported: " + "; ".join(build_runs) + "."]
     fo = _get(results, "gui", "first_open")
     if fo:
         lines += [

@@ -1924,8 +1924,8 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
     # Word k's positions shifted back by k: the phrase starts where all of them meet.
     first, middle, last = values[0], list(enumerate(values[1:-1], 1)), values[-1]
     k_last = len(values) - 1
-    matched = []
-    if not _NATIVE_LE or middle:
+    matched: list[int] = []
+    if not _NATIVE_LE:
         read = _positions
         for d in candidates:
             starts = set(read(first[d]))
@@ -1934,7 +1934,7 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
             # The last word only needs one start in common (isdisjoint stops at the first).
             if not starts.isdisjoint(map(sub, read(last[d]), repeat(k_last))):
                 matched.append(d)
-    else:  # two words on a little-endian machine (the usual case), with the reads inlined
+    elif not middle:  # two words on a little-endian machine (the usual case): reads inlined
         code = _POSITION_CODE
         matched = [
             d
@@ -1943,6 +1943,17 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
                 map(sub, memoryview(last[d])[4:].cast(code), repeat(1))  # type: ignore[call-overload]
             )
         ]
+    else:
+        code = _POSITION_CODE
+        for d in candidates:
+            starts = set(memoryview(first[d])[4:].cast(code))  # type: ignore[call-overload]
+            for k, vmap in middle:
+                starts.intersection_update(map(sub, memoryview(vmap[d])[4:].cast(code), repeat(k)))  # type: ignore[call-overload]
+                if not starts:
+                    break
+            else:
+                if not starts.isdisjoint(map(sub, memoryview(last[d])[4:].cast(code), repeat(k_last))):  # type: ignore[call-overload]
+                    matched.append(d)
     if not matched:
         return {}
     word_scores = []

@@ -12,7 +12,7 @@ import sys
 
 from reader.commands._common import library_arg
 from reader.core import paths
-from reader.core.library import scan_library
+from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult
 
 NAME = "list"

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from reader.commands._common import fail
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.errors import AnchorError, ArticleReadError, SidecarError
-from reader.core.library import iter_article_files
+from reader.core.library.relink import relink_sidecars
+from reader.core.library.scan import iter_article_files
 from reader.core.models import COLORS, Annotation
-from reader.core.notes import NotesStore, open_notes, relink_sidecars
-from reader.core.sidecar import sidecar_path
+from reader.core.notes.sidecar import sidecar_path
+from reader.core.notes.store import NotesStore, open_notes
 
 NAME = "notes"
 HELP = "list, add and delete highlights and notes (stored in <file>.notes.json beside each article)"

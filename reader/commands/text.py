@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from reader.commands._common import fail
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.errors import ArticleReadError
 
 NAME = "text"

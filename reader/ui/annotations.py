@@ -1,6 +1,6 @@
 """Highlights, notes and tags in the window: the annotations panel, its actions, undo and saving.
 
-:class:`AnnotationController` owns the :class:`~reader.core.notes.NotesStore` of the open article. Every
+:class:`AnnotationController` owns the :class:`~reader.core.notes.store.NotesStore` of the open article. Every
 edit goes through a ``QUndoStack`` command (Ctrl+Z, Ctrl+Shift+Z), is shown at once, and is written to the
 sidecar within a second (a short timer coalesces bursts). Switching article or closing the window flushes
 the last edit synchronously first. A failed save is reported, the edit stays in memory, and saving is
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from reader.core.errors import ReaderError, SidecarError
 from reader.core.models import COLORS, Annotation, Article
-from reader.core.notes import NotesStore, open_notes
+from reader.core.notes.store import NotesStore, open_notes
 from reader.ui.annotation_model import ANNOTATION_ROLE, SWATCHES, AnnotationListModel, NoteFilterProxy
 
 if TYPE_CHECKING:

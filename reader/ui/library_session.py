@@ -1,6 +1,6 @@
 """One open library, adapted for the window: catalog, index and search, all off the GUI thread.
 
-``LibrarySession`` owns the :class:`~reader.core.index.SearchIndex` of one library. Scans and searches run
+``LibrarySession`` owns the :class:`~reader.core.search.SearchIndex` of one library. Scans and searches run
 in the reader pool; every index write goes through the runner's single writer thread, so writes never
 race. Results come back as signals; the window never waits.
 
@@ -21,18 +21,18 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from reader.core import paths
 from reader.core.atomic import clean_stale_temp_files
-from reader.core.catalog import load_cache
 from reader.core.errors import ReaderError
-from reader.core.library import scan_library
+from reader.core.library.catalog import load_cache
+from reader.core.library.relink import relink_sidecars
+from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult, Skipped
-from reader.core.notes import relink_sidecars
-from reader.core.search_types import SearchResults
-from reader.core.sidecar import count_annotations, load_annotations
+from reader.core.notes.sidecar import count_annotations, load_annotations
+from reader.core.search.results import SearchResults
 from reader.ui.article_model import LibraryRow
 from reader.ui.workers import TaskRunner, TaskSignals
 
 if TYPE_CHECKING:  # imported in the worker that opens it: Whoosh costs ~0.1 s of start-up
-    from reader.core.index import SearchIndex
+    from reader.core.search.index import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ class LibrarySession(QObject):
     def _ensure_index(self) -> SearchIndex:
         with self._index_lock:
             if self.index is None:
-                from reader.core.index import SearchIndex
+                from reader.core.search.index import SearchIndex
 
                 self.index = SearchIndex(self.index_dir, self.library)
             return self.index

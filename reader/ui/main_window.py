@@ -45,11 +45,11 @@ from PySide6.QtWidgets import (
 )
 
 from reader import APP_NAME
-from reader.core.articles import load_article
-from reader.core.import_notes import ImportReport, import_notes
-from reader.core.library import ARTICLE_SUFFIXES
+from reader.core.articles.loader import load_article
+from reader.core.exchange.jsonld_import import ImportReport, import_notes
+from reader.core.library.scan import ARTICLE_SUFFIXES
 from reader.core.models import COLORS, Article, Skipped
-from reader.core.search_types import SearchResults, UpdateReport
+from reader.core.search.results import SearchResults, UpdateReport
 from reader.ui.annotations import AnnotationController
 from reader.ui.article_model import (
     COLUMN_KEYS,

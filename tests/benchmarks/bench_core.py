@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from reader.core.articles import load_article  # noqa: E402
-from reader.core.index import SearchIndex  # noqa: E402
-from reader.core.library import iter_article_files  # noqa: E402
+from reader.core.articles.loader import load_article  # noqa: E402
+from reader.core.library.scan import iter_article_files  # noqa: E402
+from reader.core.search.index import SearchIndex  # noqa: E402
 
 PAGE = 50  # the window's page of results (reader.ui.library_session.SEARCH_PAGE)
 REPEATS = 5
@@ -236,7 +236,7 @@ def queries(library: Path, index_dir: Path, db: Path) -> None:
 
 
 def update(library: Path, index_dir: Path, db: Path, rounds: int = 12) -> None:
-    from reader.core.notes import open_notes
+    from reader.core.notes.store import open_notes
 
     files = list(iter_article_files(library))
     # Articles of different sizes, spread over the library.

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from _harness import run
 
-from reader.core.articles import article_from_bytes
+from reader.core.articles.loader import article_from_bytes
 from reader.core.errors import ArticleReadError
 
 #: ``--strict-script``: also fail when text that was only inside a script element reaches the canonical

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from _harness import run
 
 from reader.core.errors import SidecarError
-from reader.core.sidecar import SidecarDocument, parse_sidecar, serialize_sidecar
+from reader.core.notes.sidecar import SidecarDocument, parse_sidecar, serialize_sidecar
 
 SEED = b"""{"format": "research-notes-reader/notes", "version": 1, "source": "a.txt", "text_hash": "",
 "annotations": [{"id": "x", "status": "anchored", "color": "yellow", "tags": ["t"], "note": "n",

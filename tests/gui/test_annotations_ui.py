@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from reader.core.articles import load_article
-from reader.core.notes import open_notes
-from reader.core.sidecar import sidecar_path
+from reader.core.articles.loader import load_article
+from reader.core.notes.sidecar import sidecar_path
+from reader.core.notes.store import open_notes
 from reader.ui.main_window import MainWindow
 
 
@@ -177,7 +177,7 @@ def test_a_saved_note_is_searchable_through_a_one_article_update(
     window: MainWindow, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A note is re-indexed with update_paths (tens of ms), not a full update that stats the whole library."""
-    from reader.core.index import SearchIndex
+    from reader.core.search.index import SearchIndex
 
     qtbot.waitUntil(lambda: window.session is not None and window.session.index_ready, timeout=30000)
     calls: list[str] = []

@@ -78,7 +78,7 @@ def test_remote_resources_are_never_fetched_and_scripts_never_shown(
 def test_the_pane_renders_a_5_mb_line_within_the_stall_bound(qtbot: QtBot, tmp_path: Path) -> None:
     """The GUI-thread part of opening a 5 MB single line (building the document and painting it) stays
     within the 100 ms stall bound: the pane shows the first MAX_RENDER_CHARS code points with a notice."""
-    from reader.core.articles import load_article
+    from reader.core.articles.loader import load_article
     from reader.ui.reading_pane import ReadingPane
 
     path = tmp_path / "line.txt"

@@ -10,7 +10,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.ui.article_model import ROW_ROLE, ArticleFilterProxy, ArticleTableModel, LibraryRow
 from reader.ui.main_window import MainWindow
 
@@ -273,7 +273,7 @@ def test_small_segments_are_merged_when_idle(
     window_factory: Callable[[Path], MainWindow],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from reader.core.index import SearchIndex
+    from reader.core.search.index import SearchIndex
     from reader.ui import library_session
 
     merged: list[bool] = []
@@ -334,7 +334,7 @@ def test_switching_library_stops_the_old_index_build(
         pass  # the build of the big library has started
     window.open_library(window.library.parent / "library")  # back to the sample library
     assert window.session is not session and session.index is None  # the old session is closed
-    from reader.core.index import SearchIndex
+    from reader.core.search.index import SearchIndex
 
     index = SearchIndex(session.index_dir, big)
     try:

@@ -11,9 +11,9 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
-from reader.core.articles import load_article
-from reader.core.notes import open_notes
-from reader.core.sidecar import sidecar_path
+from reader.core.articles.loader import load_article
+from reader.core.notes.sidecar import sidecar_path
+from reader.core.notes.store import open_notes
 from reader.ui.main_window import MainWindow
 
 
@@ -48,7 +48,7 @@ def test_export_dialog_writes_csv_in_the_background(
 
 
 def test_import_merges_a_jsonld_export(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
-    from reader.core.export import export_notes
+    from reader.core.exchange.export import export_notes
 
     source, annotation_id = _annotate(window)
     export = tmp_path / "notes.jsonld"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from reader.core.articles import load_article
-from reader.core.notes import NotesStore
-from reader.core.sidecar import sidecar_path
+from reader.core.articles.loader import load_article
+from reader.core.notes.sidecar import sidecar_path
+from reader.core.notes.store import NotesStore
 from reader.ui.main_window import MainWindow
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from reader.core.models import COLORS
-from reader.core.notes import NotesStore, lock_path
-from reader.core.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.store import NotesStore, lock_path
 
 ROUNDS = int(os.environ.get("RELIABILITY_EDIT_ROUNDS", "25"))
 REPEATS = int(os.environ.get("RELIABILITY_EDIT_REPEATS", "2"))

@@ -21,13 +21,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reader.core.anchoring import anchor, make_annotation, reanchor
-from reader.core.articles import article_from_bytes
-from reader.core.decode import BinaryFileError, decode_bytes
+from reader.core.articles.decode import BinaryFileError, decode_bytes
+from reader.core.articles.loader import article_from_bytes
 from reader.core.errors import ArticleReadError, QueryError, SidecarError
-from reader.core.index import SearchIndex
-from reader.core.notes import NotesStore
-from reader.core.sidecar import load_annotations, parse_sidecar, serialize_sidecar, sidecar_path
+from reader.core.notes.anchoring import anchor, make_annotation, reanchor
+from reader.core.notes.sidecar import load_annotations, parse_sidecar, serialize_sidecar, sidecar_path
+from reader.core.notes.store import NotesStore
+from reader.core.search.index import SearchIndex
 
 _HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 

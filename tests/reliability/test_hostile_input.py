@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.core.articles import load_article
-from reader.core.export import ExportItem, export_notes
-from reader.core.index import SearchIndex
-from reader.core.library import iter_article_files, scan_library
+from reader.core.articles.loader import load_article
+from reader.core.exchange.export import ExportItem, export_notes
+from reader.core.library.relink import find_orphan_sidecars
+from reader.core.library.scan import iter_article_files, scan_library
 from reader.core.models import Annotation, Article, ArticleMeta
-from reader.core.notes import NotesStore, find_orphan_sidecars
-from reader.core.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.store import NotesStore
+from reader.core.search.index import SearchIndex
 
 if TYPE_CHECKING:
     from conftest import Listener  # the shared fixture's type (tests/conftest.py)

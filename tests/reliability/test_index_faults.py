@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from reader.core.errors import IndexBusyError
-from reader.core.index import SearchIndex
-from reader.core.notes import NotesStore
-from reader.core.sidecar import SIDECAR_SUFFIX
+from reader.core.notes.sidecar import SIDECAR_SUFFIX
+from reader.core.notes.store import NotesStore
+from reader.core.search.index import SearchIndex
 
 ARTICLES = 160
 #: Indexer processes killed (at random moments around and inside the commit); RELIABILITY_INDEX_KILLS.

@@ -17,11 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.atomic import TMP_SUFFIX
-from reader.core.library import iter_article_files
-from reader.core.notes import lock_path, open_notes
-from reader.core.sidecar import parse_sidecar, sidecar_path
+from reader.core.library.scan import iter_article_files
+from reader.core.notes.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.store import lock_path, open_notes
 
 KILLS = int(os.environ.get("RELIABILITY_KILLS", "200"))
 TEXT = "Bone tissue engineering has long relied on scaffolds seeded with mesenchymal stem cells.\n"

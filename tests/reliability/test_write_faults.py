@@ -26,8 +26,8 @@ import pytest
 
 from reader.core.atomic import TMP_SUFFIX
 from reader.core.errors import SidecarError
-from reader.core.notes import NotesStore
-from reader.core.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.store import NotesStore
 
 TEXT = "Bone tissue engineering has long relied on scaffolds seeded with mesenchymal stem cells.\n"
 ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EIO)

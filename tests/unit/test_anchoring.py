@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core.anchoring import (
+from reader.core.errors import AnchorError
+from reader.core.notes.anchoring import (
     CONTEXT_LEN,
     anchor,
     find_quote,
@@ -17,7 +18,6 @@ from reader.core.anchoring import (
     reanchor,
     retarget,
 )
-from reader.core.errors import AnchorError
 
 PARAGRAPHS = [
     "Bone tissue engineering has long relied on scaffolds seeded with mesenchymal stem cells.",

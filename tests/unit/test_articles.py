@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core import articles
-from reader.core.articles import article_from_bytes, load_article, text_hash
+from reader.core.articles import loader as articles
+from reader.core.articles.loader import article_from_bytes, load_article, text_hash
 from reader.core.errors import ArticleReadError
 from reader.core.models import Article
 

@@ -6,7 +6,7 @@ import codecs
 
 import pytest
 
-from reader.core.decode import BinaryFileError, decode_bytes, normalize_text, sniff_binary
+from reader.core.articles.decode import BinaryFileError, decode_bytes, normalize_text, sniff_binary
 
 KO = "줄기세포 치료제가 국내 첫 임상시험에 들어갔다. 연구팀은 안전성을 확인했다고 밝혔다."
 LATIN = "Le café de la gare était fermé; naïve façade, crème brûlée à volonté. Señor Müller."

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from reader.__main__ import main
-from reader.core.articles import load_article
-from reader.core.notes import open_notes
-from reader.core.sidecar import load_annotations, sidecar_path
+from reader.core.articles.loader import load_article
+from reader.core.notes.sidecar import load_annotations, sidecar_path
+from reader.core.notes.store import open_notes
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.articles import load_article
-from reader.core.export import CSV_COLUMNS, ExportItem, csv_cell, export_notes, render_csv
+from reader.core.articles.loader import load_article
+from reader.core.exchange.export import CSV_COLUMNS, ExportItem, csv_cell, export_notes, render_csv
 from reader.core.models import Annotation, Article, ArticleMeta
-from reader.core.notes import open_notes
+from reader.core.notes.store import open_notes
 
 
 def rows_of(data: bytes) -> list[dict[str, str]]:

@@ -8,10 +8,10 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from reader.core.articles import load_article
-from reader.core.export import ExportItem, export_notes, render_html, render_note_html
+from reader.core.articles.loader import load_article
+from reader.core.exchange.export import ExportItem, export_notes, render_html, render_note_html
 from reader.core.models import Annotation, Article, ArticleMeta
-from reader.core.notes import open_notes
+from reader.core.notes.store import open_notes
 
 HOSTILE_NOTE = (
     "**bold** and a [safe link](https://example.org/page)\n\n"

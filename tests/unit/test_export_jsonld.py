@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.core.articles import load_article
-from reader.core.export import ExportItem, annotation_jsonld, export_notes, render_jsonld
+from reader.core.articles.loader import load_article
+from reader.core.exchange.export import ExportItem, annotation_jsonld, export_notes, render_jsonld
 from reader.core.models import COLORS, Annotation, Article, ArticleMeta
-from reader.core.notes import open_notes
+from reader.core.notes.store import open_notes
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATOR = ROOT.parent / "shared" / "w3c-annotation" / "validate.py"

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from reader.core.articles import load_article
-from reader.core.export import (
+from reader.core.articles.loader import load_article
+from reader.core.exchange.export import (
     ExportItem,
     NoteFilter,
     block_id,
@@ -28,7 +28,7 @@ from reader.core.export import (
     select_items,
 )
 from reader.core.models import Annotation, Article, ArticleMeta
-from reader.core.notes import open_notes
+from reader.core.notes.store import open_notes
 
 COMMONMARK = MarkdownIt("commonmark")
 

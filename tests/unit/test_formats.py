@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.articles import load_article
-from reader.core.markup import plain_blocks
+from reader.core.articles.loader import load_article
+from reader.core.articles.text import plain_blocks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 

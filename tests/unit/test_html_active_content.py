@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.articles import load_article
-from reader.core.html_extract import drop_active_content
+from reader.core.articles.html import drop_active_content
+from reader.core.articles.loader import load_article
 
 CASES = [
     # An unclosed <title> used to swallow the rest of the page, script source included, as the title.

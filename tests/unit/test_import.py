@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.errors import ExportError
-from reader.core.export import export_notes
-from reader.core.import_notes import ArticleMatcher, IncomingAnnotation, import_notes, parse_export
+from reader.core.exchange.export import export_notes
+from reader.core.exchange.jsonld_import import ArticleMatcher, IncomingAnnotation, import_notes, parse_export
 from reader.core.models import Annotation
-from reader.core.notes import open_notes
-from reader.core.sidecar import load_annotations, sidecar_path
+from reader.core.notes.sidecar import load_annotations, sidecar_path
+from reader.core.notes.store import open_notes
 
 ARTICLES = {
     "alpha.txt": "Alpha article\n\nAs shown above, the results are conclusive and final.\nMore text follows.",

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from whoosh import index as w_index
 
-from reader.core import index as index_module
 from reader.core.errors import IndexBusyError
-from reader.core.index import INDEX_NAME, SearchIndex
+from reader.core.search import index as index_module
+from reader.core.search.index import INDEX_NAME, SearchIndex
 
 ARTICLES = {
     "therapy.txt": "Stem cell therapy trial\n\nA new therapy for bone disease enters a clinical trial.\n",
@@ -32,7 +32,7 @@ def write_library(root: Path, articles: dict[str, str] = ARTICLES) -> Path:
 
 
 def write_sidecar(source: Path, annotations: list[dict[str, object]]) -> None:
-    """A notes sidecar in the documented format (what reader.core.sidecar reads)."""
+    """A notes sidecar in the documented format (what reader.core.notes.sidecar reads)."""
     items = []
     for i, ann in enumerate(annotations):
         items.append(
@@ -352,7 +352,7 @@ def test_truncated_segment_found_by_a_search_is_recovered(tmp_path: Path, librar
 
 
 def test_schema_version_change_rebuilds(tmp_path: Path, library: Path) -> None:
-    from reader.core.index import _schema
+    from reader.core.search.index import _schema
 
     folder = tmp_path / "index"
     folder.mkdir()

@@ -10,7 +10,7 @@ import pytest
 from whoosh import query as wq
 from whoosh.collectors import TopCollector
 
-from reader.core.index import SearchIndex, _bulk_search, _eval, _SegmentData
+from reader.core.search.index import SearchIndex, _bulk_search, _eval, _SegmentData
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -134,7 +134,7 @@ def test_a_failure_in_bulk_evaluation_falls_back_to_whoosh(
     corpus_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A bug in the fast path must never be taken for a damaged index (which would be set aside)."""
-    from reader.core import index as index_module
+    from reader.core.search import index as index_module
 
     expected = corpus_index.search("python", snippets=False)
 
@@ -149,7 +149,7 @@ def test_a_failure_in_bulk_evaluation_falls_back_to_whoosh(
 
 
 def test_positions_are_stored_as_little_endian_integers() -> None:
-    from reader.core.index import _MixedPositions
+    from reader.core.search.index import _MixedPositions
 
     fmt = _MixedPositions()
     value = fmt.encode([0, 5, 70_000, 4_000_000_000])

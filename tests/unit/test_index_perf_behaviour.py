@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import reader.core.index as index_module
-from reader.core.index import SearchIndex
+import reader.core.search.index as index_module
+from reader.core.search.index import SearchIndex
 
 ARTICLES = {f"a{i:02d}.txt": f"Article {i}\n\nCommon words about python number{i}.\n" for i in range(12)}
 

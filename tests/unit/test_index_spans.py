@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core import index as ix
-from reader.core.index import _first_paragraphs, _Matchers, analyze
+from reader.core.search import index as ix
+from reader.core.search.index import _first_paragraphs, _Matchers, analyze
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.articles import load_article
-from reader.core.index import SearchIndex
-from reader.core.library import iter_article_files
+from reader.core.articles.loader import load_article
+from reader.core.library.scan import iter_article_files
+from reader.core.search.index import SearchIndex
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"  # ../shared/corpus from the repo root
 KO = CORPUS / "ko-wikinews"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reader.core import articles, library
-from reader.core.catalog import CACHE_VERSION
-from reader.core.library import is_ignored_name, iter_article_files, scan_library
+from reader.core.articles import loader as articles
+from reader.core.library import scan as library
+from reader.core.library.catalog import CACHE_VERSION
+from reader.core.library.scan import is_ignored_name, iter_article_files, scan_library
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from reader.core import library
-from reader.core.catalog import CacheItem
-from reader.core.library import PARALLEL_SCAN_MIN, SCAN_CHUNK, scan_library, scan_processes
+from reader.core.library import scan as library
+from reader.core.library.catalog import CacheItem
+from reader.core.library.scan import PARALLEL_SCAN_MIN, SCAN_CHUNK, scan_library, scan_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "unit" / "fixtures" / "articles"
@@ -220,7 +220,7 @@ def test_failing_processes_fall_back_to_this_thread(
     monkeypatch.setattr(library, "ProcessPoolExecutor", pool)
     reads = _recording_reads(monkeypatch)
     seen: list[tuple[int, int]] = []
-    with caplog.at_level(logging.WARNING, logger="reader.core.library"):
+    with caplog.at_level(logging.WARNING, logger="reader.core.library.scan"):
         there = scan_library(big_library, processes=2, progress=lambda d, t: seen.append((d, t)))
     assert "reading it here" in caplog.text
     assert there.entries == here.entries

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.articles import load_article
-from reader.core.metadata import (
+from reader.core.articles.loader import load_article
+from reader.core.articles.metadata import (
     find_date,
     heuristics,
     language_of,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reader.__main__ import main
-from reader.core.sidecar import load_annotations, sidecar_path
+from reader.core.notes.sidecar import load_annotations, sidecar_path
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXT = "Alpha beta gamma. Beta again, and beta once more.\r\nSecond line with 한국어 and 🦴.\r\n"

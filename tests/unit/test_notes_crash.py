@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.atomic import TMP_SUFFIX
 from reader.core.errors import SidecarError
-from reader.core.notes import lock_path, open_notes
-from reader.core.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.sidecar import parse_sidecar, sidecar_path
+from reader.core.notes.store import lock_path, open_notes
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVER = Path(__file__).resolve().parent / "helpers_notes" / "saver.py"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from reader.core.articles import load_article
-from reader.core.notes import open_notes
+from reader.core.articles.loader import load_article
+from reader.core.notes.store import open_notes
 
 
 def test_replacement_with_same_size_and_mtime_is_detected(tmp_path: Path) -> None:

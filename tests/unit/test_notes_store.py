@@ -10,17 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.errors import AnchorError, SidecarError
-from reader.core.notes import (
-    NotesStore,
-    find_orphan_sidecars,
-    lock_path,
-    merge_annotations,
-    open_notes,
-    relink_sidecars,
-)
-from reader.core.sidecar import count_annotations, load_annotations, sidecar_path
+from reader.core.library.relink import find_orphan_sidecars, relink_sidecars
+from reader.core.notes.sidecar import count_annotations, load_annotations, sidecar_path
+from reader.core.notes.store import NotesStore, lock_path, merge_annotations, open_notes
 
 TEXT = (
     "Bone tissue engineering has long relied on scaffolds seeded with mesenchymal stem cells.\n\n"
@@ -346,7 +340,7 @@ def test_edit_after_a_deletion_elsewhere_is_kept(source):
 
 
 def test_merge_annotations_union_and_deletions():
-    from reader.core.anchoring import make_annotation
+    from reader.core.notes.anchoring import make_annotation
 
     x = make_annotation(TEXT, 0, 4)
     y = make_annotation(TEXT, 5, 11)

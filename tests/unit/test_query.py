@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reader.core import index as index_module
 from reader.core.errors import QueryError
-from reader.core.index import SearchIndex
 from reader.core.models import Article
+from reader.core.search import index as index_module
+from reader.core.search.index import SearchIndex
 
 ARTICLES = {
     "therapy.txt": "Date: 2025-11-20\nAuthor: You Ji-young\nSource: Korea Biomedical Review\nLang: en\n\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reader.__main__ import main
-from reader.core import index as index_module
 from reader.core.errors import ArticleReadError
+from reader.core.search import index as index_module
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core.anchoring import make_annotation
 from reader.core.errors import SidecarError
-from reader.core.sidecar import (
+from reader.core.notes.anchoring import make_annotation
+from reader.core.notes.sidecar import (
     FORMAT,
     SidecarDocument,
     count_annotations,

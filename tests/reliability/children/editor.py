@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.models import COLORS
-from reader.core.notes import open_notes
+from reader.core.notes.store import open_notes
 
 
 def main() -> int:

@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from reader.core.articles import load_article
-from reader.core.notes import open_notes
+from reader.core.articles.loader import load_article
+from reader.core.notes.store import open_notes
 
 
 def child(source: Path, write_fd: int) -> None:

@@ -12,7 +12,7 @@ import sys
 
 from whoosh import index as w_index
 
-from reader.core.index import INDEX_NAME
+from reader.core.search.index import INDEX_NAME
 
 
 def main() -> int:

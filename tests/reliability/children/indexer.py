@@ -14,7 +14,7 @@ from typing import Any
 
 from whoosh.writing import SegmentWriter
 
-from reader.core.index import SearchIndex
+from reader.core.search.index import SearchIndex
 
 _commit = SegmentWriter.commit
 

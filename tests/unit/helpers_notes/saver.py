@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from reader.core.articles import load_article
-from reader.core.notes import open_notes
+from reader.core.articles.loader import load_article
+from reader.core.notes.store import open_notes
 
 
 def main() -> int:

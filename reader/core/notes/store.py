@@ -29,7 +29,7 @@ Merge rules (three-way, per annotation id, against the version last read from or
 - deleted on one side but *edited* on the other since: the edit wins and the annotation is kept, with a
   conflict recorded: a note is never lost to a deletion the editor did not see.
 
-Positions are re-anchored (:mod:`reader.core.anchoring`) whenever the sidecar's ``text_hash`` differs from
+Positions are re-anchored (:mod:`.anchoring`) whenever the sidecar's ``text_hash`` differs from
 the current text's; when that changes anything, the store saves at once (``persist_reanchoring``).
 
 A store is meant to be used from one thread.
@@ -45,26 +45,30 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reader.core import sidecar as _sidecar
-from reader.core.anchoring import find_quote, make_annotation, normalize_tags, reanchor, retarget, timestamp
 from reader.core.atomic import TMP_SUFFIX, atomic_write_bytes, clean_stale_temp_files
-from reader.core.errors import ArticleReadError, SidecarError
+from reader.core.errors import SidecarError
 from reader.core.models import COLORS, Annotation, Article
-from reader.core.sidecar import (
+from reader.core.notes.anchoring import (
+    find_quote,
+    make_annotation,
+    normalize_tags,
+    reanchor,
+    retarget,
+    timestamp,
+)
+from reader.core.notes.sidecar import (
     FileSignature,
     SidecarDocument,
     bytes_signature,
-    is_sidecar,
     parse_sidecar,
     read_sidecar_bytes,
     serialize_sidecar,
     sidecar_path,
-    source_path,
     text_order_key,
 )
 
@@ -637,107 +641,3 @@ class NotesStore:
 def open_notes(article: Article, **options: Any) -> NotesStore:
     """The notes store of ``article`` (see :class:`NotesStore` for ``options``)."""
     return NotesStore(article.path, article.text, text_hash=article.content_hash or None, **options)
-
-
-# --------------------------------------------------------------------------------------- moved source files
-
-
-def _visible_files(root: Path) -> Iterator[Path]:
-    for path in sorted(Path(root).rglob("*" + _sidecar.SIDECAR_SUFFIX)):
-        rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.is_file():
-            yield path
-
-
-def find_orphan_sidecars(root: Path) -> list[Path]:
-    """Sidecars below ``root`` whose source file is missing (renamed, moved or deleted), sorted."""
-    return [
-        path for path in _visible_files(Path(root)) if is_sidecar(path) and not source_path(path).exists()
-    ]
-
-
-@dataclass(slots=True)
-class RelinkReport:
-    """What :func:`relink_sidecars` did: ``moved`` (old sidecar, new sidecar) pairs, and sidecars left alone
-    with the reason."""
-
-    moved: list[tuple[Path, Path]] = field(default_factory=list)
-    left: list[tuple[Path, str]] = field(default_factory=list)
-
-
-def _move_no_overwrite(old: Path, new: Path) -> None:
-    """Move ``old`` to ``new`` atomically, failing with ``FileExistsError`` if ``new`` exists."""
-    try:
-        os.link(old, new)
-    except FileExistsError:
-        raise
-    except OSError:
-        # No hard links here (some network or FAT file systems): exclusive create, copy, fsync.
-        data = old.read_bytes()
-        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    os.unlink(old)
-
-
-def relink_sidecars(root: Path, articles: Iterable[tuple[Path, str]] | None = None) -> RelinkReport:
-    """Reunite orphaned sidecars with their moved or renamed sources, by content hash.
-
-    ``articles`` gives ``(source path, content hash)`` pairs (e.g. from the catalog); by default every
-    article below ``root`` is read. A sidecar is moved next to the one article whose hash equals its
-    ``text_hash`` and that has no sidecar yet; it is never moved over an existing sidecar, nor when the
-    match is ambiguous. A sidecar whose text was edited after its last save keeps an old hash and is left
-    for the user.
-    """
-    from reader.core.articles import load_article
-    from reader.core.library import iter_article_files
-
-    root = Path(root)
-    report = RelinkReport()
-    orphans = find_orphan_sidecars(root)
-    if not orphans:
-        return report
-    if articles is None:
-        pairs: list[tuple[Path, str]] = []
-        for path in iter_article_files(root):
-            if sidecar_path(path).exists():
-                continue
-            try:
-                pairs.append((path, load_article(path, root).content_hash))
-            except ArticleReadError:
-                continue
-        articles = pairs
-    by_hash: dict[str, list[Path]] = {}
-    for path, digest in articles:
-        by_hash.setdefault(digest, []).append(Path(path))
-    for orphan in orphans:
-        try:
-            raw = orphan.read_bytes()
-            document = parse_sidecar(raw, orphan.name, strict=False)
-        except (OSError, SidecarError) as exc:
-            report.left.append((orphan, f"cannot be read: {exc}"))
-            continue
-        candidates = [p for p in by_hash.get(document.text_hash, []) if not sidecar_path(p).exists()]
-        if not candidates:
-            report.left.append((orphan, "no article with the same text"))
-            continue
-        if len(candidates) > 1:
-            report.left.append((orphan, f"{len(candidates)} articles have the same text"))
-            continue
-        target = sidecar_path(candidates[0])
-        try:
-            _move_no_overwrite(orphan, target)
-        except FileExistsError:
-            report.left.append((orphan, f"{target.name} already exists"))
-            continue
-        except OSError as exc:
-            report.left.append((orphan, f"cannot be moved: {exc.strerror or exc}"))
-            continue
-        by_hash[document.text_hash].remove(candidates[0])
-        report.moved.append((orphan, target))
-    return report

@@ -1,6 +1,6 @@
 """Result types of the full-text search, free of Whoosh so that the UI can import them cheaply.
 
-See :mod:`reader.core.index` for the index itself. All offsets are code-point offsets (Python ``str``
+See :mod:`reader.core.search.index` for the index itself. All offsets are code-point offsets (Python ``str``
 indices): ``snippet_marks`` point into ``snippet``, ``note_marks`` into ``note_snippet``.
 """
 

@@ -1,7 +1,7 @@
 """Exporting highlights and notes: Markdown (note vaults), W3C Web Annotation JSON-LD, HTML and CSV.
 
 Pure Python (no Qt). Everything is written through :mod:`reader.core.atomic`, file names made from titles
-go through :mod:`reader.core.filenames`, and nothing is overwritten unless ``force=True``.
+go through :mod:`reader.core.exchange.filenames`, and nothing is overwritten unless ``force=True``.
 
 API for the GUI (run both calls in a worker thread; ``progress(done, total)`` is called from that thread)::
 
@@ -39,7 +39,7 @@ annotations. Each annotation has ``@context`` ``http://www.w3.org/ns/anno.jsonld
 target (``source`` = file URI, ``selector`` = [TextQuoteSelector, TextPositionSelector]). The colour uses the
 model's own styling (§4.4): ``target.styleClass`` is the colour name and the annotation carries a
 ``CssStylesheet`` defining it. The article's library-relative path is kept in ``reader:relpath`` (an
-absolute-IRI key, kept by JSON-LD processors) so that :mod:`reader.core.import_notes` can match articles in
+absolute-IRI key, kept by JSON-LD processors) so that :mod:`.jsonld_import` can match articles in
 another library.
 
 HTML: one self-contained page (inline CSS, no scripts, no remote resources, ``@media print`` rules); one
@@ -74,13 +74,13 @@ import nh3
 import yaml
 from markdown_it import MarkdownIt
 
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.atomic import atomic_write_bytes
 from reader.core.errors import ArticleReadError, ExportError, SidecarError
-from reader.core.filenames import ensure_inside, safe_filename
-from reader.core.library import iter_article_files
+from reader.core.exchange.filenames import ensure_inside, safe_filename
+from reader.core.library.scan import iter_article_files
 from reader.core.models import COLORS, Annotation, Article, Skipped
-from reader.core.sidecar import load_annotations
+from reader.core.notes.sidecar import load_annotations
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ Pure Python (no Qt). The GUI calls, in a worker thread::
     report = import_notes(Path("notes.jsonld"), library, progress=cb)   # cb(done, total) per article
     report.imported, report.updated, report.unchanged, report.unmatched, report.orphaned
 
-What is read: an ``AnnotationCollection`` with an embedded ``first`` page (what :mod:`reader.core.export`
+What is read: an ``AnnotationCollection`` with an embedded ``first`` page (what :mod:`.export`
 writes), an ``AnnotationPage``, a JSON array of annotations, or one annotation. For each annotation:
 
 - ``id``: ``urn:uuid:<uuid>`` becomes ``<uuid>`` (other ids are kept as they are);
@@ -16,11 +16,11 @@ writes), an ``AnnotationPage``, a JSON array of annotations, or one annotation. 
 Matching an annotation to an article of ``library``: the stored ``reader:relpath``, else the longest trailing
 run of path components shared by the ``source`` file URI (or the relpath) and an article's relative path, so
 a file name alone matches when it is unique in the library. Matched annotations are re-anchored against the
-article's canonical text with :func:`reader.core.anchoring.reanchor` (the quote decides; the position is only
+article's canonical text with :func:`.notes.anchoring.reanchor` (the quote decides; the position is only
 a hint), so notes survive a library whose files were edited or moved. An annotation whose quote cannot be
 found is still imported, with status ``orphaned``, so that no note is lost.
 
-Merging is by annotation id, through :class:`reader.core.notes.NotesStore` (atomic sidecar writes):
+Merging is by annotation id, through :class:`reader.core.notes.store.NotesStore` (atomic sidecar writes):
 
 - an id the article's sidecar does not hold is added (``imported``);
 - an id it holds with the same content is left alone (``unchanged``);
@@ -42,13 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reader.core.anchoring import reanchor
-from reader.core.articles import load_article
+from reader.core.articles.loader import load_article
 from reader.core.errors import ExportError, ReaderError, SidecarError
-from reader.core.export import RELPATH_KEY, parse_timestamp
-from reader.core.library import iter_article_files
+from reader.core.exchange.export import RELPATH_KEY, parse_timestamp
+from reader.core.library.scan import iter_article_files
 from reader.core.models import Annotation, now_iso
-from reader.core.notes import NotesStore, open_notes
+from reader.core.notes.anchoring import reanchor
+from reader.core.notes.store import NotesStore, open_notes
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,13 @@
 
 The canonical text is derived deterministically from the file's bytes:
 
-1. bytes -> text (:mod:`reader.core.decode`: BOM, UTF-8, detection; binary files are refused; line
+1. bytes -> text (:mod:`reader.core.articles.decode`: BOM, UTF-8, detection; binary files are refused; line
    endings become ``\\n``; NFC);
-2. text -> blocks by format (:mod:`reader.core.markup` for plain text and Markdown,
-   :mod:`reader.core.html_extract` for HTML); a Markdown file with a line longer than
+2. text -> blocks by format (:mod:`.text` for plain text, :mod:`.markdown` for Markdown,
+   :mod:`reader.core.articles.html` for HTML); a Markdown file with a line longer than
    :data:`MAX_LINE_CHARS` is read as plain text, and so is pathological HTML;
-3. metadata from the explicit fields and the *untrimmed* lines (:mod:`reader.core.metadata`);
-4. leading and trailing page boilerplate trimmed (:mod:`reader.core.boilerplate`);
+3. metadata from the explicit fields and the *untrimmed* lines (:mod:`reader.core.articles.metadata`);
+4. leading and trailing page boilerplate trimmed (:mod:`reader.core.articles.boilerplate`);
 5. blocks joined with one blank line (``"\\n\\n"``); the first block becomes a level-1 heading when it is
    the title.
 
@@ -24,12 +24,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-from reader.core.boilerplate import trim
-from reader.core.decode import BinaryFileError, decode_bytes
+from reader.core.articles.blocks import RawBlock, assemble
+from reader.core.articles.boilerplate import trim
+from reader.core.articles.decode import BinaryFileError, decode_bytes
+from reader.core.articles.html import extract_html
+from reader.core.articles.markdown import markdown_blocks, split_front_matter
+from reader.core.articles.metadata import build_meta, parse_header_block
+from reader.core.articles.text import plain_blocks
 from reader.core.errors import ArticleReadError
-from reader.core.html_extract import extract_html
-from reader.core.markup import RawBlock, assemble, markdown_blocks, plain_blocks, split_front_matter
-from reader.core.metadata import build_meta, parse_header_block
 from reader.core.models import Article
 
 log = logging.getLogger(__name__)

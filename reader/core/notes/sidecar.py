@@ -33,7 +33,7 @@ The file format (version 1), pretty-printed UTF-8 JSON with a trailing newline, 
   target or selectors, and whole selectors of other types) are kept as they were when the file is rewritten.
 - ``start``/``end`` are code points in the canonical text; ``prefix``/``suffix`` are about 32 code points.
 
-This module only reads and writes the format; :mod:`reader.core.notes` holds the store that edits it.
+This module only reads and writes the format; :mod:`reader.core.notes.store` holds the store that edits it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 This is the only module that imports Whoosh; Whoosh's exceptions never leave it (they become
 :class:`~reader.core.errors.QueryError`, :class:`~reader.core.errors.SearchIndexError` or
-:class:`~reader.core.errors.IndexBusyError`). Result types live in :mod:`reader.core.search_types`.
+:class:`~reader.core.errors.IndexBusyError`). Result types live in :mod:`reader.core.search.results`.
 
 API::
 
@@ -29,7 +29,7 @@ phrase of its bigrams (adjacent positions), so ``대통령`` finds every article
 
 Stored per article: relpath (unique key), title, date and the update state (size, mtime_ns, content hash,
 sidecar size and mtime). The body is not stored: snippets are built from the canonical text re-read with
-:func:`~reader.core.articles.load_article` for the hits of the returned page only.
+:func:`~reader.core.articles.loader.load_article` for the hits of the returned page only.
 
 Query language (Whoosh's parser, trimmed): words are ANDed; ``"exact phrase"``; ``prefix*`` (at least two
 letters, at most :data:`MAX_EXPANSION` expanded words); ``fuzzy~`` / ``fuzzy~2`` (edit distance at most 2);
@@ -122,7 +122,7 @@ from whoosh.system import _INT_SIZE, pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import LockError, SegmentWriter
 
-from reader.core.articles import PIPELINE_VERSION, load_article, text_hash
+from reader.core.articles.loader import PIPELINE_VERSION, load_article, text_hash
 from reader.core.atomic import atomic_write_text
 from reader.core.errors import (
     ArticleReadError,
@@ -131,10 +131,10 @@ from reader.core.errors import (
     SearchIndexError,
     SidecarError,
 )
-from reader.core.library import ARTICLE_SUFFIXES, iter_article_files
+from reader.core.library.scan import ARTICLE_SUFFIXES, iter_article_files
 from reader.core.models import Annotation, Skipped
-from reader.core.search_types import SearchHit, SearchResults, UpdateReport
-from reader.core.sidecar import load_annotations, sidecar_path
+from reader.core.notes.sidecar import load_annotations, sidecar_path
+from reader.core.search.results import SearchHit, SearchResults, UpdateReport
 
 __all__ = [
     "MAX_EXPANSION",
@@ -149,7 +149,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the schema or the analysis changes: an index with another version is rebuilt. The canonical
-#: text's :data:`~reader.core.articles.PIPELINE_VERSION` is part of the name too.
+#: text's :data:`~reader.core.articles.loader.PIPELINE_VERSION` is part of the name too.
 SCHEMA_VERSION = 3
 INDEX_NAME = f"reader_v{SCHEMA_VERSION}p{PIPELINE_VERSION}"
 #: A prefix, wildcard, fuzzy term or range may expand to at most this many indexed words.

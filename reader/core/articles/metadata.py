@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from reader.core.boilerplate import is_boilerplate_line, is_copyright_line
+from reader.core.articles.boilerplate import is_boilerplate_line, is_copyright_line
 from reader.core.models import ArticleMeta
 
 log = logging.getLogger(__name__)

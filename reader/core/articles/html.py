@@ -30,7 +30,7 @@ import nh3
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
-from reader.core.markup import RawBlock, allowed_href
+from reader.core.articles.blocks import RawBlock, allowed_href
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
   (Syncthing ``*.sync-conflict-*``, Dropbox ``(conflicted copy)``, Office ``~$`` owner files) are not
   articles. Symbolic links are resolved and followed only when their target stays inside the library root;
   each real folder is visited once, so link loops end.
-- :func:`scan_library` reads every article (through the scan cache of :mod:`reader.core.catalog`, so an
+- :func:`scan_library` reads every article (through the scan cache of :mod:`.catalog`, so an
   unchanged file is not read again), reports progress, can be cancelled, and never stops on a bad file:
   those are listed in ``ScanResult.skipped`` with a reason. It keeps no global state and may run in a
   worker thread. Many files to read are read in worker processes (:func:`scan_processes`).
@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from reader.core.articles import FORMATS, load_article
-from reader.core.catalog import CachedSkip, CacheItem, load_cache, save_cache
+from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError
+from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
 from reader.core.models import CatalogEntry, ScanResult, Skipped
-from reader.core.sidecar import count_annotations
+from reader.core.notes.sidecar import count_annotations
 
 log = logging.getLogger(__name__)
 

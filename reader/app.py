@@ -74,6 +74,7 @@ def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
     problem = display_problem()
     if problem:
         print(f"error: {problem}", file=sys.stderr)
+        print("Run `python -m reader doctor` to check the whole installation.", file=sys.stderr)
         return 3
 
     from PySide6.QtCore import QCoreApplication

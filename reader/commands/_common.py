@@ -34,3 +34,13 @@ def fail(message: str, status: int = 2) -> int:
     """Print ``message`` as a one-line error on stderr and return ``status``."""
     print(f"error: {message}", file=sys.stderr)
     return status
+
+
+def warn_unavailable_formats() -> list[str]:
+    """Print, once each, the formats this installation cannot read (their files are listed as skipped)."""
+    from reader.core.articles.support import unavailable_formats
+
+    problems = list(unavailable_formats().values())
+    for problem in problems:
+        print(f"warning: {problem} (python -m reader doctor checks the installation)", file=sys.stderr)
+    return problems

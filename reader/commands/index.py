@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from reader.commands._common import add_index_dir, fail, index_dir, library_arg
+from reader.commands._common import add_index_dir, fail, index_dir, library_arg, warn_unavailable_formats
 from reader.core.errors import ReaderError
 from reader.core.search.results import UpdateReport
 
@@ -71,4 +71,5 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     print_report(report, quiet=args.quiet)
+    warn_unavailable_formats()
     return 0

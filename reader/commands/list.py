@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from reader.commands._common import library_arg
+from reader.commands._common import library_arg, warn_unavailable_formats
 from reader.core import paths
 from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult
@@ -82,10 +82,12 @@ def _table(result: ScanResult) -> str:
 def run(args: argparse.Namespace) -> int:
     library = args.library
     result = scan_library(library, cache_path=paths.catalog_cache_path(library))
+    problems = warn_unavailable_formats()
     if args.json:
         payload = {
             "articles": [_row(e) for e in result.entries],
             "skipped": [{"path": s.relpath, "reason": s.reason} for s in result.skipped],
+            "problems": problems,
         }
         out = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
     else:

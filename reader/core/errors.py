@@ -20,6 +20,14 @@ class ArticleReadError(ReaderError):
         self.reason = reason
 
 
+class FormatUnavailableError(ArticleReadError):
+    """A file's format cannot be read on this installation (its libraries are missing or broken).
+
+    Not a property of the file: such a skip is never cached, so the file is read once the installation is
+    fixed. ``reason`` names the missing package and the command that fixes it.
+    """
+
+
 class QueryError(ReaderError):
     """A search query could not be parsed or run; the message says why in one line."""
 

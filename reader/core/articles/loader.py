@@ -27,11 +27,10 @@ from typing import Any, Literal
 from reader.core.articles.blocks import RawBlock, assemble
 from reader.core.articles.boilerplate import trim
 from reader.core.articles.decode import BinaryFileError, decode_bytes
-from reader.core.articles.html import extract_html
-from reader.core.articles.markdown import markdown_blocks, split_front_matter
 from reader.core.articles.metadata import build_meta, parse_header_block
+from reader.core.articles.support import FORMAT_LABELS, format_problem
 from reader.core.articles.text import plain_blocks
-from reader.core.errors import ArticleReadError
+from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.models import Article
 
 log = logging.getLogger(__name__)
@@ -93,7 +92,11 @@ def _html_title(meta: dict[str, str]) -> str | None:
 def parse_source(text: str, fmt: Format) -> tuple[list[RawBlock], dict[str, Any], list[str]]:
     """Blocks, explicit metadata and the untrimmed lines (for heuristics) of decoded ``text``."""
     explicit: dict[str, Any] = {}
+    # Format modules are imported here, not at the top: a format whose libraries are missing must not stop
+    # the others from loading (see :mod:`.support`).
     if fmt == "html":
+        from reader.core.articles.html import extract_html
+
         result = extract_html(text)
         explicit = {k: v for k, v in result.meta.items() if k in ("author", "date", "source", "language")}
         title = _html_title(result.meta)
@@ -108,6 +111,8 @@ def parse_source(text: str, fmt: Format) -> tuple[list[RawBlock], dict[str, Any]
                 blocks = [RawBlock("heading", title, 1), *blocks]
         return blocks, explicit, [line for b in blocks for line in b.text.split("\n")]
     if fmt == "markdown":
+        from reader.core.articles.markdown import markdown_blocks, split_front_matter
+
         front, body = split_front_matter(text)
         if front is not None:
             explicit = _explicit(front)
@@ -146,6 +151,9 @@ def _read(path: Path, rel: str) -> bytes:
 def article_from_bytes(data: bytes, path: Path, rel: str) -> Article:
     """The article for ``data`` read from ``path`` (exposed for tests and importers)."""
     fmt = format_of(path)
+    problem = format_problem(fmt)
+    if problem is not None:
+        raise FormatUnavailableError(rel, problem)
     declared = None
     if fmt == "html":
         m = _CHARSET_RE.search(data[:4096])
@@ -154,7 +162,13 @@ def article_from_bytes(data: bytes, path: Path, rel: str) -> Article:
         decoded = decode_bytes(data, declared=declared)
     except BinaryFileError as exc:
         raise ArticleReadError(rel, str(exc)) from exc
-    raw, explicit, lines = parse_source(decoded.text, fmt)
+    try:
+        raw, explicit, lines = parse_source(decoded.text, fmt)
+    except Exception as exc:
+        log.warning("the %s reader failed on %s", fmt, rel, exc_info=True)
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        reason = f"the {FORMAT_LABELS.get(fmt, fmt)} reader failed on this file ({type(exc).__name__}"
+        raise ArticleReadError(rel, reason + (f": {detail})" if detail else ")")) from exc
     raw = trim(raw, [b.text for b in raw])
     text, blocks, links = assemble(raw)
     meta = build_meta(explicit=explicit, lines=lines, text=text, fallback_title=Path(path).stem)

@@ -22,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 
 from reader.core.articles.loader import FORMATS, load_article
-from reader.core.errors import ArticleReadError
+from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.sidecar import count_annotations
@@ -94,6 +94,9 @@ def iter_article_files(root: Path) -> Iterator[Path]:
 def _read_entry(path: Path, root: Path, rel: str, size: int, mtime_ns: int) -> CacheItem:
     try:
         article = load_article(path, root)
+    except FormatUnavailableError as exc:
+        # A problem of the installation, not of the file: size -1 keeps it out of the scan cache.
+        return CachedSkip(rel, -1, -1, exc.reason)
     except ArticleReadError as exc:
         return CachedSkip(rel, size, mtime_ns, exc.reason)
     return CatalogEntry(

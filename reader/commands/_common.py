@@ -30,6 +30,11 @@ def index_dir(args: argparse.Namespace, library: Path) -> Path:
     return paths.index_dir_for(library, getattr(args, "index_dir", None))
 
 
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``"1 article"``, ``"2 articles"``."""
+    return f"{count} {noun if count == 1 else (plural_noun or noun + 's')}"
+
+
 def fail(message: str, status: int = 2) -> int:
     """Print ``message`` as a one-line error on stderr and return ``status``."""
     print(f"error: {message}", file=sys.stderr)

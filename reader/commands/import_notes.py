@@ -1,8 +1,13 @@
-"""``python -m reader import FILE.jsonld LIBRARY``: merge notes exported as W3C JSON-LD into a library."""
+"""``python -m reader import FILE.jsonld LIBRARY``: merge notes exported as W3C JSON-LD into a library.
+
+Exit status: 0 when every note found its article, 3 when some were left out because their article is not in
+the library (how many is printed on stderr; nothing is written for them), 1 on errors, 2 on bad arguments.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from reader.commands._common import fail, library_arg
@@ -10,6 +15,8 @@ from reader.core.errors import ExportError
 from reader.core.exchange.jsonld_import import import_notes
 
 NAME = "import"
+#: Exit status when some notes were left out (their articles are not in the library).
+EXIT_UNMATCHED = 3
 HELP = "import notes from a JSON-LD export into a library (merged by annotation id)"
 
 
@@ -19,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "library", type=library_arg, metavar="LIBRARY", help="the library folder to import into"
     )
     parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    parser.epilog = "Exit status 3 when some notes were left out because their article is not in the library."
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,4 +45,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"  ... and {len(report.unmatched_sources) - 10} more")
     for message in report.errors:
         print(f"error: {message}")
-    return 1 if report.errors else 0
+    if report.errors:
+        return 1
+    if report.unmatched:
+        one = report.unmatched == 1
+        notes = f"{report.unmatched} note{'' if one else 's'}"
+        verb = "would be" if args.dry_run else ("was" if one else "were")
+        whose = "its article is" if one else "their articles are"
+        print(
+            f"warning: {notes} {verb} left out: {whose} not in {args.library} (add and import again)",
+            file=sys.stderr,
+        )
+        return EXIT_UNMATCHED
+    return 0

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from reader.commands._common import library_arg, warn_unavailable_formats
+from reader.commands._common import library_arg, plural, warn_unavailable_formats
 from reader.core import paths
 from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult
@@ -72,7 +72,7 @@ def _table(result: ScanResult) -> str:
     for r in [header, *rows]:
         cells = [c.rjust(widths[i]) if i in numeric else c.ljust(widths[i]) for i, c in enumerate(r)]
         lines.append("  ".join(cells).rstrip())
-    lines.append(f"\n{len(result.entries)} articles, {len(result.skipped)} skipped")
+    lines.append(f"\n{plural(len(result.entries), 'article')}, {len(result.skipped)} skipped")
     if result.skipped:
         lines.append("\nSkipped:")
         lines.extend(f"  {s.relpath}: {s.reason}" for s in result.skipped)

@@ -106,12 +106,14 @@ def test_sample_000_keeps_the_caption_and_001_drops_comments() -> None:
     assert not load_article(_sample("001")).text.rstrip().endswith("Comments")
 
 
-def test_text_command_prints_the_canonical_text_exactly() -> None:
+def test_text_command_prints_the_canonical_text_exactly_and_a_final_newline() -> None:
     path = _sample("003")
     out = subprocess.run(
         [sys.executable, "-m", "reader", "text", str(path)], cwd=ROOT, capture_output=True, check=True
     ).stdout
-    assert out.decode("utf-8") == load_article(path, path.parent).text
+    text = load_article(path, path.parent).text
+    assert not text.endswith("\n")
+    assert out.decode("utf-8") == text + "\n"
 
 
 def test_crlf_and_lf_give_the_same_text_and_hash(tmp_path: Path) -> None:

@@ -1,4 +1,10 @@
-"""``python -m reader import FILE.jsonld LIBRARY``: merge notes exported as W3C JSON-LD into a library.
+"""``python -m reader import FILE [LIBRARY] [--from FORMAT] [--dry-run]``: bring notes into a library.
+
+FILE is a W3C JSON-LD export made by ``export`` (merged by annotation id), or another tool's highlights:
+Kindle ``My Clippings.txt``, a KOReader sidecar (``metadata.epub.lua``), a Hypothesis or Readwise JSON export,
+a Readwise CSV, calibre or Kobo highlights. The format is detected unless ``--from`` names it. Each
+highlight is matched to an article (URL, file name, title and author, or its text) and anchored by its quote;
+importing the same file again changes nothing. LIBRARY defaults to the bundled sample library.
 
 Exit status: 0 when every note found its article, 3 when some were left out because their article is not in
 the library (how many is printed on stderr; nothing is written for them), 1 on errors, 2 on bad arguments.
@@ -10,35 +16,57 @@ import argparse
 import sys
 from pathlib import Path
 
-from reader.commands._common import fail, library_arg
+from reader.commands._common import fail, library_arg, plural
+from reader.core import paths
 from reader.core.errors import ExportError
-from reader.core.exchange.jsonld_import import import_notes
 
 NAME = "import"
+HELP = (
+    "import notes: a JSON-LD export, or highlights from Kindle, KOReader, Hypothesis, Readwise, calibre, Kobo"
+)
 #: Exit status when some notes were left out (their articles are not in the library).
 EXIT_UNMATCHED = 3
-HELP = "import notes from a JSON-LD export into a library (merged by annotation id)"
+FORMATS = ("jsonld", "kindle", "koreader", "hypothesis", "readwise", "calibre", "kobo")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE.jsonld", help="a JSON-LD export made by `export`")
+    parser.add_argument("file", type=Path, metavar="FILE", help="the export file to import")
     parser.add_argument(
-        "library", type=library_arg, metavar="LIBRARY", help="the library folder to import into"
-    )
+        "library", type=library_arg, metavar="LIBRARY", nargs="?", default=None,
+        help="the library folder to import into (default: the bundled sample library)",
+    )  # fmt: skip
+    parser.add_argument("--from", dest="source_format", choices=FORMATS, help="the file's format (detected)")
     parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     parser.epilog = "Exit status 3 when some notes were left out because their article is not in the library."
 
 
-def run(args: argparse.Namespace) -> int:
-    path: Path = args.file.expanduser()
-    if not path.is_file():
-        return fail(f"not a file: {path}")
+def _is_jsonld(path: Path) -> bool:
+    if path.suffix.lower() == ".jsonld":
+        return True
     try:
-        report = import_notes(path, args.library, dry_run=args.dry_run)
-    except ExportError as exc:
-        return fail(str(exc), status=1)
-    prefix = "would import" if args.dry_run else "import"
-    print(f"{prefix}: {report.summary()}")
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b'"@context"' in head and b"w3.org/ns/anno" in head
+
+
+def _left_out(count: int, library: Path, dry_run: bool) -> int:
+    one = count == 1
+    verb = "would be" if dry_run else ("was" if one else "were")
+    whose = "its article is" if one else "their articles are"
+    print(
+        f"warning: {plural(count, 'note')} {verb} left out: {whose} not in {library} (add and import again)",
+        file=sys.stderr,
+    )
+    return EXIT_UNMATCHED
+
+
+def _run_jsonld(path: Path, library: Path, dry_run: bool) -> int:
+    from reader.core.exchange.jsonld_import import import_notes
+
+    report = import_notes(path, library, dry_run=dry_run)
+    print(f"{'would import' if dry_run else 'import'}: {report.summary()}")
     for source in report.unmatched_sources[:10]:
         print(f"  unmatched: {source}")
     if len(report.unmatched_sources) > 10:
@@ -47,14 +75,40 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {message}")
     if report.errors:
         return 1
-    if report.unmatched:
-        one = report.unmatched == 1
-        notes = f"{report.unmatched} note{'' if one else 's'}"
-        verb = "would be" if args.dry_run else ("was" if one else "were")
-        whose = "its article is" if one else "their articles are"
-        print(
-            f"warning: {notes} {verb} left out: {whose} not in {args.library} (add and import again)",
-            file=sys.stderr,
-        )
-        return EXIT_UNMATCHED
-    return 0
+    return _left_out(report.unmatched, library, dry_run) if report.unmatched else 0
+
+
+def _run_tool(path: Path, library: Path, tool: str | None, dry_run: bool) -> int:
+    from reader.core.exchange.importers.apply import import_tool_file
+
+    report = import_tool_file(path, library, tool=tool, dry_run=dry_run)
+    read = ", ".join(f"{plural(n, kind)}" for kind, n in sorted(report.read.items())) or "nothing"
+    print(f"{report.tool}: read {read}")
+    for book, relpath, rule in report.matched:
+        print(f"  {book} -> {relpath} (by {rule})")
+    for missing in report.unmatched_books:
+        hint = f"; closest: {', '.join(missing.candidates)}" if missing.candidates else ""
+        print(f"  {missing.label}: no matching article ({plural(missing.records, 'highlight')}{hint})")
+    print(f"{'would import' if dry_run else 'import'}: {report.summary()}")
+    for line in report.notes():
+        print(f"note: {line}")
+    for message in report.errors:
+        print(f"error: {message}")
+    if report.errors:
+        return 1
+    return _left_out(report.unmatched, library, dry_run) if report.unmatched else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    path: Path = args.file.expanduser()
+    if not path.is_file():
+        return fail(f"not a file: {path}")
+    library = args.library or paths.bundled_library()
+    if library is None:
+        return fail("no library given and no sample library found")
+    try:
+        if args.source_format == "jsonld" or (args.source_format is None and _is_jsonld(path)):
+            return _run_jsonld(path, library, args.dry_run)
+        return _run_tool(path, library, args.source_format, args.dry_run)
+    except ExportError as exc:
+        return fail(str(exc), status=1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reader.commands._common import fail, library_arg
 from reader.core.errors import ExportError
-from reader.core.exchange.jsonld_import import import_notes
+from reader.core.exchange import import_notes
 
 NAME = "import"
 HELP = "import notes from a JSON-LD export into a library (merged by annotation id)"

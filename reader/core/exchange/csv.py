@@ -4,6 +4,11 @@ Format: the columns of :data:`CSV_COLUMNS` (a header row first), UTF-8 (with a b
 so that spreadsheet programs detect the encoding), CRLF line ends, tags joined by ``"; "``. Formula
 injection guard: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
 leading apostrophe (``'``), so spreadsheet programs show it as text instead of evaluating it.
+
+The ``status`` column is the anchoring status: ``anchored``, ``moved`` (found exactly, elsewhere),
+``fuzzy`` (an approximate match: the passage changed since the note was made) or ``orphaned`` (the passage
+was not found in the current text). There are no offset columns, so an orphan's last known position is
+never presented as a position in the current text.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 Format: inline CSS, no scripts, no remote resources, ``@media print`` rules (one article per printed page);
 one ``<section>`` per article with its metadata (author, date, source, a link to the file) and one
-``<article>`` per highlight: the quote marked in its colour, the colour's name, the note and the tags. Notes
-are rendered from Markdown with raw HTML disabled and then sanitized with nh3 (no images, so nothing is
-fetched when the page is opened).
+``<article>`` per highlight: the quote marked in its colour, the colour's name, a notice when the passage
+is not an exact match (``p.status``: "approximate match: …" for ``fuzzy``, "passage not found in the
+current text" for ``orphaned``; the highlight's border is then dashed), the note and the tags. Notes are
+rendered from Markdown with raw HTML disabled and then sanitized with nh3 (no images, so nothing is fetched
+when the page is opened).
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from collections.abc import Sequence
 import nh3
 from markdown_it import MarkdownIt
 
-from reader.core.exchange.presentation import DEFAULT_SWATCH, GENERATOR, SWATCHES, color_class, file_uri
+from reader.core.exchange.presentation import (
+    DEFAULT_SWATCH,
+    GENERATOR,
+    SWATCHES,
+    color_class,
+    file_uri,
+    status_notice,
+)
 from reader.core.exchange.selection import ExportItem
 from reader.core.models import COLORS, Annotation, now_iso
 
@@ -47,6 +56,8 @@ blockquote.quote p { margin: .2rem 0; }
 blockquote.quote mark { background: var(--bg); color: inherit; padding: 0 .1rem;
                         -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 .color { font-size: .8rem; color: #555; margin: .3rem 0; }
+article.annotation.status-fuzzy, article.annotation.status-orphaned { border-left-style: dashed; }
+p.status { font-size: .85rem; font-weight: 600; color: #8a4b00; margin: .3rem 0; }
 .swatch { display: inline-block; width: .8em; height: .8em; border-radius: 2px; vertical-align: -.05em;
           background: var(--bg); border: 1px solid var(--accent); }
 .note { margin: .4rem 0; }
@@ -91,15 +102,21 @@ def _swatch_css() -> str:
 def _html_annotation(annotation: Annotation) -> list[str]:
     esc = _html.escape
     paragraphs = [line for line in annotation.exact.split("\n") if line.strip()] or ["…"]
+    notice = status_notice(annotation)
+    classes = f"annotation c-{color_class(annotation.color)}"
+    if notice is not None:
+        classes += f" status-{color_class(annotation.status)}"
     out = [
-        f'<article class="annotation c-{esc(color_class(annotation.color))}" id="ann-{esc(annotation.id)}">',
+        f'<article class="{esc(classes)}" id="ann-{esc(annotation.id)}">',
         '<blockquote class="quote">',
         *(f"<p><mark>{esc(p)}</mark></p>" for p in paragraphs),
         "</blockquote>",
         f'<p class="color"><span class="swatch"></span> {esc(annotation.color)}'
-        + (f" · {esc(annotation.status)}" if annotation.status != "anchored" else "")
+        + (f" · {esc(annotation.status)}" if annotation.status != "anchored" and notice is None else "")
         + "</p>",
     ]
+    if notice is not None:
+        out.append(f'<p class="status">⚠ {esc(notice)}</p>')
     if annotation.note.strip():
         out.append(f'<div class="note">{render_note_html(annotation.note)}</div>')
     if annotation.tags:

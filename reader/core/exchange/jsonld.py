@@ -4,11 +4,15 @@ Format: one ``AnnotationCollection`` with an embedded ``first`` ``AnnotationPage
 annotations. Each annotation has ``@context`` ``http://www.w3.org/ns/anno.jsonld``, ``id`` ``urn:uuid:…``,
 ``motivation: highlighting``, ``created``/``modified``, a ``TextualBody`` note (``text/markdown``,
 ``purpose: commenting``), one ``TextualBody`` per tag (``purpose: tagging``), and a ``SpecificResource``
-target (``source`` = file URI, ``selector`` = [TextQuoteSelector, TextPositionSelector]). The colour uses the
+target (``source`` = file URI, ``selector`` = [TextQuoteSelector, TextPositionSelector]; an ``orphaned``
+annotation, whose passage was not found in the current text, has no TextPositionSelector, since its stored
+offsets are only its last known position). The colour uses the
 model's own styling (§4.4): ``target.styleClass`` is the colour name and the annotation carries a
 ``CssStylesheet`` defining it. The article's library-relative path is kept in ``reader:relpath`` (an
 absolute-IRI key, kept by JSON-LD processors) so that :mod:`.jsonld_import` can match articles in
-another library; a colour that is not a valid class name is kept verbatim in ``reader:color``.
+another library; the anchoring status (``anchored``, ``moved``, ``fuzzy``: an approximate match, or
+``orphaned``) is kept in ``reader:status``; a colour that is not a valid class name is kept verbatim in
+``reader:color``.
 """
 
 from __future__ import annotations
@@ -19,13 +23,22 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from reader.core.exchange.presentation import DEFAULT_SWATCH, GENERATOR, SWATCHES, color_class, file_uri
+from reader.core.exchange.presentation import (
+    DEFAULT_SWATCH,
+    GENERATOR,
+    SWATCHES,
+    color_class,
+    file_uri,
+    has_position,
+)
 from reader.core.exchange.selection import ExportItem, parse_timestamp
 from reader.core.models import Annotation, Article, now_iso
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 #: Key of the library-relative path in exported annotations (see the module documentation).
 RELPATH_KEY = "reader:relpath"
+#: Key of the anchoring status of an exported annotation (``fuzzy``: an approximate match).
+STATUS_KEY = "reader:status"
 #: Key of a colour kept verbatim when its class name differs from it.
 COLOR_KEY = "reader:color"
 
@@ -86,20 +99,23 @@ def annotation_jsonld(annotation: Annotation, article: Article) -> dict[str, Any
         quote["prefix"] = annotation.prefix
     if annotation.suffix:
         quote["suffix"] = annotation.suffix
-    data["target"] = {
-        "type": "SpecificResource",
-        "source": file_uri(article.path),
-        "styleClass": color_class(annotation.color),
-        "selector": [
-            quote,
+    selectors = [quote]
+    if has_position(annotation):
+        selectors.append(
             {
                 "type": "TextPositionSelector",
                 "start": max(0, annotation.start),
                 "end": max(0, annotation.end),
-            },
-        ],
+            }
+        )
+    data["target"] = {
+        "type": "SpecificResource",
+        "source": file_uri(article.path),
+        "styleClass": color_class(annotation.color),
+        "selector": selectors,
     }
     data[RELPATH_KEY] = article.relpath
+    data[STATUS_KEY] = annotation.status
     if color_class(annotation.color) != annotation.color:
         data[COLOR_KEY] = annotation.color
     return data

@@ -2,10 +2,12 @@
 
 Format: YAML front matter (title, author, date, source, tags = the union of the article's annotation tags,
 source_path, source_uri); each highlight is a blockquote whose text is backslash-escaped (every line prefixed
-with ``> ``) and whose last paragraph names the colour (``> — *yellow*``), then an Obsidian block id on its
-own paragraph (``^`` + the first 8 hex digits of the annotation UUID), then the note as the user's own
-Markdown (wrapped in a code fence if it would otherwise swallow the rest of the file, e.g. an unclosed fence),
-then the tags as ``#tags``.
+with ``> ``) and whose next paragraph names the colour (``> — *yellow*``); when the passage is not an exact
+match, a last paragraph says so (``> *(approximate match: the passage changed since this note was made)*``
+for ``fuzzy``, ``> *(passage not found in the current text)*`` for ``orphaned``). Then come an Obsidian
+block id on its own paragraph (``^`` + the first 8 hex digits of the annotation UUID), the note as the
+user's own Markdown (wrapped in a code fence if it would otherwise swallow the rest of the file, e.g. an
+unclosed fence), and the tags as ``#tags``.
 
 :func:`render_markdown_article` writes one article's file (a note vault: one file per article);
 :func:`render_markdown_combined` writes every article in one file, one ``##`` section each.
@@ -23,7 +25,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
-from reader.core.exchange.presentation import GENERATOR, file_uri, relative_link
+from reader.core.exchange.presentation import GENERATOR, file_uri, relative_link, status_notice
 from reader.core.exchange.selection import ExportItem
 from reader.core.models import Annotation, now_iso
 
@@ -131,9 +133,11 @@ def _markdown_highlight(annotation: Annotation, used_ids: set[str]) -> list[str]
     lines += [
         ">",
         f"> — *{escape_markdown_line(annotation.color)}*",
-        "",
-        "^" + block_id(annotation.id, used_ids),
     ]
+    notice = status_notice(annotation)
+    if notice is not None:
+        lines += [">", f"> *({escape_markdown_line(notice)})*"]
+    lines += ["", "^" + block_id(annotation.id, used_ids)]
     note = markdown_note(annotation.note)
     if note:
         lines += ["", *note]

@@ -3,6 +3,10 @@
 - :data:`SWATCHES`: the display colours (highlight background, accent) of the named highlight colours, and
   :func:`color_class`, a CSS class name for any colour (JSON-LD ``styleClass``, HTML classes);
 - :func:`file_uri` and :func:`relative_link`: links from an export to the article files;
+- :data:`STATUS_NOTICES` and :func:`status_notice`: what a reader of an export is told about a highlight
+  whose passage changed (``fuzzy``: re-anchored by approximate matching) or was not found (``orphaned``);
+  :func:`has_position`: whether the stored offsets point into the current text (not for an orphan, whose
+  offsets are only its last known position, so no export presents them as a position);
 - :data:`GENERATOR`: the name written as the exporting software.
 """
 
@@ -12,6 +16,8 @@ import os
 import re
 import urllib.parse
 from pathlib import Path
+
+from reader.core.models import Annotation
 
 GENERATOR = "research-notes-reader"
 
@@ -24,6 +30,22 @@ SWATCHES: dict[str, tuple[str, str]] = {
     "purple": ("#e6d5fa", "#7a4cc2"),
 }
 DEFAULT_SWATCH = ("#e8e8e8", "#777777")
+
+#: The notice shown with a highlight of each status that is not an exact match in the current text.
+STATUS_NOTICES: dict[str, str] = {
+    "fuzzy": "approximate match: the passage changed since this note was made",
+    "orphaned": "passage not found in the current text",
+}
+
+
+def status_notice(annotation: Annotation) -> str | None:
+    """The notice to show with ``annotation`` (see :data:`STATUS_NOTICES`), ``None`` for an exact match."""
+    return STATUS_NOTICES.get(annotation.status)
+
+
+def has_position(annotation: Annotation) -> bool:
+    """Whether ``annotation.start``/``end`` point into the current text (``False`` for an orphan)."""
+    return annotation.status != "orphaned"
 
 
 def color_class(color: str) -> str:

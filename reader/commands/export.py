@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reader.commands._common import fail
 from reader.core.errors import ExportError
-from reader.core.exchange.export import FORMATS, ExistingFilesError, NoteFilter, export_notes, select_items
+from reader.core.exchange import FORMATS, ExistingFilesError, NoteFilter, export_notes, select_items
 from reader.core.models import Skipped
 
 NAME = "export"

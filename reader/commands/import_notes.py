@@ -63,7 +63,7 @@ def _left_out(count: int, library: Path, dry_run: bool) -> int:
 
 
 def _run_jsonld(path: Path, library: Path, dry_run: bool) -> int:
-    from reader.core.exchange.jsonld_import import import_notes
+    from reader.core.exchange import import_notes
 
     report = import_notes(path, library, dry_run=dry_run)
     print(f"{'would import' if dry_run else 'import'}: {report.summary()}")

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from reader import APP_NAME
 from reader.core.articles.loader import load_article
-from reader.core.exchange.jsonld_import import ImportReport, import_notes
+from reader.core.exchange import ImportReport, import_notes
 from reader.core.library.scan import ARTICLE_SUFFIXES
 from reader.core.models import COLORS, Article, Skipped
 from reader.core.search.results import SearchResults, UpdateReport

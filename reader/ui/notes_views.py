@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.errors import ReaderError
-from reader.core.exchange.export import ExportReport, NoteFilter, export_notes, select_items
+from reader.core.exchange import ExportReport, NoteFilter, export_notes, select_items
 from reader.core.models import COLORS
 from reader.core.notes.sidecar import load_annotations
 from reader.ui.annotation_model import (

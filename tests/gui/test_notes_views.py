@@ -48,7 +48,7 @@ def test_export_dialog_writes_csv_in_the_background(
 
 
 def test_import_merges_a_jsonld_export(window: MainWindow, qtbot: QtBot, tmp_path: Path) -> None:
-    from reader.core.exchange.export import export_notes
+    from reader.core.exchange import export_notes
 
     source, annotation_id = _annotate(window)
     export = tmp_path / "notes.jsonld"

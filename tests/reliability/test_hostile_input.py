@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader.core.articles.loader import load_article
-from reader.core.exchange.export import ExportItem, export_notes
+from reader.core.exchange import ExportItem, export_notes
 from reader.core.library.relink import find_orphan_sidecars
 from reader.core.library.scan import iter_article_files, scan_library
 from reader.core.models import Annotation, Article, ArticleMeta

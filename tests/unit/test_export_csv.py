@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reader.core.articles.loader import load_article
-from reader.core.exchange.export import CSV_COLUMNS, ExportItem, csv_cell, export_notes, render_csv
+from reader.core.exchange import CSV_COLUMNS, ExportItem, export_notes, render_csv
+from reader.core.exchange.csv import csv_cell
 from reader.core.models import Annotation, Article, ArticleMeta
 from reader.core.notes.store import open_notes
 

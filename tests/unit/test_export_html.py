@@ -9,7 +9,8 @@ import lxml.html
 import pytest
 
 from reader.core.articles.loader import load_article
-from reader.core.exchange.export import ExportItem, export_notes, render_html, render_note_html
+from reader.core.exchange import ExportItem, export_notes, render_html
+from reader.core.exchange.html import render_note_html
 from reader.core.models import Annotation, Article, ArticleMeta
 from reader.core.notes.store import open_notes
 

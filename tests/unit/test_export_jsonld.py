@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reader.core.articles.loader import load_article
-from reader.core.exchange.export import ExportItem, annotation_jsonld, export_notes, render_jsonld
+from reader.core.exchange import ExportItem, annotation_jsonld, export_notes, render_jsonld
 from reader.core.models import COLORS, Annotation, Article, ArticleMeta
 from reader.core.notes.store import open_notes
 

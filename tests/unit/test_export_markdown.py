@@ -16,17 +16,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from reader.core.articles.loader import load_article
-from reader.core.exchange.export import (
-    ExportItem,
-    NoteFilter,
-    block_id,
-    escape_markdown_line,
-    export_notes,
-    markdown_note,
-    render_markdown_article,
-    sanitize_tag,
-    select_items,
-)
+from reader.core.exchange import ExportItem, NoteFilter, export_notes, render_markdown_article, select_items
+from reader.core.exchange.markdown import block_id, escape_markdown_line, markdown_note, sanitize_tag
 from reader.core.models import Annotation, Article, ArticleMeta
 from reader.core.notes.store import open_notes
 

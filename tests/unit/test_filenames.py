@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader.core.errors import ExportError
-from reader.core.exchange.export import ExistingFilesError, ExportItem, export_notes
-from reader.core.exchange.filenames import MAX_NAME_BYTES, ensure_inside, safe_filename, sanitize_stem
+from reader.core.exchange import ExistingFilesError, ExportItem, ensure_inside, export_notes, safe_filename
+from reader.core.exchange.filenames import MAX_NAME_BYTES, sanitize_stem
 from reader.core.models import Annotation, Article, ArticleMeta
 
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}

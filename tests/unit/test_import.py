@@ -11,8 +11,7 @@ import pytest
 
 from reader.core.articles.loader import load_article
 from reader.core.errors import ExportError
-from reader.core.exchange.export import export_notes
-from reader.core.exchange.jsonld_import import ArticleMatcher, IncomingAnnotation, import_notes, parse_export
+from reader.core.exchange import ArticleMatcher, IncomingAnnotation, export_notes, import_notes, parse_export
 from reader.core.models import Annotation
 from reader.core.notes.sidecar import load_annotations, sidecar_path
 from reader.core.notes.store import open_notes

@@ -5,7 +5,7 @@ Pure Python (no Qt). The GUI calls, in a worker thread::
     report = import_notes(Path("notes.jsonld"), library, progress=cb)   # cb(done, total) per article
     report.imported, report.updated, report.unchanged, report.unmatched, report.orphaned
 
-What is read: an ``AnnotationCollection`` with an embedded ``first`` page (what :mod:`.export`
+What is read: an ``AnnotationCollection`` with an embedded ``first`` page (what :mod:`.jsonld`
 writes), an ``AnnotationPage``, a JSON array of annotations, or one annotation. For each annotation:
 
 - ``id``: ``urn:uuid:<uuid>`` becomes ``<uuid>`` (other ids are kept as they are);
@@ -44,7 +44,8 @@ from typing import Any
 
 from reader.core.articles.loader import load_article
 from reader.core.errors import ExportError, ReaderError, SidecarError
-from reader.core.exchange.export import RELPATH_KEY, parse_timestamp
+from reader.core.exchange.jsonld import COLOR_KEY, RELPATH_KEY
+from reader.core.exchange.selection import parse_timestamp
 from reader.core.library.scan import iter_article_files
 from reader.core.models import Annotation, now_iso
 from reader.core.notes.anchoring import reanchor
@@ -209,7 +210,7 @@ def _parse_annotation(obj: object) -> IncomingAnnotation:
                 tags.append(value)
         elif not purposes or "commenting" in purposes or "describing" in purposes:
             notes.append(value)
-    color = obj.get("reader:color")
+    color = obj.get(COLOR_KEY)
     if not isinstance(color, str) or not color:
         style = target.get("styleClass")
         color = (

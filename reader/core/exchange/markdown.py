@@ -1,0 +1,217 @@
+"""Markdown export: note-vault files in CommonMark that render in Obsidian.
+
+Format: YAML front matter (title, author, date, source, tags = the union of the article's annotation tags,
+source_path, source_uri); each highlight is a blockquote whose text is backslash-escaped (every line prefixed
+with ``> ``) and whose next paragraph names the colour (``> — *yellow*``); when the passage is not an exact
+match, a last paragraph says so (``> *(approximate match: the passage changed since this note was made)*``
+for ``fuzzy``, ``> *(passage not found in the current text)*`` for ``orphaned``). Then come an Obsidian
+block id on its own paragraph (``^`` + the first 8 hex digits of the annotation UUID), the note as the
+user's own Markdown (wrapped in a code fence if it would otherwise swallow the rest of the file, e.g. an
+unclosed fence), and the tags as ``#tags``.
+
+:func:`render_markdown_article` writes one article's file (a note vault: one file per article);
+:func:`render_markdown_combined` writes every article in one file, one ``##`` section each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from reader.core.exchange.presentation import GENERATOR, file_uri, relative_link, status_notice
+from reader.core.exchange.selection import ExportItem
+from reader.core.models import Annotation, now_iso
+
+_MD_ESCAPE = re.compile(r"([\\`*_\[\]<>#|~=^&$%!{}])")
+_ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])")
+_FENCE_RUN = re.compile(r"`+")
+_SENTINEL = "reader-export-sentinel-7f3a"
+_COMMONMARK = MarkdownIt("commonmark")
+
+
+def block_id(annotation_id: str, used: set[str] | None = None) -> str:
+    """An Obsidian block id (letters, digits, dashes) for an annotation: the first 8 hex digits of its UUID.
+
+    Lengthened when ``used`` already holds it; the result is added to ``used``.
+    """
+    digits = re.sub(r"[^0-9a-f]", "", annotation_id.lower())
+    if len(digits) < 8:
+        digits = hashlib.sha1(annotation_id.encode("utf-8")).hexdigest()
+    length = 8
+    candidate = digits[:length]
+    while used is not None and candidate in used:
+        length += 4
+        candidate = digits[:length] if length <= len(digits) else f"{digits[:8]}-{length}"
+    if used is not None:
+        used.add(candidate)
+    return candidate
+
+
+def sanitize_tag(tag: str) -> str:
+    """A tag usable as an Obsidian ``#tag``: no spaces, only letters, digits, ``_``, ``-`` and ``/``.
+
+    Returns ``""`` when nothing usable is left; an all-digit tag gets a leading ``_`` (Obsidian needs one
+    non-digit).
+    """
+    text = unicodedata.normalize("NFC", tag).strip().lstrip("#")
+    text = re.sub(r"\s+", "-", text)
+    text = re.sub(r"[^\w/-]", "", text).strip("/")
+    if text.isdigit():
+        text = "_" + text
+    return text
+
+
+def tags_union(annotations: Iterable[Annotation]) -> list[str]:
+    seen: dict[str, str] = {}
+    for annotation in annotations:
+        for tag in annotation.tags:
+            seen.setdefault(tag.casefold(), tag)
+    return sorted(seen.values(), key=str.casefold)
+
+
+def escape_markdown_line(line: str) -> str:
+    """One line of plain text as CommonMark inline content that renders as exactly that text.
+
+    Leading and trailing whitespace is dropped (it would start a code block or a hard line break).
+    """
+    text = line.strip()
+    text = _MD_ESCAPE.sub(r"\\\1", text)
+    if text[:1] in ("+", "-"):
+        text = "\\" + text
+    return _ORDERED_LIST.sub(r"\1\\\2", text)
+
+
+def markdown_blockquote(text: str) -> list[str]:
+    """Lines of a blockquote holding ``text``; each line of the text is its own paragraph."""
+    lines = [escape_markdown_line(line) for line in text.split("\n") if line.strip()]
+    if not lines:
+        lines = ["…"]
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if index:
+            out.append(">")
+        out.append("> " + line)
+    return out
+
+
+def _is_contained(note: str) -> bool:
+    """Whether ``note`` parses as self-contained blocks (a paragraph after it stays a top-level paragraph)."""
+    tokens = _COMMONMARK.parse(note + "\n\n" + _SENTINEL + "\n")
+    if len(tokens) < 3:
+        return False
+    opening, inline, closing = tokens[-3:]
+    return (
+        opening.type == "paragraph_open"
+        and opening.level == 0
+        and inline.type == "inline"
+        and inline.content == _SENTINEL
+        and closing.type == "paragraph_close"
+    )
+
+
+def markdown_note(note: str) -> list[str]:
+    """The note as Markdown lines: verbatim when self-contained, otherwise inside a code fence."""
+    text = note.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    if not text.strip():
+        return []
+    if _is_contained(text):
+        return text.split("\n")
+    longest = max((len(run) for run in _FENCE_RUN.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "markdown", *text.split("\n"), fence]
+
+
+def _markdown_highlight(annotation: Annotation, used_ids: set[str]) -> list[str]:
+    lines = markdown_blockquote(annotation.exact)
+    lines += [
+        ">",
+        f"> — *{escape_markdown_line(annotation.color)}*",
+    ]
+    notice = status_notice(annotation)
+    if notice is not None:
+        lines += [">", f"> *({escape_markdown_line(notice)})*"]
+    lines += ["", "^" + block_id(annotation.id, used_ids)]
+    note = markdown_note(annotation.note)
+    if note:
+        lines += ["", *note]
+    tags = [t for t in (sanitize_tag(tag) for tag in annotation.tags) if t]
+    if tags:
+        lines += ["", " ".join("#" + t for t in tags)]
+    return lines
+
+
+def _front_matter(data: dict[str, Any]) -> list[str]:
+    dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
+    return ["---", *dumped.rstrip("\n").split("\n"), "---"]
+
+
+def _article_front(item: ExportItem) -> dict[str, Any]:
+    meta = item.article.meta
+    return {
+        "title": meta.title,
+        "author": meta.author,
+        "date": meta.date,
+        "source": meta.source,
+        "tags": [t for t in (sanitize_tag(tag) for tag in tags_union(item.annotations)) if t],
+        "source_path": item.article.relpath,
+        "source_uri": file_uri(item.article.path),
+    }
+
+
+def _markdown_source_line(item: ExportItem, out_dir: Path) -> str:
+    article = item.article
+    link = relative_link(article.path, out_dir)
+    return f"Source: [{escape_markdown_line(article.relpath)}]({link}) · [file]({file_uri(article.path)})"
+
+
+def _markdown_highlights(item: ExportItem, used_ids: set[str]) -> list[str]:
+    lines: list[str] = []
+    for annotation in item.annotations:
+        lines += ["", *_markdown_highlight(annotation, used_ids)]
+    return lines
+
+
+def _markdown_title(title: str) -> str:
+    return escape_markdown_line(title) or "Untitled"
+
+
+def render_markdown_article(item: ExportItem, out_dir: Path) -> str:
+    """One article's notes as a Markdown file to be written in ``out_dir`` (links are relative to it)."""
+    lines = _front_matter(_article_front(item))
+    lines += ["", f"# {_markdown_title(item.article.meta.title)}", "", _markdown_source_line(item, out_dir)]
+    lines += _markdown_highlights(item, set())
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown_combined(items: Sequence[ExportItem], out_dir: Path, title: str) -> str:
+    """Every article's notes in one Markdown file (one ``##`` section per article)."""
+    all_annotations = [a for item in items for a in item.annotations]
+    front = {
+        "title": title,
+        "tags": [t for t in (sanitize_tag(tag) for tag in tags_union(all_annotations)) if t],
+        "articles": len(items),
+        "annotations": len(all_annotations),
+        "exported": now_iso(),
+        "generator": GENERATOR,
+    }
+    lines = [*_front_matter(front), "", f"# {_markdown_title(title)}"]
+    used_ids: set[str] = set()
+    for item in items:
+        meta = item.article.meta
+        lines += ["", f"## {_markdown_title(meta.title)}", ""]
+        facts = [("Author", meta.author), ("Date", meta.date), ("Source", meta.source)]
+        lines += [f"- {name}: {escape_markdown_line(value)}" for name, value in facts if value]
+        lines += [
+            f"- Path: {escape_markdown_line(item.article.relpath)}",
+            "",
+            _markdown_source_line(item, out_dir),
+        ]
+        lines += _markdown_highlights(item, used_ids)
+    return "\n".join(lines) + "\n"

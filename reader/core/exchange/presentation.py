@@ -1,0 +1,69 @@
+"""What the export formats share in how they present notes: colours, links and the exporter's name.
+
+- :data:`SWATCHES`: the display colours (highlight background, accent) of the named highlight colours, and
+  :func:`color_class`, a CSS class name for any colour (JSON-LD ``styleClass``, HTML classes);
+- :func:`file_uri` and :func:`relative_link`: links from an export to the article files;
+- :data:`STATUS_NOTICES` and :func:`status_notice`: what a reader of an export is told about a highlight
+  whose passage changed (``fuzzy``: re-anchored by approximate matching) or was not found (``orphaned``);
+  :func:`has_position`: whether the stored offsets point into the current text (not for an orphan, whose
+  offsets are only its last known position, so no export presents them as a position);
+- :data:`GENERATOR`: the name written as the exporting software.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+from pathlib import Path
+
+from reader.core.models import Annotation
+
+GENERATOR = "research-notes-reader"
+
+#: Display colours (highlight background, accent) for the named colours; others get :data:`DEFAULT_SWATCH`.
+SWATCHES: dict[str, tuple[str, str]] = {
+    "yellow": ("#fff3a3", "#e0b400"),
+    "green": ("#c9f0c4", "#3c9a35"),
+    "blue": ("#cde4ff", "#2f6fc0"),
+    "pink": ("#ffd3e6", "#d0497f"),
+    "purple": ("#e6d5fa", "#7a4cc2"),
+}
+DEFAULT_SWATCH = ("#e8e8e8", "#777777")
+
+#: The notice shown with a highlight of each status that is not an exact match in the current text.
+STATUS_NOTICES: dict[str, str] = {
+    "fuzzy": "approximate match: the passage changed since this note was made",
+    "orphaned": "passage not found in the current text",
+}
+
+
+def status_notice(annotation: Annotation) -> str | None:
+    """The notice to show with ``annotation`` (see :data:`STATUS_NOTICES`), ``None`` for an exact match."""
+    return STATUS_NOTICES.get(annotation.status)
+
+
+def has_position(annotation: Annotation) -> bool:
+    """Whether ``annotation.start``/``end`` point into the current text (``False`` for an orphan)."""
+    return annotation.status != "orphaned"
+
+
+def color_class(color: str) -> str:
+    """A CSS class name for a colour: lower-case letters, digits and dashes (``"hl"`` if nothing is left)."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", color.lower()).strip("-")
+    if not cleaned or cleaned[0].isdigit() or cleaned.startswith("-"):
+        cleaned = "hl-" + cleaned if cleaned else "hl"
+    return cleaned
+
+
+def file_uri(path: Path) -> str:
+    return Path(path).resolve().as_uri()
+
+
+def relative_link(target: Path, from_dir: Path) -> str:
+    """A percent-encoded relative URL from a file in ``from_dir`` to ``target`` (file URI if impossible)."""
+    try:
+        rel = os.path.relpath(Path(target).resolve(), Path(from_dir).resolve())
+    except ValueError:  # pragma: no cover - different drives on Windows
+        return file_uri(target)
+    return urllib.parse.quote(Path(rel).as_posix(), safe="/")

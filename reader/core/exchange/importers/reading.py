@@ -51,7 +51,7 @@ def _json_kind(data: Any) -> str | None:
             return "calibre"
         if "rows" in data or "annotations" in data or ("target" in data and "uri" in data):
             return "hypothesis"
-        if "results" in data or ("text" in data and "book_id" in data):
+        if "results" in data or ("text" in data and "book_id" in data) or "num_highlights" in data:
             return "readwise"
     if isinstance(data, list) and data and isinstance(data[0], dict):
         first = data[0]

@@ -113,6 +113,8 @@ def records_from_readwise(data: object) -> list[ToolRecord]:
         books = data["results"]
     elif isinstance(data, list):
         books = data
+    elif isinstance(data, dict) and "num_highlights" in data:
+        return []  # a book's details (``GET /api/v2/books/{id}/``): no highlights in it
     elif isinstance(data, dict) and "text" in data and "book_id" in data:
         return [
             r for r in [_readwise_highlight(data, SourceBook(title=f"Readwise book {data['book_id']}"))] if r

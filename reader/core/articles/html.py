@@ -6,9 +6,15 @@ Pipeline (measured on the fixtures in ``tests/unit/fixtures/articles``, see the 
    element nesting deeper than :data:`MAX_DEPTH` (lxml truncates at 255 levels; lexbor and html5ever are
    quadratic on 100,000 nested divs), more than :data:`MAX_TABLE_DEPTH` nested tables, or a line longer
    than :data:`MAX_LINE_CHARS`. Such pages fall back to plain text via :func:`strip_tags` (linear).
-2. trafilatura extracts the main content as structured XML (headings, paragraphs, lists, quotes, code,
+2. The page is prepared for extraction (:func:`prepare_for_extraction`): each ``<pre>`` listing becomes one
+   plain-text ``<pre><code>`` (lines from ``<br>`` and per-line ``<div>`` elements, indentation kept), inline
+   code elements (``<code>`` in running text, ``<kbd>``, ``<samp>``, ``<tt>``, ``<var>``) are unwrapped into
+   their sentence, and whitespace-only text between inline elements gets a marker character, because
+   trafilatura drops it (``<a>sovereign</a> <a>island</a>`` came out as "sovereignisland"); the marker
+   becomes a space again after extraction.
+3. trafilatura extracts the main content as structured XML (headings, paragraphs, lists, quotes, code,
    links); navigation, comments, sidebars, scripts, styles and images are dropped.
-3. When trafilatura finds nothing, or flattens a small page into one paragraph (its fallback does that to
+4. When trafilatura finds nothing, or flattens a small page into one paragraph (its fallback does that to
    saved notes: one extracted block, three or more body blocks, the body at most :data:`BODY_RATIO` times
    longer), the body itself is used instead: nh3 sanitizes it to
    a small allow-list (no scripts, styles, forms, navigation, images or other remote resources; links
@@ -111,6 +117,117 @@ def strip_tags(source: str) -> str:
         re.sub(r"[ \t]*\n[ \t]*", "\n", re.sub(r"[ \t]+", " ", p)).strip() for p in text.split("\n\n")
     )
     return "\n\n".join(p for p in paragraphs if p)
+
+
+# ------------------------------------------------------------------------------------------- preparing
+
+#: Characters that stand for kept whitespace during extraction: the first one the page does not contain is
+#: used. Printable (trafilatura removes unprintable characters), not whitespace (it trims whitespace).
+SPACE_MARKERS = ("\u2bd1", "\u2bd2", "\u2e3f", "\ua9c1")
+_INLINE_TAGS = frozenset(
+    {"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
+     "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
+     "sup", "time", "tt", "u", "var"}
+)  # fmt: skip
+_INLINE_CODE = ("code", "kbd", "samp", "tt", "var")
+#: Elements that start a new line inside a listing (as a browser renders them inside ``<pre>``).
+_LISTING_LINE_TAGS = frozenset(
+    {"div", "p", "li", "tr", "pre", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+     "section", "article", "header", "footer"}
+)  # fmt: skip
+#: Where a multi-line ``<code>`` outside ``<pre>`` is a listing of its own rather than part of a sentence.
+_CODE_BLOCK_PARENTS = frozenset({"body", "div", "section", "article", "main", "figure", "blockquote", "td"})
+
+
+def _tag(el: Any) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def listing_text(pre: Any) -> str:
+    """The text of a ``<pre>`` element as a browser shows it: ``<br>`` and per-line blocks break lines."""
+    parts: list[str] = []
+
+    def newline() -> None:
+        if parts and not parts[-1].endswith("\n"):
+            parts.append("\n")
+
+    def visit(el: Any) -> None:
+        tag = _tag(el)
+        if tag == "br":
+            parts.append("\n")
+        elif tag in _LISTING_LINE_TAGS:
+            newline()
+        if tag and tag not in ("script", "style") and el.text:
+            parts.append(el.text)
+        for child in el:
+            visit(child)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in _LISTING_LINE_TAGS and el is not pre:
+            newline()
+
+    visit(pre)
+    return "".join(part for part in parts if part).replace("\xa0", " ")
+
+
+def _normalize_listings(root: Any) -> None:
+    """Each outermost ``<pre>`` becomes ``<pre><code>TEXT</code></pre>`` with its whole text."""
+    for pre in [p for p in root.iter("pre") if not any(_tag(a) == "pre" for a in p.iterancestors())]:
+        text = listing_text(pre)
+        for child in list(pre):
+            pre.remove(child)
+        pre.text = None
+        etree.SubElement(pre, "code").text = text
+
+
+def _unwrap_inline_code(root: Any) -> None:
+    """Inline code joins its sentence; a multi-line ``<code>`` standing alone in a container is a listing."""
+    for el in list(root.iter(*_INLINE_CODE)):
+        parent = el.getparent()
+        if parent is None or _tag(parent) == "pre" or any(_tag(a) == "pre" for a in el.iterancestors()):
+            continue
+        content = el.text_content().strip("\n")
+        if _tag(el) == "code" and "\n" in content and _tag(parent) in _CODE_BLOCK_PARENTS:
+            el.tag = "pre"
+            text = listing_text(el)
+            for child in list(el):
+                el.remove(child)
+            el.text = None
+            etree.SubElement(el, "code").text = text
+        else:
+            el.drop_tag()
+
+
+def _is_inline(el: Any) -> bool:
+    return el is not None and (not isinstance(el.tag, str) or _tag(el) in _INLINE_TAGS)
+
+
+def _mark_spaces(root: Any, marker: str) -> None:
+    """Whitespace-only text between inline elements becomes ``marker`` (see the module docstring)."""
+    for el in root.iter():
+        if _tag(el) == "pre":
+            continue
+        if _tag(el) in _INLINE_TAGS and len(el) and el.text and el.text.isspace():
+            el.text = marker
+        if el.tail and el.tail.isspace() and _is_inline(el):
+            following = el.getnext()
+            parent = el.getparent()
+            if _is_inline(following) if following is not None else parent is not None and _is_inline(parent):
+                el.tail = marker
+
+
+def prepare_for_extraction(source: str) -> tuple[str, str | None]:
+    """``source`` made ready for trafilatura (see the module docstring), and the space marker used."""
+    try:
+        root = lxml_html.document_fromstring(source)
+    except (etree.ParserError, ValueError):
+        return source, None
+    _normalize_listings(root)
+    _unwrap_inline_code(root)
+    marker = next((m for m in SPACE_MARKERS if m not in source), None)
+    if marker is not None:
+        _mark_spaces(root, marker)
+    return str(lxml_html.tostring(root, encoding="unicode")), marker
 
 
 # ----------------------------------------------------------------------------------------------- walking
@@ -223,7 +340,7 @@ def _walk(root: Any, xml: bool) -> list[RawBlock]:
     return walker.blocks
 
 
-def _body_blocks(source: str) -> list[RawBlock]:
+def _body_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
     clean = nh3.clean(
         source,
         tags=_ALLOWED_TAGS,
@@ -232,19 +349,23 @@ def _body_blocks(source: str) -> list[RawBlock]:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
     )
+    if marker:
+        clean = clean.replace(marker, " ")
     if not clean.strip():
         return []
     root = lxml_html.fragment_fromstring(clean, create_parent="div")
     return _walk(root, xml=False)
 
 
-def _extract_blocks(source: str) -> list[RawBlock]:
+def _extract_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
     import trafilatura  # imported on first use: it costs ~0.2 s of start-up otherwise
 
     xml = trafilatura.extract(source, output_format="xml", include_links=True, include_comments=False,
                               include_tables=True, include_images=False)  # fmt: skip
     if not xml:
         return []
+    if marker:
+        xml = xml.replace(marker, " ")
     root = etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
     return _walk(main if main is not None else root, xml=True)
@@ -313,8 +434,9 @@ def extract_html(source: str) -> HtmlResult:
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], {}, "plain")
     meta = page_meta(source)
     try:
-        extracted = _extract_blocks(source)
-        body = _body_blocks(source)
+        prepared, marker = prepare_for_extraction(source)
+        extracted = _extract_blocks(prepared, marker)
+        body = _body_blocks(prepared, marker)
     except (etree.LxmlError, ValueError) as exc:
         log.info("HTML read as plain text: %s", exc)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], meta, "plain")

@@ -111,3 +111,18 @@ def test_wikipedia_like_page_has_no_words_run_together() -> None:
     # No private marker of the extractor leaks into the text, and no double spaces are left.
     assert not re.search(r"[^\w\s.,:;()\[\]|'’\"-]", article.text.replace("í", "").replace("Í", ""))
     assert "  " not in article.text
+
+
+@pytest.mark.parametrize("space", [" ", "&#8201;", "\n"], ids=["space", "thin-space", "newline"])
+def test_space_at_the_end_of_text_before_a_link_is_kept(space: str) -> None:
+    # The shape of a Wikipedia quotation's attribution: a dash, a (thin) space, then a link.
+    fragment = (
+        '<blockquote class="templatequote"><p>Theoretically, after each fix one must run the entire batch of '
+        "test cases previously run against the system, to ensure that it has not been damaged.</p>"
+        f'<div class="templatequotecite"><cite>—{space}<a href="https://en.wikipedia.org/wiki/Fred_Brooks">'
+        'Fred Brooks</a>, <i><a href="https://en.wikipedia.org/wiki/The_Mythical_Man-Month">The Mythical Man '
+        "Month</a></i>, p. 122</cite></div></blockquote>"
+    )
+    text = text_of(page(fragment))
+    assert "—Fred" not in text
+    assert re.search(r"—\s+Fred Brooks, The Mythical Man Month, p\. 122", text), text

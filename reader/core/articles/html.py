@@ -203,17 +203,36 @@ def _is_inline(el: Any) -> bool:
 
 
 def _mark_spaces(root: Any, marker: str) -> None:
-    """Whitespace-only text between inline elements becomes ``marker`` (see the module docstring)."""
+    """Whitespace next to an inline element becomes ``marker`` (see the module docstring).
+
+    Marked: whitespace-only text between inline elements, whitespace ending a text that an inline element
+    follows (``— <a>``), and whitespace starting the text after an inline element. Whitespace at the edges
+    of a block is left alone (it is not a word boundary).
+    """
     for el in root.iter():
         if _tag(el) == "pre":
             continue
-        if _tag(el) in _INLINE_TAGS and len(el) and el.text and el.text.isspace():
-            el.text = marker
-        if el.tail and el.tail.isspace() and _is_inline(el):
-            following = el.getnext()
-            parent = el.getparent()
-            if _is_inline(following) if following is not None else parent is not None and _is_inline(parent):
+        inline = _is_inline(el)
+        text = el.text if isinstance(el.tag, str) else None
+        if text and len(el) and _is_inline(el[0]) and text[-1].isspace():
+            if not text.isspace():
+                el.text = text.rstrip() + marker
+            elif inline:
+                el.text = marker
+        tail = el.tail
+        if not tail:
+            continue
+        following = el.getnext()
+        before_inline = _is_inline(following if following is not None else el.getparent())
+        if tail.isspace():
+            if inline and before_inline:
                 el.tail = marker
+            continue
+        if before_inline and following is not None and tail[-1].isspace():
+            tail = tail.rstrip() + marker
+        if inline and tail[0].isspace():
+            tail = marker + tail.lstrip()
+        el.tail = tail
 
 
 def prepare_for_extraction(source: str) -> tuple[str, str | None]:

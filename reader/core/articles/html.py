@@ -20,8 +20,7 @@ Pipeline (measured on the fixtures in ``tests/unit/fixtures/articles``, see the 
    a small allow-list (no scripts, styles, forms, navigation, images or other remote resources; links
    only http/https/mailto), and lxml walks the result.
 
-Metadata comes from the head: og:title / twitter:title / ``<title>``, author, article:published_time and
-similar, og:site_name, ``<html lang>``.
+Metadata (title, author, dates, site, language) comes from :mod:`reader.core.articles.html_meta`.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from reader.core.articles.blocks import RawBlock, allowed_href
+from reader.core.articles.html_meta import html_metadata
 
 log = logging.getLogger(__name__)
 
@@ -390,45 +390,6 @@ def _extract_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
     return _walk(main if main is not None else root, xml=True)
 
 
-# ---------------------------------------------------------------------------------------------- metadata
-
-_META_KEYS = {
-    "og:title": "title", "twitter:title": "title", "dc.title": "title",
-    "author": "author", "article:author": "author", "dc.creator": "author", "byl": "author",
-    "article:published_time": "date", "datepublished": "date", "pubdate": "date", "date": "date",
-    "dc.date": "date", "publish-date": "date", "og:site_name": "source", "application-name": "source",
-    "og:locale": "locale",
-}  # fmt: skip
-
-
-def page_meta(source: str) -> dict[str, str]:
-    """Metadata from the document head (first match per field wins, in document order)."""
-    head_end = source.lower().find("</head>", 0, 2_000_000)
-    head = source[: head_end + 7] if head_end >= 0 else source[:200_000]
-    meta: dict[str, str] = {}
-    lang = re.search(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", head[:5000], re.IGNORECASE)
-    if lang:
-        meta["language"] = lang.group(1).lower()
-    try:
-        tree = lxml_html.fromstring(head) if head.strip() else None
-    except (etree.ParserError, ValueError):
-        tree = None
-    if tree is None:
-        return meta
-    for el in tree.iter("meta"):
-        key = str(el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        value = " ".join(str(el.get("content") or "").split())
-        field_name = _META_KEYS.get(key)
-        if field_name and value and field_name not in meta:
-            if field_name == "author" and value.startswith(("http://", "https://")):
-                continue
-            meta[field_name] = value
-    title_el = tree.find(".//title")
-    if title_el is not None and title_el.text and title_el.text.strip():
-        meta["html_title"] = " ".join(title_el.text.split())
-    return meta
-
-
 #: Elements whose content is never article text. script, style, iframe and noscript are raw text to a browser:
 #: unclosed, they run to the end of the page, and so they do here. object and template are dropped only when
 #: closed (an unclosed one keeps what follows). JSON-LD metadata scripts are kept for the metadata finder.
@@ -451,7 +412,7 @@ def extract_html(source: str) -> HtmlResult:
     if problem is not None:
         log.info("HTML read as plain text: %s", problem)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], {}, "plain")
-    meta = page_meta(source)
+    meta = html_metadata(source)
     try:
         prepared, marker = prepare_for_extraction(source)
         extracted = _extract_blocks(prepared, marker)
@@ -459,26 +420,9 @@ def extract_html(source: str) -> HtmlResult:
     except (etree.LxmlError, ValueError) as exc:
         log.info("HTML read as plain text: %s", exc)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], meta, "plain")
-    _add_fallback_meta(source, meta)
     ext_len = sum(len(b.text) for b in extracted)
     body_len = sum(len(b.text) for b in body)
     flattened = len(extracted) == 1 and len(body) >= 3 and body_len <= BODY_RATIO * ext_len
     if body and (not extracted or flattened):
         return HtmlResult(body, meta, "body")
     return HtmlResult(extracted, meta, "extract")
-
-
-def _add_fallback_meta(source: str, meta: dict[str, str]) -> None:
-    """Fill author, date and site from trafilatura's metadata finder (JSON-LD, bylines) when missing."""
-    if all(k in meta for k in ("author", "date", "source")):
-        return
-    import trafilatura
-
-    found = trafilatura.extract_metadata(source)
-    if found is None:
-        return
-    author = str(found.author or "").split("·")[0].split("|")[0]
-    author = re.sub(r"\s*(?:기자|특파원)\b.*$", "", author).strip()
-    for key, value in (("author", author), ("date", found.date), ("source", found.sitename)):
-        if value and key not in meta:
-            meta[key] = str(value)

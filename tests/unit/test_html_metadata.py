@@ -131,3 +131,12 @@ def test_a_reference_access_date_is_not_the_publication_date() -> None:
     )
     meta = extract_html(page().replace("</article>", references + "</article>")).meta
     assert normalize_date(meta.get("date")) != "2007-11-29"
+
+
+def test_xhtml_head_with_an_xml_declaration_is_read() -> None:
+    source = '<?xml version="1.0" encoding="utf-8"?>\n' + page(
+        head='<meta name="author" content="Jane Doe">'
+        '<meta property="article:published_time" content="2024-01-05">'
+    )
+    meta = extract_html(source).meta
+    assert (meta.get("author"), normalize_date(meta.get("date"))) == ("Jane Doe", "2024-01-05")

@@ -36,7 +36,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from reader.core.articles.blocks import RawBlock, allowed_href
-from reader.core.articles.html_meta import html_metadata
+from reader.core.articles.html_meta import html_metadata, parse_document
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +237,8 @@ def _mark_spaces(root: Any, marker: str) -> None:
 
 def prepare_for_extraction(source: str) -> tuple[str, str | None]:
     """``source`` made ready for trafilatura (see the module docstring), and the space marker used."""
-    try:
-        root = lxml_html.document_fromstring(source)
-    except (etree.ParserError, ValueError):
+    root = parse_document(source)
+    if root is None:
         return source, None
     _normalize_listings(root)
     _unwrap_inline_code(root)

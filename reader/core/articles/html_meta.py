@@ -64,6 +64,17 @@ MODIFIED_STAMP_REACH = 25
 MAX_JSON_DEPTH = 8
 
 
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml\b[^>]*\?>")
+
+
+def parse_document(source: str) -> Any:
+    """The lxml tree of a whole page, or ``None``; an XML declaration (refused in a str) is dropped."""
+    try:
+        return lxml_html.document_fromstring(_XML_DECLARATION_RE.sub("", source, count=1))
+    except (etree.ParserError, ValueError):
+        return None
+
+
 def page_meta(source: str) -> dict[str, str]:
     """Metadata from the document head: title, author, source, language; ``date`` only when published.
 
@@ -76,7 +87,7 @@ def page_meta(source: str) -> dict[str, str]:
     if lang:
         meta["language"] = lang.group(1).lower()
     try:
-        tree = lxml_html.fromstring(head) if head.strip() else None
+        tree = lxml_html.fromstring(_XML_DECLARATION_RE.sub("", head, count=1)) if head.strip() else None
     except (etree.ParserError, ValueError):
         tree = None
     if tree is None:
@@ -203,10 +214,7 @@ def _short_text(el: Any) -> str | None:
 def html_metadata(source: str) -> dict[str, str]:
     """Title, author, date, source and language of an HTML page (see the module docstring)."""
     meta = page_meta(source)
-    try:
-        root = lxml_html.document_fromstring(source)
-    except (etree.ParserError, ValueError):
-        root = None
+    root = parse_document(source)
     published, modified = document_dates(root) if root is not None else (None, set())
     modified |= _modified_set(meta.pop("modified", None))
     generic = meta.pop("generic_date", None)

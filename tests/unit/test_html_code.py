@@ -78,6 +78,8 @@ LISTING_SHAPES = {
     '<span class="kt">int</span> <span class="n">b</span><span class="p">)</span> <span class="p">{</span>\n'
     '    <span class="k">return</span> <span class="n">a</span> <span class="o">+</span> '
     '<span class="n">b</span><span class="p">;</span>\n<span class="p">}</span>\n</code></pre></div>',
+    "code-without-pre": '<div class="snippet"><code>// add.c\n#include &lt;emscripten.h&gt;\n\n'
+    "EMSCRIPTEN_KEEPALIVE\nint add(int a, int b) {\n    return a + b;\n}</code></div>",
     "plain": "<pre>// add.c\n#include &lt;emscripten.h&gt;\n\nEMSCRIPTEN_KEEPALIVE\nint add(int a, int b) {\n"
     "    return a + b;\n}</pre>",
 }

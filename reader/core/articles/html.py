@@ -136,7 +136,7 @@ _LISTING_LINE_TAGS = frozenset(
      "section", "article", "header", "footer"}
 )  # fmt: skip
 #: Where a multi-line ``<code>`` outside ``<pre>`` is a listing of its own rather than part of a sentence.
-_CODE_BLOCK_PARENTS = frozenset({"body", "div", "section", "article", "main", "figure", "blockquote", "td"})
+_CODE_BLOCK_PARENTS = frozenset({"body", "div", "section", "article", "main", "figure", "blockquote"})
 
 
 def _tag(el: Any) -> str:

@@ -9,9 +9,9 @@ Pipeline (measured on the fixtures in ``tests/unit/fixtures/articles``, see the 
 2. The page is prepared for extraction (:func:`prepare_for_extraction`): each ``<pre>`` listing becomes one
    plain-text ``<pre><code>`` (lines from ``<br>`` and per-line ``<div>`` elements, indentation kept), inline
    code elements (``<code>`` in running text, ``<kbd>``, ``<samp>``, ``<tt>``, ``<var>``) are unwrapped into
-   their sentence, and whitespace-only text between inline elements gets a marker character, because
-   trafilatura drops it (``<a>sovereign</a> <a>island</a>`` came out as "sovereignisland"); the marker
-   becomes a space again after extraction.
+   their sentence, and whitespace next to inline elements (between two links, before or after one) becomes
+   a marker character, because trafilatura drops it (``<a>sovereign</a> <a>island</a>`` came out as
+   "sovereignisland", ``—&thinsp;<a>Fred</a>`` as "—Fred"); the marker becomes a space after extraction.
 3. trafilatura extracts the main content as structured XML (headings, paragraphs, lists, quotes, code,
    links); navigation, comments, sidebars, scripts, styles and images are dropped.
 4. When trafilatura finds nothing, or flattens a small page into one paragraph (its fallback does that to

@@ -142,3 +142,40 @@ def test_corpus_titles(folder: str) -> None:
         if title != expected:
             wrong.append((path.name, expected, title))
     assert wrong == []
+
+
+def test_last_updated_line_is_neither_author_nor_preferred_date() -> None:
+    got = heuristics(
+        ["Ferry terminal approved", "Last Updated January 7, 2024", "Published January 5, 2024", "Body."]
+    )
+    assert got.get("date") == "2024-01-05"
+    assert "author" not in got
+    assert "author" not in heuristics(["Ferry terminal approved", "Last Updated January 7", "Body text."])
+    # An update stamp is still a date when it is the only one.
+    assert (
+        heuristics(["Ferry terminal approved", "Updated 2024-01-07", "Body text."]).get("date")
+        == "2024-01-07"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Username", "Authority control ISNI VIAF Library", "Last Updated January 7", "Log in",
+     "Share this article", "Posted on 2024-01-05", "Sign in", "Menu"],
+)  # fmt: skip
+def test_junk_is_not_a_plausible_author(value: str) -> None:
+    from reader.core.articles.metadata import plausible_author
+
+    assert plausible_author(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [("Jane Doe", "Jane Doe"), ("By Tomas Reyes, Harbour Reporter", "Tomas Reyes"), ("홍길동", "홍길동"),
+     ("Jane Doe; John Smith", "Jane Doe, John Smith"), ("Posted by Kim Lee", "Kim Lee"),
+     ("bell hooks", "bell hooks")],
+)  # fmt: skip
+def test_plausible_authors_are_kept(value: str, name: str) -> None:
+    from reader.core.articles.metadata import plausible_author
+
+    assert plausible_author(value) == name

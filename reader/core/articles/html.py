@@ -6,16 +6,21 @@ Pipeline (measured on the fixtures in ``tests/unit/fixtures/articles``, see the 
    element nesting deeper than :data:`MAX_DEPTH` (lxml truncates at 255 levels; lexbor and html5ever are
    quadratic on 100,000 nested divs), more than :data:`MAX_TABLE_DEPTH` nested tables, or a line longer
    than :data:`MAX_LINE_CHARS`. Such pages fall back to plain text via :func:`strip_tags` (linear).
-2. trafilatura extracts the main content as structured XML (headings, paragraphs, lists, quotes, code,
+2. The page is prepared for extraction (:func:`prepare_for_extraction`): each ``<pre>`` listing becomes one
+   plain-text ``<pre><code>`` (lines from ``<br>`` and per-line ``<div>`` elements, indentation kept), inline
+   code elements (``<code>`` in running text, ``<kbd>``, ``<samp>``, ``<tt>``, ``<var>``) are unwrapped into
+   their sentence, and whitespace next to inline elements (between two links, before or after one) becomes
+   a marker character, because trafilatura drops it (``<a>sovereign</a> <a>island</a>`` came out as
+   "sovereignisland", ``—&thinsp;<a>Fred</a>`` as "—Fred"); the marker becomes a space after extraction.
+3. trafilatura extracts the main content as structured XML (headings, paragraphs, lists, quotes, code,
    links); navigation, comments, sidebars, scripts, styles and images are dropped.
-3. When trafilatura finds nothing, or flattens a small page into one paragraph (its fallback does that to
+4. When trafilatura finds nothing, or flattens a small page into one paragraph (its fallback does that to
    saved notes: one extracted block, three or more body blocks, the body at most :data:`BODY_RATIO` times
    longer), the body itself is used instead: nh3 sanitizes it to
    a small allow-list (no scripts, styles, forms, navigation, images or other remote resources; links
    only http/https/mailto), and lxml walks the result.
 
-Metadata comes from the head: og:title / twitter:title / ``<title>``, author, article:published_time and
-similar, og:site_name, ``<html lang>``.
+Metadata (title, author, dates, site, language) comes from :mod:`reader.core.articles.html_meta`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from reader.core.articles.blocks import RawBlock, allowed_href
+from reader.core.articles.html_meta import html_metadata, parse_document
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +117,135 @@ def strip_tags(source: str) -> str:
         re.sub(r"[ \t]*\n[ \t]*", "\n", re.sub(r"[ \t]+", " ", p)).strip() for p in text.split("\n\n")
     )
     return "\n\n".join(p for p in paragraphs if p)
+
+
+# ------------------------------------------------------------------------------------------- preparing
+
+#: Characters that stand for kept whitespace during extraction: the first one the page does not contain is
+#: used. Printable (trafilatura removes unprintable characters), not whitespace (it trims whitespace).
+SPACE_MARKERS = ("\u2bd1", "\u2bd2", "\u2e3f", "\ua9c1")
+_INLINE_TAGS = frozenset(
+    {"a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
+     "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
+     "sup", "time", "tt", "u", "var"}
+)  # fmt: skip
+_INLINE_CODE = ("code", "kbd", "samp", "tt", "var")
+#: Elements that start a new line inside a listing (as a browser renders them inside ``<pre>``).
+_LISTING_LINE_TAGS = frozenset(
+    {"div", "p", "li", "tr", "pre", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+     "section", "article", "header", "footer"}
+)  # fmt: skip
+#: Where a multi-line ``<code>`` outside ``<pre>`` is a listing of its own rather than part of a sentence.
+_CODE_BLOCK_PARENTS = frozenset({"body", "div", "section", "article", "main", "figure", "blockquote"})
+
+
+def _tag(el: Any) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def listing_text(pre: Any) -> str:
+    """The text of a ``<pre>`` element as a browser shows it: ``<br>`` and per-line blocks break lines."""
+    parts: list[str] = []
+
+    def newline() -> None:
+        if parts and not parts[-1].endswith("\n"):
+            parts.append("\n")
+
+    def visit(el: Any) -> None:
+        tag = _tag(el)
+        if tag == "br":
+            parts.append("\n")
+        elif tag in _LISTING_LINE_TAGS:
+            newline()
+        if tag and tag not in ("script", "style") and el.text:
+            parts.append(el.text)
+        for child in el:
+            visit(child)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in _LISTING_LINE_TAGS and el is not pre:
+            newline()
+
+    visit(pre)
+    return "".join(part for part in parts if part).replace("\xa0", " ")
+
+
+def _normalize_listings(root: Any) -> None:
+    """Each outermost ``<pre>`` becomes ``<pre><code>TEXT</code></pre>`` with its whole text."""
+    for pre in [p for p in root.iter("pre") if not any(_tag(a) == "pre" for a in p.iterancestors())]:
+        text = listing_text(pre)
+        for child in list(pre):
+            pre.remove(child)
+        pre.text = None
+        etree.SubElement(pre, "code").text = text
+
+
+def _unwrap_inline_code(root: Any) -> None:
+    """Inline code joins its sentence; a multi-line ``<code>`` standing alone in a container is a listing."""
+    for el in list(root.iter(*_INLINE_CODE)):
+        parent = el.getparent()
+        if parent is None or _tag(parent) == "pre" or any(_tag(a) == "pre" for a in el.iterancestors()):
+            continue
+        content = el.text_content().strip("\n")
+        if _tag(el) == "code" and "\n" in content and _tag(parent) in _CODE_BLOCK_PARENTS:
+            el.tag = "pre"
+            text = listing_text(el)
+            for child in list(el):
+                el.remove(child)
+            el.text = None
+            etree.SubElement(el, "code").text = text
+        else:
+            el.drop_tag()
+
+
+def _is_inline(el: Any) -> bool:
+    return el is not None and (not isinstance(el.tag, str) or _tag(el) in _INLINE_TAGS)
+
+
+def _mark_spaces(root: Any, marker: str) -> None:
+    """Whitespace next to an inline element becomes ``marker`` (see the module docstring).
+
+    Marked: whitespace-only text between inline elements, whitespace ending a text that an inline element
+    follows (``— <a>``), and whitespace starting the text after an inline element. Whitespace at the edges
+    of a block is left alone (it is not a word boundary).
+    """
+    for el in root.iter():
+        if _tag(el) == "pre":
+            continue
+        inline = _is_inline(el)
+        text = el.text if isinstance(el.tag, str) else None
+        if text and len(el) and _is_inline(el[0]) and text[-1].isspace():
+            if not text.isspace():
+                el.text = text.rstrip() + marker
+            elif inline:
+                el.text = marker
+        tail = el.tail
+        if not tail:
+            continue
+        following = el.getnext()
+        before_inline = _is_inline(following if following is not None else el.getparent())
+        if tail.isspace():
+            if inline and before_inline:
+                el.tail = marker
+            continue
+        if before_inline and following is not None and tail[-1].isspace():
+            tail = tail.rstrip() + marker
+        if inline and tail[0].isspace():
+            tail = marker + tail.lstrip()
+        el.tail = tail
+
+
+def prepare_for_extraction(source: str) -> tuple[str, str | None]:
+    """``source`` made ready for trafilatura (see the module docstring), and the space marker used."""
+    root = parse_document(source)
+    if root is None:
+        return source, None
+    _normalize_listings(root)
+    _unwrap_inline_code(root)
+    marker = next((m for m in SPACE_MARKERS if m not in source), None)
+    if marker is not None:
+        _mark_spaces(root, marker)
+    return str(lxml_html.tostring(root, encoding="unicode")), marker
 
 
 # ----------------------------------------------------------------------------------------------- walking
@@ -223,7 +358,7 @@ def _walk(root: Any, xml: bool) -> list[RawBlock]:
     return walker.blocks
 
 
-def _body_blocks(source: str) -> list[RawBlock]:
+def _body_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
     clean = nh3.clean(
         source,
         tags=_ALLOWED_TAGS,
@@ -232,61 +367,26 @@ def _body_blocks(source: str) -> list[RawBlock]:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
     )
+    if marker:
+        clean = clean.replace(marker, " ")
     if not clean.strip():
         return []
     root = lxml_html.fragment_fromstring(clean, create_parent="div")
     return _walk(root, xml=False)
 
 
-def _extract_blocks(source: str) -> list[RawBlock]:
+def _extract_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
     import trafilatura  # imported on first use: it costs ~0.2 s of start-up otherwise
 
     xml = trafilatura.extract(source, output_format="xml", include_links=True, include_comments=False,
                               include_tables=True, include_images=False)  # fmt: skip
     if not xml:
         return []
+    if marker:
+        xml = xml.replace(marker, " ")
     root = etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
     return _walk(main if main is not None else root, xml=True)
-
-
-# ---------------------------------------------------------------------------------------------- metadata
-
-_META_KEYS = {
-    "og:title": "title", "twitter:title": "title", "dc.title": "title",
-    "author": "author", "article:author": "author", "dc.creator": "author", "byl": "author",
-    "article:published_time": "date", "datepublished": "date", "pubdate": "date", "date": "date",
-    "dc.date": "date", "publish-date": "date", "og:site_name": "source", "application-name": "source",
-    "og:locale": "locale",
-}  # fmt: skip
-
-
-def page_meta(source: str) -> dict[str, str]:
-    """Metadata from the document head (first match per field wins, in document order)."""
-    head_end = source.lower().find("</head>", 0, 2_000_000)
-    head = source[: head_end + 7] if head_end >= 0 else source[:200_000]
-    meta: dict[str, str] = {}
-    lang = re.search(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", head[:5000], re.IGNORECASE)
-    if lang:
-        meta["language"] = lang.group(1).lower()
-    try:
-        tree = lxml_html.fromstring(head) if head.strip() else None
-    except (etree.ParserError, ValueError):
-        tree = None
-    if tree is None:
-        return meta
-    for el in tree.iter("meta"):
-        key = str(el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        value = " ".join(str(el.get("content") or "").split())
-        field_name = _META_KEYS.get(key)
-        if field_name and value and field_name not in meta:
-            if field_name == "author" and value.startswith(("http://", "https://")):
-                continue
-            meta[field_name] = value
-    title_el = tree.find(".//title")
-    if title_el is not None and title_el.text and title_el.text.strip():
-        meta["html_title"] = " ".join(title_el.text.split())
-    return meta
 
 
 #: Elements whose content is never article text. script, style, iframe and noscript are raw text to a browser:
@@ -311,33 +411,17 @@ def extract_html(source: str) -> HtmlResult:
     if problem is not None:
         log.info("HTML read as plain text: %s", problem)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], {}, "plain")
-    meta = page_meta(source)
+    meta = html_metadata(source)
     try:
-        extracted = _extract_blocks(source)
-        body = _body_blocks(source)
+        prepared, marker = prepare_for_extraction(source)
+        extracted = _extract_blocks(prepared, marker)
+        body = _body_blocks(prepared, marker)
     except (etree.LxmlError, ValueError) as exc:
         log.info("HTML read as plain text: %s", exc)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], meta, "plain")
-    _add_fallback_meta(source, meta)
     ext_len = sum(len(b.text) for b in extracted)
     body_len = sum(len(b.text) for b in body)
     flattened = len(extracted) == 1 and len(body) >= 3 and body_len <= BODY_RATIO * ext_len
     if body and (not extracted or flattened):
         return HtmlResult(body, meta, "body")
     return HtmlResult(extracted, meta, "extract")
-
-
-def _add_fallback_meta(source: str, meta: dict[str, str]) -> None:
-    """Fill author, date and site from trafilatura's metadata finder (JSON-LD, bylines) when missing."""
-    if all(k in meta for k in ("author", "date", "source")):
-        return
-    import trafilatura
-
-    found = trafilatura.extract_metadata(source)
-    if found is None:
-        return
-    author = str(found.author or "").split("·")[0].split("|")[0]
-    author = re.sub(r"\s*(?:기자|특파원)\b.*$", "", author).strip()
-    for key, value in (("author", author), ("date", found.date), ("source", found.sitename)):
-        if value and key not in meta:
-            meta[key] = str(value)

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 #: Bump whenever a rule above changes the canonical text of some file: it is part of the search index's
 #: name, so the index (which holds the canonical texts' terms and copies) is rebuilt.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 #: Files larger than this are skipped (not read at all).
 MAX_BYTES = 50 * 1024 * 1024
 #: Markdown with a line longer than this is read as plain text (the parser's inline rules are superlinear).

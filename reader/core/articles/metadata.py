@@ -61,6 +61,21 @@ _NAME_RE = re.compile(r"^[^\W\d_][\w.'’ -]{0,58}[\w.]$")
 _DIGIT_RE = re.compile(r"\d")
 _HANGUL_RE = re.compile(r"[가-힣]")
 _STAMP_RE = re.compile(r"^(?:updated|published|posted|last updated|입력|수정|등록|발행)\b", re.IGNORECASE)
+_UPDATED_RE = re.compile(r"^\W*(?:last\s+)?(?:updated|modified|edited|revised|수정)\b", re.IGNORECASE)
+_AUTHOR_PREFIX_RE = re.compile(r"^(?:by|written by|posted by|words by|author:?)\s+", re.IGNORECASE)
+#: Words of page furniture that a byline finder can pick up: login widgets, menus, navigation boxes (a
+#: Wikipedia "Authority control" box has "author" in its class), sharing links, date stamps.
+_JUNK_AUTHOR_RE = re.compile(
+    r"\b(?:user\s?name|password|log\s?(?:in|out)|sign\s?(?:in|up|out)|register|subscribe|account|profile|"
+    r"menu|search|navigation|control|share|comments?|reply|updated|modified|edited|published|posted|"
+    r"anonymous|guest|admin(?:istrator)?|skip to|toggle|read more|follow us)\b",
+    re.IGNORECASE,
+)
+_ROLE_RE = re.compile(
+    r"\b(?:reporter|correspondent|editor|writer|staff|contributor|columnist|journalist|photographer)s?\b",
+    re.IGNORECASE,
+)
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:;|,|&|\band\b|\|)\s*")
 _EN_WORDS = frozenset("the of and to in a is that for it with as was on are by this be from at".split())  # noqa: SIM905
 
 
@@ -143,6 +158,33 @@ def _is_name(value: str) -> bool:
     return all(len(w) <= 3 if _HANGUL_RE.search(w) else (w[0].isupper() or not w[0].isalpha()) for w in words)
 
 
+def plausible_author(value: Any) -> str | None:
+    """``value`` as an author (names joined with ", "), or ``None`` when it is page furniture.
+
+    Each name of ``value`` (split at ``;``, ``,``, ``&``, ``and``, ``|``) is dropped when it has a digit or
+    a date, a word of page furniture (``Username``, ``Log in``, ``Authority control``, ``Last Updated``), a
+    job title (``Harbour Reporter``), no letter, or more than five words.
+    """
+    if not isinstance(value, str):
+        return None
+    value = _AUTHOR_PREFIX_RE.sub("", " ".join(value.split()))
+    names: list[str] = []
+    for part in _AUTHOR_SPLIT_RE.split(value):
+        name = _clean_name(part)
+        if (
+            name is None
+            or _DIGIT_RE.search(name)
+            or _JUNK_AUTHOR_RE.search(name)
+            or _ROLE_RE.search(name)
+            or len(name.split()) > 5
+            or not any(ch.isalpha() for ch in name)
+            or name.startswith(("http:", "https:", "www."))
+        ):
+            continue
+        names.append(name)
+    return ", ".join(names) or None
+
+
 def _byline_author(line: str, date_span: tuple[int, int] | None) -> str | None:
     s = line.strip()
     m = _BY_RE.match(s)
@@ -151,13 +193,14 @@ def _byline_author(line: str, date_span: tuple[int, int] | None) -> str | None:
         found = find_date(rest)
         if found:
             rest = rest[: found[1]]
-        return _clean_name(rest)
+        name = _clean_name(rest)
+        return plausible_author(name) if name else None
     ko = _KO_REPORTER_RE.search(s)
     if ko and len(s) <= 60:
         return ko.group(1)
     if date_span is not None:
         rest = _clean_name((s[: date_span[0]] + " " + s[date_span[1] :]).strip())
-        if rest and _is_name(rest):
+        if rest and _is_name(rest) and plausible_author(rest) == rest:
             return rest
     return None
 
@@ -185,26 +228,32 @@ def heuristics(lines: list[str]) -> dict[str, str]:
             title = line if len(line) <= MAX_TITLE else line[:MAX_TITLE].rsplit(" ", 1)[0] + "…"
             out["title"] = title
             break
+    updated: str | None = None  # a date stamped "Updated", used only when the page gives no other date
     for i, line in enumerate(head):
         if i == title_index:
             continue
         found = find_date(line)
         standalone = _is_meta_line(line)
-        if found and standalone and "date" not in out:
+        if found and standalone and _UPDATED_RE.match(line.strip()):
+            updated = updated or found[0]
+        elif found and standalone and "date" not in out:
             out["date"] = found[0]
         author = _byline_author(line, found[1:] if found and standalone else None)
         if author and "author" not in out:
             out["author"] = author
         dash = _DASH_RE.match(line)
         if (dash and "author" not in out and title_index is not None and 0 < i - title_index <= 3
-                and not found and not _READ_RE.match(line) and _is_name(dash.group(1))):  # fmt: skip
+                and not found and not _READ_RE.match(line) and _is_name(dash.group(1))
+                and plausible_author(dash.group(1)) == dash.group(1)):  # fmt: skip
             out["author"] = dash.group(1)
     if "date" not in out:
         for line in head[(title_index or 0) + 1 : (title_index or 0) + 9]:
             found = find_date(line)
-            if found and found[1] <= 80:
+            if found and found[1] <= 80 and not _UPDATED_RE.match(line.strip()):
                 out["date"] = found[0]
                 break
+    if "date" not in out and updated:
+        out["date"] = updated
     for line in reversed(content[-TAIL_LINES:]):
         m = _COPYRIGHT_RE.match(line) if is_copyright_line(line) else None
         if m:

@@ -8,6 +8,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
+#: The colour of each highlight colour's swatch (icons, the annotations list); the reading pane's highlight
+#: backgrounds are lighter or darker per theme (:mod:`reader.ui.reading.article_document`).
+SWATCHES = {
+    "yellow": "#f5d000",
+    "green": "#3fb950",
+    "blue": "#3b82f6",
+    "pink": "#ec4899",
+    "purple": "#8b5cf6",
+}
+
 
 def resource_text(name: str) -> str:
     return (resources.files("reader.resources") / name).read_text(encoding="utf-8")
@@ -17,6 +27,13 @@ def app_icon() -> QIcon:
     data = (resources.files("reader.resources") / "app-icon.svg").read_bytes()
     pixmap = QPixmap()
     pixmap.loadFromData(data, "SVG")
+    return QIcon(pixmap)
+
+
+def swatch_icon(color: str) -> QIcon:
+    """A small square of a highlight colour, for menus, toolbars and colour pickers."""
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(SWATCHES.get(color, "#999999")))
     return QIcon(pixmap)
 
 

@@ -1,14 +1,11 @@
 """The main window: assembles the library list, the reading pane and the notes panel, and wires them.
 
-The parts do the work, each given only what it uses:
-:class:`~reader.ui.library.library_controller.LibraryController` (the open library's session: catalog,
-index and search off the GUI thread) with :class:`~reader.ui.library.library_view.LibraryView` and
-:class:`~reader.ui.library.search_box.SearchBox`; :class:`~reader.ui.reading.reading_controller.
-ReadingController` (loading and reading an article); :class:`~reader.ui.notes.annotation_controller.
-AnnotationController` (its notes) and :class:`~reader.ui.notes.library_notes.LibraryNotes` (all notes,
-export, import). The window lays them out, builds the menus from the tables of :mod:`reader.ui.actions`,
-and carries what one part tells another: the row chosen is loaded, the article loaded gets its notes and
-search marks, a note saved updates its row.
+The parts do the work, each given only what it uses: ``LibraryController`` (the open library: session,
+watching, read marks) with ``LibraryView`` and ``SearchBox`` (:mod:`reader.ui.library`); ``ReadingController``
+(:mod:`reader.ui.reading`); ``AnnotationController`` and ``LibraryNotes`` (:mod:`reader.ui.notes`). The
+window lays them out, builds the menus from the tables of :mod:`reader.ui.actions`, and carries what one
+part tells another: the row chosen is loaded, the article loaded gets its notes and search marks, a note
+saved updates its row.
 """
 
 from __future__ import annotations
@@ -19,21 +16,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QApplication,
-    QFileDialog,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QLineEdit, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from reader import APP_NAME
-from reader.core.library.scan import ARTICLE_SUFFIXES
 from reader.core.models import Article, Skipped
-from reader.ui import actions
+from reader.ui import actions, theme
 from reader.ui.dialogs import ProblemsDialog, ShortcutsDialog, show_about, show_error
 from reader.ui.library.library_controller import WATCH_DEBOUNCE_MS, LibraryController
 from reader.ui.library.library_session import CatalogSnapshot, LibrarySession
@@ -47,7 +34,6 @@ from reader.ui.reading.reading_controller import ReadingController
 from reader.ui.reading.reading_pane import ReadingPane
 from reader.ui.settings import Settings
 from reader.ui.status_bar import StatusArea
-from reader.ui.theme import app_icon, apply_theme, effective_theme
 from reader.ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -73,7 +59,7 @@ class MainWindow(QMainWindow):
         self._problems_dialog: ProblemsDialog | None = None
         self._pending_jump: tuple[str, str] | None = None
         self.setWindowTitle(APP_NAME)
-        self.setWindowIcon(app_icon())
+        self.setWindowIcon(theme.app_icon())
         self.setAcceptDrops(True)
         self._build_parts(library)
         self._build_actions()
@@ -360,11 +346,7 @@ class MainWindow(QMainWindow):
         self._apply_theme(choice)
 
     def _apply_theme(self, choice: str) -> None:
-        name = effective_theme(choice)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, name)
-        self.pane.set_theme(name)
+        self.pane.set_theme(theme.apply_choice(choice))
 
     def _zoom(self, step: int | None) -> None:
         self.reading.zoom(step)
@@ -382,8 +364,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------- drops
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
-        if urls and all(
-            u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in ARTICLE_SUFFIXES for u in urls
+        if all(u.isLocalFile() for u in urls) and self.libraries.accepts(
+            [Path(u.toLocalFile()) for u in urls]
         ):
             event.acceptProposedAction()
 
@@ -402,16 +384,9 @@ class MainWindow(QMainWindow):
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.annotations.flush():
-            answer = QMessageBox.warning(
-                self,
-                APP_NAME,
-                "Some notes could not be saved (see the message). Close anyway and lose them?",
-                QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                event.ignore()
-                return
+        if not self.annotations.may_close():
+            event.ignore()
+            return
         self.save_state()
         self.libraries.close()
         self.runner.shutdown()

@@ -84,3 +84,13 @@ def apply_theme(app: QApplication, name: str) -> None:
             palette.setColor(QPalette.ColorRole.Button, QColor("#ece2cc"))
         app.setPalette(palette)
     app.setStyleSheet(resource_text(f"{name}.qss"))
+
+
+def apply_choice(choice: str) -> str:
+    """Apply the theme ``choice`` (``system`` or a theme name) to the running application; returns the
+    theme applied (the reading pane colours itself from it)."""
+    name = effective_theme(choice)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        apply_theme(app, name)
+    return name

@@ -172,6 +172,11 @@ class LibraryController(QObject):
         self._view.model.update_row(relpath, read=relpath in self.read)
 
     # ------------------------------------------------------------------------------------- files
+    @staticmethod
+    def accepts(files: list[Path]) -> bool:
+        """Whether ``files`` (dragged over the window) are all articles that :meth:`copy_in` would copy."""
+        return bool(files) and all(path.suffix.lower() in ARTICLE_SUFFIXES for path in files)
+
     def copy_in(self, files: list[Path]) -> list[Path]:
         """Copy article files into the library root (never overwriting) and rescan."""
         copied: list[Path] = []

@@ -17,8 +17,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QFileSystemWatcher, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QDialog, QMenu, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QWidget
 
+from reader import APP_NAME
 from reader.core.errors import ReaderError, SidecarError
 from reader.core.models import Annotation, Article
 from reader.core.notes.store import NotesStore, open_notes
@@ -261,6 +262,18 @@ class AnnotationController(QObject):
         self._save_timer.start()
 
     # ------------------------------------------------------------------------------------- saving
+    def may_close(self) -> bool:
+        """Save pending edits; when they cannot be saved, ask whether to close anyway and lose them."""
+        if self.flush():
+            return True
+        answer = QMessageBox.warning(
+            self._window,
+            APP_NAME,
+            "Some notes could not be saved (see the message). Close anyway and lose them?",
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
     def flush(self) -> bool:
         """Write pending edits now. Returns False (and schedules a retry) if they could not be saved."""
         self._save_timer.stop()

@@ -6,7 +6,7 @@ verbatim, so a document position is ``base + utf16(code point)``. The pane's API
 sees a Qt text position.
 
 Nothing remote is ever loaded: ``loadResource`` returns nothing, and links are only reported through
-:attr:`ReadingPane.link_activated` for the window to confirm.
+:attr:`ReadingPane.link_activated` for the reading controller to confirm.
 """
 
 from __future__ import annotations

@@ -243,7 +243,7 @@ class LibraryView(QWidget):
             self._suppress_current = False
 
     def clear_filters(self) -> None:
-        """Show every row again (the filter widgets keep their choices, as before)."""
+        """Show every row: the proxy drops its filters (the filter widgets are left as they are)."""
         self.proxy.set_filters()
 
     def _header_menu(self, pos: QPoint) -> None:

@@ -1,4 +1,4 @@
-"""Small non-blocking dialogs: problems (skipped files), keyboard shortcuts, messages.
+"""Small non-blocking dialogs: problems (skipped files), keyboard shortcuts, about, messages.
 
 Error boxes never block the event loop: they are shown with ``show()``, not ``exec()``, and
 :data:`MessageSink` lets tests replace them.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QStandardItem, QStandardItemModel
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reader import APP_NAME, __version__
 from reader.core.models import Skipped
 
 MessageSink = Callable[[str, str], None]
@@ -32,6 +34,19 @@ def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    return box
+
+
+def show_about(parent: QWidget, library: Path, settings: Path) -> QMessageBox:
+    """The version, the library open and where the settings are."""
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        f"About {APP_NAME}",
+        f"{APP_NAME} {__version__}\n\nLibrary: {library}\nSettings: {settings}",
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
     box.show()
     return box
 

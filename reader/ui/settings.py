@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QHeaderView, QMainWindow, QSplitter
 
 from reader.core import paths
 
 THEMES = ("system", "light", "dark", "sepia")
 MAX_RECENT = 8
+DEFAULT_WINDOW_SIZE = (1360, 820)
 
 
 class Settings:
@@ -54,6 +56,27 @@ class Settings:
 
     def set_geometry(self, key: str, value: QByteArray) -> None:
         self._qs.setValue(f"window/{key}", value)
+
+    def restore_window(self, window: QMainWindow, splitter: QSplitter, header: QHeaderView) -> None:
+        """Give the window its saved size, toolbars, splitter and table columns (a default size at first)."""
+        geometry = self.geometry("geometry")
+        if geometry is not None:
+            window.restoreGeometry(geometry)
+        else:
+            window.resize(DEFAULT_WINDOW_SIZE[0], DEFAULT_WINDOW_SIZE[1])
+        for key, restore in (("state", window.restoreState), ("splitter", splitter.restoreState)):
+            value = self.geometry(key)
+            if value is not None:
+                restore(value)
+        value = self.geometry("header")
+        if value is not None:
+            header.restoreState(value)
+
+    def save_window(self, window: QMainWindow, splitter: QSplitter, header: QHeaderView) -> None:
+        self.set_geometry("geometry", window.saveGeometry())
+        self.set_geometry("state", window.saveState())
+        self.set_geometry("splitter", splitter.saveState())
+        self.set_geometry("header", header.saveState())
 
     def theme(self) -> str:
         value = str(self._qs.value("view/theme", "system"))

@@ -8,6 +8,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
+#: The colour of each highlight colour's swatch (icons, the annotations list); the reading pane's highlight
+#: backgrounds are lighter or darker per theme (:mod:`reader.ui.reading.article_document`).
+SWATCHES = {
+    "yellow": "#f5d000",
+    "green": "#3fb950",
+    "blue": "#3b82f6",
+    "pink": "#ec4899",
+    "purple": "#8b5cf6",
+}
+
 
 def resource_text(name: str) -> str:
     return (resources.files("reader.resources") / name).read_text(encoding="utf-8")
@@ -17,6 +27,13 @@ def app_icon() -> QIcon:
     data = (resources.files("reader.resources") / "app-icon.svg").read_bytes()
     pixmap = QPixmap()
     pixmap.loadFromData(data, "SVG")
+    return QIcon(pixmap)
+
+
+def swatch_icon(color: str) -> QIcon:
+    """A small square of a highlight colour, for menus, toolbars and colour pickers."""
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(SWATCHES.get(color, "#999999")))
     return QIcon(pixmap)
 
 
@@ -67,3 +84,13 @@ def apply_theme(app: QApplication, name: str) -> None:
             palette.setColor(QPalette.ColorRole.Button, QColor("#ece2cc"))
         app.setPalette(palette)
     app.setStyleSheet(resource_text(f"{name}.qss"))
+
+
+def apply_choice(choice: str) -> str:
+    """Apply the theme ``choice`` (``system`` or a theme name) to the running application; returns the
+    theme applied (the reading pane colours itself from it)."""
+    name = effective_theme(choice)
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        apply_theme(app, name)
+    return name

@@ -30,7 +30,7 @@ from reader.core.articles.loader import load_article  # noqa: E402
 from reader.core.library.scan import iter_article_files  # noqa: E402
 from reader.core.search.index import SearchIndex  # noqa: E402
 
-PAGE = 50  # the window's page of results (reader.ui.library_session.SEARCH_PAGE)
+PAGE = 50  # the window's page of results (reader.ui.library.library_session.SEARCH_PAGE)
 REPEATS = 5
 
 # (ours, FTS5's): the same question in both query languages. FTS5's unicode61 keeps a Hangul word with its

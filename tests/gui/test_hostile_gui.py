@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pytestqt.qtbot import QtBot
 
 from reader.ui.main_window import MainWindow
-from reader.ui.reading_pane import MAX_RENDER_CHARS
+from reader.ui.reading.article_document import MAX_RENDER_CHARS
 
 if TYPE_CHECKING:
     from conftest import Listener  # the shared fixture's type (tests/conftest.py)
@@ -79,7 +79,7 @@ def test_the_pane_renders_a_5_mb_line_within_the_stall_bound(qtbot: QtBot, tmp_p
     """The GUI-thread part of opening a 5 MB single line (building the document and painting it) stays
     within the 100 ms stall bound: the pane shows the first MAX_RENDER_CHARS code points with a notice."""
     from reader.core.articles.loader import load_article
-    from reader.ui.reading_pane import ReadingPane
+    from reader.ui.reading.reading_pane import ReadingPane
 
     path = tmp_path / "line.txt"
     path.write_text(("word " * 1_000_000)[:5_000_000], encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from reader.ui.library_session import PROGRESS_STEPS, throttled
+from reader.ui.library.library_session import PROGRESS_STEPS, throttled
 from reader.ui.main_window import MainWindow
 from reader.ui.settings import Settings
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
 from reader.core.articles.loader import load_article
-from reader.ui.article_model import ROW_ROLE, ArticleFilterProxy, ArticleTableModel, LibraryRow
+from reader.ui.library.article_model import ROW_ROLE, ArticleFilterProxy, ArticleTableModel, LibraryRow
 from reader.ui.main_window import MainWindow
 
 SAMPLE_TITLES = {
@@ -247,7 +247,7 @@ def test_unreadable_files_are_listed_as_problems(
 def test_cached_list_shows_at_once_and_the_scan_corrects_it(
     qtbot: QtBot, sample_library: Path, window_factory: Callable[[Path], MainWindow]
 ) -> None:
-    from reader.ui.library_session import cached_catalog
+    from reader.ui.library.library_session import cached_catalog
 
     assert cached_catalog(sample_library, set()) is None  # no cache yet: nothing to show early
     first = window_factory(sample_library)
@@ -274,7 +274,7 @@ def test_small_segments_are_merged_when_idle(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from reader.core.search.index import SearchIndex
-    from reader.ui import library_session
+    from reader.ui.library import library_session
 
     merged: list[bool] = []
     original = SearchIndex.merge_when_idle

@@ -1,9 +1,10 @@
 """A text editor or sync tool replaces the notes sidecar while the article is open (issue 9).
 
-The window's :class:`~reader.ui.annotations.AnnotationController` watches the sidecar. Three outside versions
-are written (an atomic replace as sync tools do, an in-place rewrite that is briefly half written as some
-editors do, another replace): the window shows each, and never writes an older state over a newer one. An
-edit made in the window just before an outside version lands is merged with it, not lost.
+The window's :class:`~reader.ui.notes.annotation_controller.AnnotationController` watches the sidecar.
+Three outside versions are written (an atomic replace as sync tools do, an in-place rewrite that is briefly
+half written as some editors do, another replace): the window shows each, and never writes an older state
+over a newer one. An edit made in the window just before an outside version lands is merged with it, not
+lost.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+UI_CYCLES = "No import cycles between sibling packages or modules of the UI BROKEN"
 
 
 def _copy_project(tmp_path: Path) -> Path:
@@ -43,6 +44,10 @@ def test_contracts_hold_for_the_real_code(tmp_path: Path) -> None:
     [
         ("reader/core/_qt_leak.py", "from PySide6 import QtCore\n", "The core never imports Qt BROKEN"),
         ("reader/core/_ui_leak.py", "import reader.ui.main_window\n", "Layers: app > ui > core BROKEN"),
+        # A component reaching back into the window that assembles it (the notes <-> main_window cycle).
+        ("reader/ui/notes/_window_leak.py", "import reader.ui.main_window\n", UI_CYCLES),
+        # Two sibling packages importing each other (notes already uses the reading pane).
+        ("reader/ui/reading/_notes_leak.py", "import reader.ui.notes.annotation_controller\n", UI_CYCLES),
     ],
 )
 def test_contract_fails_on_a_violation(tmp_path: Path, module: str, line: str, contract: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reader.ui.textpos import OffsetMap
+from reader.ui.reading.textpos import OffsetMap
 
 
 def test_bmp_text_is_identity() -> None:

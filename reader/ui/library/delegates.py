@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from reader.ui.article_model import SNIPPET_ROLE
+from reader.ui.library.article_model import SNIPPET_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
 

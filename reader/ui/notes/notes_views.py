@@ -1,7 +1,7 @@
 """Library-wide views of notes: the notes browser and the export dialog.
 
-Both read sidecars off the GUI thread (through the window's :class:`~reader.ui.workers.TaskRunner`) and
-show progress; the export reveals its result in the file manager when done.
+Both read sidecars off the GUI thread (through the :class:`~reader.ui.workers.TaskRunner` they are given)
+and show progress; the export reveals its result in the file manager when done.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -32,23 +31,22 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QTableView,
     QVBoxLayout,
+    QWidget,
 )
 
 from reader.core.errors import ReaderError
 from reader.core.exchange import ExportReport, NoteFilter, export_notes, select_items
 from reader.core.models import COLORS
 from reader.core.notes.sidecar import load_annotations
-from reader.ui.annotation_model import (
+from reader.ui.notes.annotation_model import (
     ANNOTATION_ROLE,
     RELPATH_ROLE,
     LibraryNote,
     LibraryNotesModel,
     NoteFilterProxy,
 )
-from reader.ui.annotations import swatch_icon
-
-if TYPE_CHECKING:
-    from reader.ui.main_window import MainWindow
+from reader.ui.theme import swatch_icon
+from reader.ui.workers import TaskRunner
 
 FORMAT_LABELS = {
     "markdown": "Markdown (Obsidian vault)",
@@ -75,8 +73,15 @@ class LibraryNotesDialog(QDialog):
 
     open_requested = Signal(str, str)  #: relpath, annotation id
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(
+        self,
+        library: Path,
+        articles: list[tuple[str, str]],
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``articles``: the ``(relpath, title)`` of the articles with notes."""
+        super().__init__(parent)
         self.setWindowTitle("All Notes")
         self.resize(900, 520)
         layout = QVBoxLayout(self)
@@ -112,10 +117,8 @@ class LibraryNotesDialog(QDialog):
         self.text.textChanged.connect(self._filter)
         self.tag.currentIndexChanged.connect(self._filter)
         self.color.currentIndexChanged.connect(self._filter)
-        library = window.library
-        rows = [(r.relpath, r.entry.meta.title) for r in window.catalog_rows() if r.entry.notes_count]
-        window.runner.run(
-            lambda: collect_notes(library, rows),
+        runner.run(
+            lambda: collect_notes(library, articles),
             on_success=self._loaded,
             on_failure=lambda m: self.status.setText(m),
         )
@@ -150,13 +153,16 @@ class ExportDialog(QDialog):
 
     def __init__(
         self,
-        window: MainWindow,
+        library: Path,
+        runner: TaskRunner,
         selected: list[str],
         query: str,
         search_relpaths: Callable[[], list[str]] | None = None,
+        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(window)
-        self.window_ = window
+        super().__init__(parent)
+        self._library = library
+        self._runner = runner
         self._search_relpaths = search_relpaths
         self.setWindowTitle("Export Notes")
         layout = QVBoxLayout(self)
@@ -205,7 +211,7 @@ class ExportDialog(QDialog):
         self.bom = QCheckBox("Byte-order mark for spreadsheet programs (CSV)", self)
         form.addRow("", self.bom)
         dest = QHBoxLayout()
-        self.dest = QLineEdit(str(Path.home() / f"{window.library.name} notes"), self)
+        self.dest = QLineEdit(str(Path.home() / f"{library.name} notes"), self)
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         dest.addWidget(self.dest)
@@ -263,7 +269,7 @@ class ExportDialog(QDialog):
         )
 
     def start(self, *, force: bool = False) -> None:
-        library = self.window_.library
+        library = self._library
         fmt = str(self.format.currentData())
         dest = Path(self.dest.text()).expanduser()
         per_article = self.per_article.isChecked() and self.per_article.isEnabled()
@@ -277,7 +283,7 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.progress.show()
         self.message.setText("Exporting…")
-        signals = self.window_.runner.run(work, on_success=self._done, on_progress=self._progress)
+        signals = self._runner.run(work, on_success=self._done, on_progress=self._progress)
         signals.failed.connect(lambda message: self._failed(message, force))
 
     def _progress(self, done: int, total: int) -> None:

@@ -1,101 +1,47 @@
 """The reading pane: an article's canonical text, rendered from its blocks, with highlights and search marks.
 
-The document is built from the canonical text itself (``Article.text``): a short header (title, byline,
-reading time) comes first, then the text verbatim, each ``\\n`` becoming a block break, and only formats are
-applied on top. So a document position is ``base + utf16(code point)``, and what the user selects maps
-exactly to the offsets stored in sidecars (:class:`~reader.ui.textpos.OffsetMap` converts).
+The document comes from :mod:`reader.ui.reading.article_document`: a header, then the canonical text
+verbatim, so a document position is ``base + utf16(code point)``. The pane's API speaks code points only;
+:class:`~reader.ui.reading.textpos.OffsetMap` converts at this boundary, and nothing outside this package
+sees a Qt text position.
 
 Nothing remote is ever loaded: ``loadResource`` returns nothing, and links are only reported through
-:attr:`ReadingPane.link_activated` for the window to confirm.
-
-A huge text is shown only up to :data:`MAX_RENDER_CHARS` code points, with a notice in the header: Qt lays
-out a document on the GUI thread, and a 5 MB line takes seconds (the window would freeze). Offsets stay the
-same (the shown text is a prefix); marks beyond it are not drawn. The whole text is still indexed, searched
-and printed by ``python -m reader text``.
+:attr:`ReadingPane.link_activated` for the reading controller to confirm.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
-    QFont,
     QHelpEvent,
     QMouseEvent,
     QPalette,
     QResizeEvent,
-    QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
-    QTextListFormat,
 )
 from PySide6.QtWidgets import QTextBrowser, QTextEdit, QToolTip, QWidget
 
 from reader.core.models import Annotation, Article
-from reader.ui.textpos import OffsetMap
+from reader.ui.reading.article_document import (
+    DOCUMENT_MARGIN,
+    THEMES,
+    Theme,
+    article_document,
+    placeholder_document,
+    shown_text,
+    span_cursor,
+)
+from reader.ui.reading.textpos import OffsetMap
 
-#: Fonts tried in order; Qt falls back per glyph, so Korean text uses a CJK font where one is installed.
-SERIF_FAMILIES = [
-    "Noto Serif",
-    "Source Serif 4",
-    "Georgia",
-    "DejaVu Serif",
-    "Noto Serif CJK KR",
-    "Noto Sans CJK KR",
-    "NanumMyeongjo",
-    "Malgun Gothic",
-    "AppleMyungjo",
-]
-MONO_FAMILIES = ["Noto Sans Mono", "DejaVu Sans Mono", "Menlo", "Consolas", "Noto Sans Mono CJK KR"]
 BASE_POINT_SIZE = 12.0
 MAX_TEXT_WIDTH_EM = 40  # about 70-80 characters a line
-#: The reading pane renders at most this many code points of an article (see the module docstring); measured:
-#: a 100,000-character single line is laid out in about 80 ms, 5 MB in over 5 s.
-MAX_RENDER_CHARS = 100_000
-
-
-@dataclass(frozen=True)
-class Theme:
-    name: str
-    background: str
-    text: str
-    muted: str
-    link: str
-    search: str
-    search_current: str
-    highlights: dict[str, str]
-
-
-LIGHT_HIGHLIGHTS = {
-    "yellow": "#fff3a3",
-    "green": "#c8f0c0",
-    "blue": "#c7e0ff",
-    "pink": "#ffd1e3",
-    "purple": "#e3d4ff",
-}
-DARK_HIGHLIGHTS = {
-    "yellow": "#6b5d12",
-    "green": "#2f5a2a",
-    "blue": "#234a73",
-    "pink": "#6e2946",
-    "purple": "#4b3775",
-}
-
-THEMES: dict[str, Theme] = {
-    "light": Theme(
-        "light", "#ffffff", "#1d1f21", "#5f6b76", "#1f5fa8", "#ffd59e", "#ff9f43", LIGHT_HIGHLIGHTS
-    ),
-    "sepia": Theme(
-        "sepia", "#f7f0e1", "#3b3024", "#7a6a55", "#7a4a12", "#f2c98a", "#e8953a", LIGHT_HIGHLIGHTS
-    ),
-    "dark": Theme("dark", "#1b1e22", "#dcdfe3", "#9aa4ae", "#7fb2ea", "#7a5a1c", "#b86e12", DARK_HIGHLIGHTS),
-}
 
 
 class ReadingPane(QTextBrowser):
@@ -128,7 +74,7 @@ class ReadingPane(QTextBrowser):
         self._search_spans: list[tuple[int, int]] = []
         self._current_hit = -1
         self._find_spans: list[tuple[int, int]] = []
-        self.document().setDocumentMargin(24)
+        self.document().setDocumentMargin(DOCUMENT_MARGIN)
         self._show_placeholder()
 
     # ------------------------------------------------------------------------------------- content
@@ -145,178 +91,26 @@ class ReadingPane(QTextBrowser):
         if article is None:
             self._show_placeholder()
             return
-        self._map = OffsetMap(self._shown_text(article))
+        self._map = OffsetMap(shown_text(article))
         self._build(article)
         self._refresh_extra()
         self.verticalScrollBar().setValue(0)
-
-    @staticmethod
-    def _shown_text(article: Article) -> str:
-        """The part of the canonical text that is rendered: all of it, or a prefix ending at a line break."""
-        text = article.text
-        if len(text) <= MAX_RENDER_CHARS:
-            return text
-        cut = text.rfind("\n", MAX_RENDER_CHARS // 2, MAX_RENDER_CHARS)
-        return text[: cut if cut > 0 else MAX_RENDER_CHARS]
 
     @property
     def shown_length(self) -> int:
         """How many code points of the article's text the pane shows (less than its length when capped)."""
         return self._map.length_cp
 
-    def _new_document(self) -> tuple[QTextDocument, QTextCursor]:
-        doc = QTextDocument(self)
-        doc.setDocumentMargin(24)
-        doc.setUndoRedoEnabled(False)
-        font = QFont()
-        font.setFamilies(SERIF_FAMILIES)
-        font.setPointSizeF(self._point_size())
-        doc.setDefaultFont(font)
-        return doc, QTextCursor(doc)
-
     def _show_placeholder(self) -> None:
-        doc, cursor = self._new_document()
-        fmt = QTextCharFormat()
-        fmt.setForeground(QColor(self._theme.muted))
-        block = QTextBlockFormat()
-        block.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        block.setTopMargin(80)
-        cursor.setBlockFormat(block)
-        cursor.insertText("Select an article to read it.", fmt)
         self._base = 0
         self._map = OffsetMap("")
-        self.setDocument(doc)
+        self.setDocument(placeholder_document(self, self._theme, self._point_size()))
         self._apply_width()
 
     def _build(self, article: Article) -> None:
-        doc, cursor = self._new_document()
-        meta = article.meta
-        size = self._point_size()
-        # ---- header (not part of the canonical text; offsets start after it)
-        title_fmt = QTextCharFormat()
-        title_fmt.setFontPointSize(size * 1.7)
-        title_fmt.setFontWeight(QFont.Weight.Bold)
-        title_fmt.setForeground(QColor(self._theme.text))
-        head_block = QTextBlockFormat()
-        head_block.setBottomMargin(6)
-        head_block.setLineHeight(115, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-        cursor.setBlockFormat(head_block)
-        # Most clippings start with their headline: then the header shows only the byline.
-        if not article.text.lstrip().startswith(meta.title.strip()):
-            cursor.insertText(meta.title, title_fmt)
-            cursor.insertBlock(QTextBlockFormat())
-        byline = " · ".join(
-            part
-            for part in (
-                meta.author or "",
-                meta.date or "",
-                meta.source or "",
-                f"{meta.reading_minutes} min read" if meta.reading_minutes else "",
-            )
-            if part
-        )
-        muted = QTextCharFormat()
-        muted.setForeground(QColor(self._theme.muted))
-        muted.setFontPointSize(size * 0.9)
-        sub_block = QTextBlockFormat()
-        sub_block.setBottomMargin(size * 1.2)
-        cursor.setBlockFormat(sub_block)
-        cursor.insertText(byline or article.relpath, muted)
-        shown = self._shown_text(article)
-        if len(shown) < len(article.text):
-            notice = QTextCharFormat(muted)
-            notice.setFontWeight(QFont.Weight.Bold)
-            cursor.insertBlock(sub_block)
-            cursor.insertText(
-                f"This article is too long to show in full: the first {len(shown):,} of "
-                f"{len(article.text):,} characters are shown. All of it is searchable.",
-                notice,
-            )
-        cursor.insertBlock(QTextBlockFormat(), self._body_format())
-        self._base = cursor.position()
-        # ---- the canonical text, verbatim (up to MAX_RENDER_CHARS)
-        cursor.insertText(shown, self._body_format())
-        self._format_blocks(doc, article)
-        self._format_links(doc, article)
+        doc, self._base = article_document(self, article, self._theme, self._point_size(), self._map)
         self.setDocument(doc)
         self._apply_width()
-
-    def _body_format(self) -> QTextCharFormat:
-        fmt = QTextCharFormat()
-        fmt.setForeground(QColor(self._theme.text))
-        fmt.setFontPointSize(self._point_size())
-        return fmt
-
-    def _format_blocks(self, doc: QTextDocument, article: Article) -> None:
-        size = self._point_size()
-        # Every paragraph of the document first: comfortable line height, blank lines kept small.
-        block = doc.findBlock(self._base)
-        while block.isValid():
-            fmt = block.blockFormat()
-            if block.length() <= 1:
-                fmt.setLineHeight(45, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-            else:
-                fmt.setLineHeight(150, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-                fmt.setBottomMargin(size * 0.5)
-            QTextCursor(block).setBlockFormat(fmt)
-            block = block.next()
-        for b in article.blocks:
-            if b.start >= self.shown_length:
-                break
-            cursor = self._cursor_for(doc, b.start, b.end)
-            if b.kind == "heading":
-                char = QTextCharFormat()
-                char.setFontWeight(QFont.Weight.Bold)
-                char.setFontPointSize(size * {1: 1.45, 2: 1.3, 3: 1.15}.get(b.level, 1.05))
-                cursor.mergeCharFormat(char)
-                bf = cursor.blockFormat()
-                bf.setTopMargin(size * 0.8)
-                bf.setLineHeight(120, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-                cursor.mergeBlockFormat(bf)
-            elif b.kind == "quote":
-                bf = QTextBlockFormat()
-                bf.setLeftMargin(size * 1.8)
-                bf.setRightMargin(size * 1.2)
-                cursor.mergeBlockFormat(bf)
-                char = QTextCharFormat()
-                char.setFontItalic(True)
-                char.setForeground(QColor(self._theme.muted))
-                cursor.mergeCharFormat(char)
-            elif b.kind == "list_item":
-                list_fmt = QTextListFormat()
-                list_fmt.setStyle(QTextListFormat.Style.ListDisc)
-                list_fmt.setIndent(max(1, b.level or 1))
-                cursor.createList(list_fmt)
-            elif b.kind == "code":
-                char = QTextCharFormat()
-                mono = QFont()
-                mono.setFamilies(MONO_FAMILIES)
-                char.setFontFamilies(MONO_FAMILIES)
-                char.setFontPointSize(size * 0.9)
-                char.setBackground(
-                    QColor(self._theme.muted).lighter(190)
-                    if self._theme.name != "dark"
-                    else QColor("#2a2e34")
-                )
-                cursor.mergeCharFormat(char)
-                bf = QTextBlockFormat()
-                bf.setLineHeight(120, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
-                cursor.mergeBlockFormat(bf)
-
-    def _format_links(self, doc: QTextDocument, article: Article) -> None:
-        for link in article.links:
-            if link.start >= self.shown_length or not link.href.lower().startswith(
-                ("http://", "https://", "mailto:")
-            ):
-                continue
-            cursor = self._cursor_for(doc, link.start, link.end)
-            fmt = QTextCharFormat()
-            fmt.setAnchor(True)
-            fmt.setAnchorHref(link.href)
-            fmt.setForeground(QColor(self._theme.link))
-            fmt.setFontUnderline(True)
-            fmt.setToolTip(link.href)
-            cursor.mergeCharFormat(fmt)
 
     def loadResource(self, type_: int, name: QUrl | str) -> object:
         """Never load anything (images, stylesheets): an article may name remote resources."""
@@ -330,10 +124,7 @@ class ReadingPane(QTextBrowser):
         return self._map.to_cp(max(0, min(doc_pos - self._base, self._map.length_utf16)))
 
     def _cursor_for(self, doc: QTextDocument, start: int, end: int) -> QTextCursor:
-        cursor = QTextCursor(doc)
-        cursor.setPosition(self.to_doc(start))
-        cursor.setPosition(self.to_doc(end), QTextCursor.MoveMode.KeepAnchor)
-        return cursor
+        return span_cursor(doc, self._base, self._map, start, end)
 
     def selected_span(self) -> tuple[int, int] | None:
         """The selection as code-point offsets into the canonical text, or ``None``."""
@@ -343,6 +134,11 @@ class ReadingPane(QTextBrowser):
         start = self.to_cp(cursor.selectionStart())
         end = self.to_cp(cursor.selectionEnd())
         return (start, end) if end > start else None
+
+    def cursor_offset(self) -> int | None:
+        """The text cursor's code-point offset when nothing is selected, else ``None``."""
+        cursor = self.textCursor()
+        return None if cursor.hasSelection() else self.to_cp(cursor.position())
 
     def select_span(self, start: int, end: int) -> None:
         cursor = self._cursor_for(self.document(), start, end)

@@ -28,7 +28,7 @@ from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.sidecar import count_annotations, load_annotations
 from reader.core.search.results import SearchResults
-from reader.ui.article_model import LibraryRow
+from reader.ui.library.article_model import LibraryRow
 from reader.ui.workers import TaskRunner, TaskSignals
 
 if TYPE_CHECKING:  # imported in the worker that opens it: Whoosh costs ~0.1 s of start-up

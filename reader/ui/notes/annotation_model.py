@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from reader.core.models import Annotation
+from reader.ui.theme import SWATCHES
 
 ANNOTATION_ROLE = Qt.ItemDataRole.UserRole + 10
 SORT_ROLE = Qt.ItemDataRole.UserRole + 11
@@ -28,13 +29,6 @@ RELPATH_ROLE = Qt.ItemDataRole.UserRole + 12
 
 Index = QModelIndex | QPersistentModelIndex
 
-SWATCHES = {
-    "yellow": "#f5d000",
-    "green": "#3fb950",
-    "blue": "#3b82f6",
-    "pink": "#ec4899",
-    "purple": "#8b5cf6",
-}
 STATUS_LABEL = {
     "anchored": "",
     "moved": "moved",

@@ -1,0 +1,112 @@
+"""The notes of the whole library: the All Notes browser, export, and import of a JSON-LD export.
+
+:class:`LibraryNotes` opens the dialogs of :mod:`reader.ui.notes.notes_views` on the open library and runs
+an import in the background (progress in the status bar); afterwards the library is rescanned and
+re-indexed so that the imported notes show and can be searched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from reader.core.exchange import ImportReport, import_notes
+from reader.ui.library.library_controller import LibraryController
+from reader.ui.library.library_view import LibraryView
+from reader.ui.library.search_box import SearchBox
+from reader.ui.notes.annotation_controller import AnnotationController
+from reader.ui.notes.notes_views import ExportDialog, LibraryNotesDialog
+from reader.ui.status_bar import StatusArea
+from reader.ui.workers import TaskRunner
+
+
+class LibraryNotes(QObject):
+    """Library-wide notes: browse, export, import."""
+
+    imported = Signal(object)  #: ImportReport
+    open_requested = Signal(str, str)  #: relpath, annotation id (chosen in the All Notes browser)
+
+    def __init__(
+        self,
+        libraries: LibraryController,
+        view: LibraryView,
+        search: SearchBox,
+        annotations: AnnotationController,
+        status: StatusArea,
+        runner: TaskRunner,
+        *,
+        report_error: Callable[[str], None],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self._libraries = libraries
+        self._view = view
+        self._search = search
+        self._annotations = annotations
+        self._status = status
+        self._runner = runner
+        self._report_error = report_error
+        self._parent = parent
+
+    def show_export(self) -> ExportDialog:
+        """The export dialog, offering the selected articles and the search results as scopes."""
+        shown = self._view.shown_relpaths()
+        dialog = ExportDialog(
+            self._libraries.library,
+            self._runner,
+            self._view.selected_relpaths(),
+            self._search.query,
+            lambda: shown,
+            self._parent,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def show_all(self) -> LibraryNotesDialog:
+        """Every note of the library in one filterable list; opening one emits :attr:`open_requested`."""
+        articles = [(r.relpath, r.entry.meta.title) for r in self._view.catalog_rows if r.entry.notes_count]
+        dialog = LibraryNotesDialog(self._libraries.library, articles, self._runner, self._parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open_requested.connect(self.open_requested)
+        dialog.show()
+        return dialog
+
+    def choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self._parent,
+            "Import Notes (W3C Web Annotation JSON-LD)",
+            str(Path.home()),
+            "JSON-LD (*.jsonld *.json)",
+        )
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, source: Path) -> None:
+        """Merge a JSON-LD export into this library's sidecars in the background."""
+        self._annotations.flush()
+        library = self._libraries.library
+
+        def work(progress: Callable[[int, int], None]) -> ImportReport:
+            return import_notes(source, library, progress=progress)
+
+        def done(report: ImportReport) -> None:
+            self._status.hide_progress()
+            text = f"Imported notes from {source.name}: {report.summary()}"
+            if report.errors:
+                text += "\n" + "\n".join(report.errors[:10])
+            self._status.show_message(text.splitlines()[0])
+            self.imported.emit(report)
+            self._libraries.rescan()
+            if self._libraries.session is not None:
+                self._libraries.session.update_index()
+
+        self._runner.run(
+            work,
+            on_success=done,
+            on_failure=lambda message: self._report_error(f"Import failed: {message}"),
+            on_progress=lambda d, t: self._status.show_progress("Importing notes", d, t),
+        )

@@ -1,0 +1,128 @@
+"""Reading: loading the article shown, its reading position, zoom, find in article, and links.
+
+:class:`ReadingController` reads an article off the GUI thread (the newest request wins) and reports it;
+the window decides what else follows (notes, read marks). It remembers where the reader is in each article
+(:class:`~reader.ui.settings.Settings`, a short timer after scrolling stops), and it never follows a link
+without asking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from reader.core.articles.loader import load_article
+from reader.core.models import Article
+from reader.ui.reading.reading_pane import ReadingPane
+from reader.ui.settings import Settings
+from reader.ui.workers import TaskRunner
+
+#: The reading position is saved this long after the last scroll.
+POSITION_SAVE_DELAY_MS = 800
+
+
+class ReadingController(QObject):
+    """Loads articles into the pane's keeping and keeps the reader's place in them."""
+
+    loaded = Signal(object, object)  #: Article, scroll fraction to restore (or None)
+    load_failed = Signal(str)  #: message
+
+    def __init__(
+        self,
+        pane: ReadingPane,
+        runner: TaskRunner,
+        settings: Settings,
+        library: Path,
+        *,
+        show_status: Callable[[str], None],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.pane = pane
+        self._runner = runner
+        self._settings = settings
+        self._show_status = show_status
+        self._parent = parent
+        #: The library the relpaths are relative to (the window sets it when it opens another).
+        self.library = library
+        self._generation = 0
+        self._position_timer = QTimer(self, singleShot=True, interval=POSITION_SAVE_DELAY_MS)
+        self._position_timer.timeout.connect(self.save_position)
+        pane.link_activated.connect(self._link_activated)
+        pane.verticalScrollBar().valueChanged.connect(lambda _v: self._position_timer.start())
+
+    # ------------------------------------------------------------------------------------- loading
+    def load(self, relpath: str, *, scroll_to: float | None = None) -> None:
+        """Read the article in the background, then report it (the newest request wins)."""
+        self._generation += 1
+        generation = self._generation
+        library = self.library
+        self._runner.run(
+            lambda: load_article(library / relpath, library),
+            on_success=lambda article: self._ready(generation, article, scroll_to),
+            on_failure=lambda message: self._failed(generation, message),
+        )
+
+    def _ready(self, generation: int, article: Article, scroll_to: float | None) -> None:
+        if generation == self._generation:
+            self.loaded.emit(article, scroll_to)
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.load_failed.emit(message)
+
+    # ------------------------------------------------------------------------------------- position
+    def saved_position(self, relpath: str) -> float | None:
+        """Where the reader left ``relpath`` (a fraction of its length), if anywhere."""
+        return self._settings.reading_positions(self.library).get(relpath)
+
+    def save_position(self) -> None:
+        article = self.pane.article
+        if article is not None:
+            self._settings.set_reading_position(self.library, article.relpath, self.pane.scroll_fraction())
+
+    def zoom(self, step: int | None) -> None:
+        """Zoom in (``1``), out (``-1``) or back to the normal size (``None``); remembered."""
+        self.pane.set_zoom(0 if step is None else self.pane.zoom + step)
+        self._settings.set_zoom(self.pane.zoom)
+
+    # ------------------------------------------------------------------------------------- find
+    def step_hit(self, step: int) -> None:
+        """Go to the next (``1``) or previous (``-1``) marked match."""
+        if self.pane.next_hit(step):
+            n = self.pane.search_hit_count
+            self._show_status(f"Match {self.pane.current_hit + 1} of {n}")
+
+    def find_in_article(self) -> None:
+        """Ask for a word or phrase and mark it throughout the article shown."""
+        needle, ok = QInputDialog.getText(self._parent, "Find in Article", "Find:")
+        if ok:
+            n = self.pane.find_in_page(needle)
+            self._show_status(f"{n} match{'es' if n != 1 else ''} for “{needle}” in this article")
+
+    # ------------------------------------------------------------------------------------- links
+    def _link_activated(self, url: QUrl) -> None:
+        if url.scheme().lower() not in ("http", "https", "mailto"):
+            self._show_status(f"Link not opened: {url.scheme()}: links are never followed")
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Open link",
+            f"Open this link in your web browser?\n\n{url.toString()}",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            self._parent,
+        )
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.buttonClicked.connect(
+            lambda button: (
+                QDesktopServices.openUrl(url)
+                if box.standardButton(button) == QMessageBox.StandardButton.Open
+                else None
+            )
+        )
+        box.show()
+        self._link_box = box

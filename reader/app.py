@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from reader import APP_ID, APP_NAME
 from reader.core import paths
@@ -126,7 +127,6 @@ def _quit_when_shown(window: object) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from reader.ui.library_session import CatalogSnapshot
     from reader.ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow) and window.session is not None
@@ -139,7 +139,7 @@ def _quit_when_shown(window: object) -> None:
         print(f"error: {message}", file=sys.stderr, flush=True)
         close(1)
 
-    def shown(snapshot: CatalogSnapshot) -> None:
+    def shown(snapshot: Any) -> None:  # a CatalogSnapshot: rows, skipped, provisional
         if snapshot.provisional:
             return
         count = window.table.model().rowCount()

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from reader import APP_ID, APP_NAME
 from reader.core import paths
@@ -109,7 +110,55 @@ def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
     window.show()
     if os.environ.get("READER_BENCH_TIMINGS"):
         _bench_timings(window)
+    if os.environ.get(QUIT_WHEN_SHOWN):
+        _quit_when_shown(window)
     return app.exec()
+
+
+#: Set to 1 (CI's start-up check) to quit once the library list is shown; see :func:`_quit_when_shown`.
+QUIT_WHEN_SHOWN = "READER_QUIT_WHEN_SHOWN"
+QUIT_WHEN_SHOWN_LIMIT_S = 120
+
+
+def _quit_when_shown(window: object) -> None:
+    """With ``READER_QUIT_WHEN_SHOWN=1``: once the scanned library (not the cached list) is in the table,
+    print ``shown N articles from LIBRARY`` to stdout (plus the files that could not be read, if any) and
+    quit with status 0; quit with status 1 and the error on stderr if the library fails to open or nothing
+    is shown within :data:`QUIT_WHEN_SHOWN_LIMIT_S` seconds."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from reader.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow) and window.session is not None
+
+    def close(status: int) -> None:
+        window.close()  # as a user would: waits for running tasks, saves the window's state
+        QApplication.exit(status)
+
+    def fail(message: str) -> None:
+        print(f"error: {message}", file=sys.stderr, flush=True)
+        close(1)
+
+    def shown(snapshot: Any) -> None:  # a CatalogSnapshot: rows, skipped, provisional
+        if snapshot.provisional:
+            return
+        count = window.table.model().rowCount()
+        line = f"shown {count} article{'s' if count != 1 else ''} from {window.library}"
+        if snapshot.skipped:
+            unread = ", ".join(f"{s.relpath} ({s.reason})" for s in snapshot.skipped)
+            line += f"; {len(snapshot.skipped)} could not be read: {unread}"
+        print(line, flush=True)
+        close(0)
+
+    # Connected after the window's own slot, so the table already holds the rows when this one runs.
+    window.session.catalog_ready.connect(shown)
+    window.session.failed.connect(fail)
+    QTimer.singleShot(
+        QUIT_WHEN_SHOWN_LIMIT_S * 1000,
+        window,
+        lambda: fail(f"the library was not shown within {QUIT_WHEN_SHOWN_LIMIT_S} s"),
+    )
 
 
 def _bench_timings(window: object) -> None:

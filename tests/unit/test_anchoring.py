@@ -237,7 +237,7 @@ def test_quote_longer_than_the_new_text():
     assert (result.start, result.end) == (0, len(edited))
 
 
-def test_reanchor_refreshes_context_for_moves_and_keeps_the_quote_for_fuzzy():
+def test_reanchor_refreshes_context_for_moves_and_quotes_the_new_words_for_fuzzy():
     annotation = _annotate(TEXT, "bone mineral density")
     moved, result = reanchor(annotation, "Intro.\n" + TEXT)
     assert result.status == "moved"
@@ -245,9 +245,12 @@ def test_reanchor_refreshes_context_for_moves_and_keeps_the_quote_for_fuzzy():
     assert moved.modified == annotation.modified
     quote = "Researchers measured bone mineral density at six and twelve months"
     long_annotation = _annotate(TEXT, quote)
-    fuzzy, result = reanchor(long_annotation, TEXT.replace("bone mineral", "bone-mineral"))
+    edited = TEXT.replace("bone mineral", "bone-mineral")
+    fuzzy, result = reanchor(long_annotation, edited, text_hash="sha256:old")
     assert result.status == "fuzzy"
-    assert fuzzy.exact == quote  # the words the user highlighted are kept
+    assert fuzzy.exact == edited[fuzzy.start : fuzzy.end] == quote.replace("bone mineral", "bone-mineral")
+    assert fuzzy.previous is not None
+    assert (fuzzy.previous.exact, fuzzy.previous.text_hash) == (quote, "sha256:old")  # what it said before
     orphan, result = reanchor(long_annotation, "unrelated")
     assert (orphan.status, orphan.start, orphan.end) == (
         "orphaned",
@@ -346,7 +349,7 @@ _TEXT_CHARS = st.characters(blacklist_categories=("Cs",))
 @settings(max_examples=60, deadline=None)
 @given(
     before=st.text(_TEXT_CHARS, max_size=80),
-    quote=st.text(_TEXT_CHARS, min_size=1, max_size=60),
+    quote=st.text(_TEXT_CHARS, min_size=1, max_size=60).filter(lambda q: q.strip() == q),
     after=st.text(_TEXT_CHARS, max_size=80),
     inserted=st.text(_TEXT_CHARS, min_size=1, max_size=40),
 )

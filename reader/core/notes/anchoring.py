@@ -37,6 +37,7 @@ A deleted passage thus becomes an orphan rather than jumping to a passage that m
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 from collections.abc import Sequence
@@ -46,7 +47,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from reader.core.errors import AnchorError
-from reader.core.models import COLORS, AnchorStatus, Annotation
+from reader.core.models import COLORS, AnchorStatus, Annotation, PreviousTarget
 
 #: Code points of context kept on each side of a quote.
 CONTEXT_LEN = 32
@@ -102,6 +103,22 @@ def _check_range(text: str, start: int, end: int) -> None:
         raise AnchorError(f"invalid selection {start}-{end} in a text of {len(text)} characters")
 
 
+def trim_range(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start``/``end`` moved inwards past any whitespace at either end of ``text[start:end]``.
+
+    A selection that starts a paragraph often takes the line breaks before it; the highlight is the words.
+    Raises :class:`AnchorError` for an invalid range or one of whitespace only.
+    """
+    _check_range(text, start, end)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        raise AnchorError("the selection is only whitespace")
+    return start, end
+
+
 def make_annotation(
     text: str,
     start: int,
@@ -113,10 +130,11 @@ def make_annotation(
 ) -> Annotation:
     """A new annotation on ``text[start:end]`` with its quote and context taken from ``text``.
 
-    Raises :class:`AnchorError` for an empty or out-of-range selection and :class:`ValueError` for a colour
-    not in :data:`~reader.core.models.COLORS`.
+    Whitespace at either end of the selection is left out (:func:`trim_range`). Raises :class:`AnchorError`
+    for an empty, whitespace-only or out-of-range selection and :class:`ValueError` for a colour not in
+    :data:`~reader.core.models.COLORS`.
     """
-    _check_range(text, start, end)
+    start, end = trim_range(text, start, end)
     if color not in COLORS:
         raise ValueError(f"unknown colour {color!r} (choose from {', '.join(COLORS)})")
     prefix, suffix = context_at(text, start, end)
@@ -137,8 +155,9 @@ def make_annotation(
 
 
 def retarget(annotation: Annotation, text: str, start: int, end: int) -> Annotation:
-    """A copy of ``annotation`` attached to ``text[start:end]`` (new quote and context, status anchored)."""
-    _check_range(text, start, end)
+    """A copy of ``annotation`` attached by the user to ``text[start:end]`` (trimmed as in
+    :func:`make_annotation`): new quote and context, status anchored, no ``previous`` (the user confirmed)."""
+    start, end = trim_range(text, start, end)
     prefix, suffix = context_at(text, start, end)
     return dataclasses.replace(
         annotation,
@@ -150,6 +169,7 @@ def retarget(annotation: Annotation, text: str, start: int, end: int) -> Annotat
         status="anchored",
         tags=list(annotation.tags),
         modified=timestamp(),
+        previous=None,
     )
 
 
@@ -395,34 +415,56 @@ def _best_window(
     return offset + max(0, start - pad), offset + min(len(haystack), end + pad_after)
 
 
-def reanchor(annotation: Annotation, text: str) -> tuple[Annotation, AnchorResult]:
+def reanchor(annotation: Annotation, text: str, *, text_hash: str = "") -> tuple[Annotation, AnchorResult]:
     """``annotation`` updated after :func:`anchor` against ``text``, and the result.
 
-    - anchored/moved: new position, and the context (prefix/suffix) refreshed from ``text``;
-    - fuzzy: new position; the quote and context keep the words the user highlighted (so a later edit can
-      still be matched against the original, and the UI can show what changed);
-    - orphaned: the position is kept as the last known one.
+    ``text_hash`` is the hash of the text the annotation's positions referred to until now (recorded in
+    ``previous``). The quote, context and position always describe ``text`` afterwards, except for an orphan:
 
-    ``modified`` is not changed: re-anchoring is not a user edit.
+    - anchored/moved: new position, and the context (prefix/suffix) refreshed from ``text``;
+    - fuzzy: the quote becomes the words now at the new position (trimmed of whitespace at its ends), the
+      context is refreshed, and what the passage said before is kept in ``previous`` (a
+      :class:`~reader.core.models.PreviousTarget`; an existing one is kept: it holds the words the user
+      highlighted or last confirmed);
+    - orphaned: the passage is not in ``text``; the quote and position are kept as the last known ones.
+
+    An annotation with a ``previous`` record stays ``fuzzy`` when later found exactly (it has not been
+    confirmed by the user; :func:`retarget` confirms it). ``modified`` is not changed: re-anchoring is not a
+    user edit.
     """
     result = anchor(annotation, text)
-    if result.status in ("anchored", "moved"):
-        prefix, suffix = context_at(text, result.start, result.end)
-        updated = dataclasses.replace(
-            annotation,
-            start=result.start,
-            end=result.end,
-            prefix=prefix,
-            suffix=suffix,
-            status=result.status,
-            tags=list(annotation.tags),
-        )
-    elif result.status == "fuzzy":
-        updated = dataclasses.replace(
-            annotation, start=result.start, end=result.end, status="fuzzy", tags=list(annotation.tags)
-        )
-    else:
-        updated = dataclasses.replace(annotation, status="orphaned", tags=list(annotation.tags))
+    if result.status == "orphaned":
+        return dataclasses.replace(annotation, status="orphaned", tags=list(annotation.tags)), result
+    start, end = result.start, result.end
+    status: AnchorStatus = result.status
+    previous = annotation.previous
+    if status == "fuzzy":
+        with contextlib.suppress(AnchorError):
+            start, end = trim_range(text, start, end)
+        if previous is None and text[start:end] != annotation.exact:
+            previous = PreviousTarget(
+                exact=annotation.exact,
+                prefix=annotation.prefix,
+                suffix=annotation.suffix,
+                start=annotation.start,
+                end=annotation.end,
+                text_hash=text_hash,
+                reanchored=timestamp(),
+            )
+    if previous is not None:
+        status = "fuzzy"
+    prefix, suffix = context_at(text, start, end)
+    updated = dataclasses.replace(
+        annotation,
+        exact=text[start:end],
+        start=start,
+        end=end,
+        prefix=prefix,
+        suffix=suffix,
+        status=status,
+        tags=list(annotation.tags),
+        previous=previous,
+    )
     return updated, result
 
 
@@ -445,4 +487,5 @@ __all__ = [
     "reanchor",
     "retarget",
     "timestamp",
+    "trim_range",
 ]

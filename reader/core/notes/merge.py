@@ -33,6 +33,8 @@ class MergeConflict:
     discarded: Annotation | None
 
 
+#: Fields compared group by group; ``previous`` travels with the position group's values but is not compared
+#: (its ``reanchored`` time differs between two re-anchorings to the same place).
 _GROUPS: dict[str, tuple[str, ...]] = {
     "position": ("exact", "prefix", "suffix", "start", "end", "status"),
     "color": ("color",),
@@ -113,6 +115,8 @@ def merge_annotations(
                     lost.append(group)
             else:
                 lost.append(group)
+        if "exact" in changes:  # the other side's position: with its record of the words before
+            changes["previous"] = theirs.previous
         tags = list(changes.pop("tags", ours.tags))
         result = dataclasses.replace(ours, **changes, tags=tags)
         if _newer(theirs.modified, result.modified):

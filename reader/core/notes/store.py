@@ -21,7 +21,9 @@ Guarantees:
 Merging follows the rules of :mod:`.merge`; the lock is :mod:`.locking`'s.
 
 Positions are re-anchored (:mod:`.anchoring`) whenever the sidecar's ``text_hash`` differs from
-the current text's; when that changes anything, the store saves at once (``persist_reanchoring``).
+the current text's (:attr:`NotesStore.reanchored` says which annotations changed). What that changed is
+saved at once when ``persist_reanchoring`` is true (the window), otherwise with the next successful ``save()``
+(the command line: a read-only or failed command writes nothing; ``notes reanchor`` saves on purpose).
 
 A store is meant to be used from one thread.
 """
@@ -39,7 +41,7 @@ from typing import Any
 
 from reader.core.atomic import TMP_SUFFIX, atomic_write_bytes, clean_stale_temp_files
 from reader.core.errors import SidecarError
-from reader.core.models import COLORS, Annotation, Article
+from reader.core.models import COLORS, AnchorStatus, Annotation, Article
 from reader.core.notes.anchoring import (
     find_quote,
     make_annotation,
@@ -101,6 +103,8 @@ class NotesStore:
         self.dirty = False
         #: Merge conflicts met so far (see :class:`MergeConflict`); the UI shows them and may clear the list.
         self.conflicts: list[MergeConflict] = []
+        #: Annotations that re-anchoring moved or changed (id -> new status), since the store was opened.
+        self.reanchored: dict[str, AnchorStatus] = {}
         self._annotations: dict[str, Annotation] = {}
         self._base: dict[str, Annotation] = {}
         self._signature: FileSignature | None = None
@@ -129,9 +133,10 @@ class NotesStore:
             if trusted:
                 result[annotation.id] = copy_annotation(annotation)
                 continue
-            updated, _ = reanchor(annotation, self.text)
+            updated, _ = reanchor(annotation, self.text, text_hash=document.text_hash)
             if updated != annotation:
                 changed = True
+                self.reanchored[annotation.id] = updated.status
             result[annotation.id] = updated
         return result, changed
 
@@ -352,16 +357,18 @@ class NotesStore:
 
         Returns whether any annotation moved or changed status (then the store is dirty; call ``save()``).
         """
+        old_hash = self.text_hash
         self.text = text
         self.text_hash = text_hash or content_hash(text)
         changed = False
         for annotation_id, annotation in list(self._annotations.items()):
-            updated, _ = reanchor(annotation, text)
+            updated, _ = reanchor(annotation, text, text_hash=old_hash)
             if updated != annotation:
                 self._annotations[annotation_id] = updated
+                self.reanchored[annotation_id] = updated.status
                 changed = True
         # The base is re-expressed in the new coordinates too, so that re-anchoring is not taken for an edit.
-        self._base = {key: reanchor(value, text)[0] for key, value in self._base.items()}
+        self._base = {key: reanchor(value, text, text_hash=old_hash)[0] for key, value in self._base.items()}
         if changed:
             self.dirty = True
         return changed

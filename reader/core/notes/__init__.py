@@ -1,7 +1,8 @@
 """Notes: highlights and their notes.
 
-- :mod:`.anchoring`: making a highlight from a range of the text, and finding it again after the text changed
-  (re-anchoring: position, exact quote, approximate match, or orphan);
+- :mod:`.selection`: making a highlight from a range of the text (trimmed, with its quote and context);
+- :mod:`.anchoring`: finding a highlight again after the text changed (re-anchoring: position, exact quote,
+  approximate match refusing look-alikes, or orphan);
 - :mod:`.sidecar`: the ``<file>.notes.json`` format (W3C TextQuoteSelector and TextPositionSelector);
 - :mod:`.store`: :class:`.store.NotesStore`, one article's annotations read, edited, merged and atomically
   written;

@@ -254,3 +254,26 @@ def test_existing_quotes_with_whitespace_still_anchor():
     )
     result = reanchor(annotation, text)[1]
     assert (result.status, result.start, result.end) == ("anchored", 16, 34)
+
+
+def test_a_reattachment_elsewhere_takes_its_previous_record_with_it(library, capsys):
+    file = library / ARTICLE
+    note_id = _add(capsys, file, QUOTE)
+    _edit(file, "congenital", "hereditary")
+    here = open_notes(load_article(file, library), persist_reanchoring=False)  # re-anchored in memory
+    assert here.get(note_id).previous is not None
+    there = open_notes(load_article(file, library))  # another window: saves the re-anchoring, reattaches
+    text = there.text
+    start = text.index("An estimated")
+    there.reattach(note_id, start, start + len("An estimated 500 to 1,000 people"))
+    there.save()
+    here.update(note_id, note="edited here")
+    here.save()
+    merged = open_notes(load_article(file, library)).get(note_id)
+    assert (merged.exact, merged.note, merged.status) == (
+        "An estimated 500 to 1,000 people",
+        "edited here",
+        "anchored",
+    )
+    assert merged.previous is None  # the confirmed passage has no stale record of other words
+    assert here.conflicts == []

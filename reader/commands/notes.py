@@ -116,8 +116,8 @@ def _one_line(text: str, width: int) -> str:
 
 
 def _line(record: dict[str, Any]) -> str:
-    where = (
-        "passage not found in the current text"
+    where = (  # "path:start-end" as grep prints places; an orphan has no place in the current text
+        " passage not found in the current text"
         if record["start"] is None
         else f"{record['start']}-{record['end']}"
     )
@@ -125,7 +125,7 @@ def _line(record: dict[str, Any]) -> str:
     note = f" — {_one_line(record['note'], 60)}" if record["note"] else ""
     was = f" (was “{_one_line(record['previous']['quote'], 60)}”)" if record["previous"] else ""
     return (
-        f"{record['path']}: {where} [{record['status']}] {record['color']} "
+        f"{record['path']}:{where} [{record['status']}] {record['color']} "
         f"“{_one_line(record['quote'], 60)}”{was}{note}{' ' + tags if tags else ''}  ({record['id']})\n"
     )
 

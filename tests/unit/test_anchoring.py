@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -12,6 +13,7 @@ from reader.core.errors import AnchorError
 from reader.core.notes.anchoring import (
     CONTEXT_LEN,
     anchor,
+    context_at,
     find_quote,
     make_annotation,
     normalize_tags,
@@ -367,3 +369,29 @@ def test_insertion_outside_the_quote_keeps_the_exact_quote(before, quote, after,
             len(inserted) + len(before),
             len(inserted) + len(before) + len(quote),
         )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    before=st.text(_TEXT_CHARS, max_size=60),
+    quote=st.text(_TEXT_CHARS, min_size=20, max_size=60).filter(lambda q: q.strip() == q),
+    after=st.text(_TEXT_CHARS, max_size=60),
+    data=st.data(),
+)
+def test_a_reanchored_annotation_describes_the_text_it_was_found_in(before, quote, after, data):
+    """Issue 15: whatever the edit, a found annotation's quote and context are the current text's."""
+    text = before + quote + after
+    annotation = make_annotation(text, len(before), len(before) + len(quote))
+    at = data.draw(st.integers(0, len(text)))
+    cut = data.draw(st.integers(0, 4))
+    edited = text[:at] + data.draw(st.text(_TEXT_CHARS, max_size=6)) + text[at + cut :]
+    updated, _ = reanchor(annotation, edited, text_hash="sha256:old")
+    if updated.status == "orphaned":
+        assert updated == dataclasses.replace(annotation, status="orphaned")  # the last known words and place
+        return
+    assert updated.exact == edited[updated.start : updated.end]
+    assert (updated.prefix, updated.suffix) == context_at(edited, updated.start, updated.end)
+    if updated.exact != annotation.exact:
+        assert updated.previous is not None
+        assert (updated.previous.exact, updated.previous.text_hash) == (annotation.exact, "sha256:old")
+        assert updated.status == "fuzzy"

@@ -277,3 +277,24 @@ def test_a_reattachment_elsewhere_takes_its_previous_record_with_it(library, cap
     )
     assert merged.previous is None  # the confirmed passage has no stale record of other words
     assert here.conflicts == []
+
+
+def test_a_fuzzy_note_of_an_older_sidecar_is_requoted(library, capsys):
+    file = library / ARTICLE
+    note_id = _add(capsys, file, QUOTE)
+    _edit(file, "congenital", "hereditary")
+    text = _text(file)
+    # What the reader wrote before: fuzzy, new position and hash, but the old words and context.
+    raw = json.loads(sidecar_path(file).read_text(encoding="utf-8"))
+    raw["text_hash"] = load_article(file, library).content_hash
+    [item] = raw["annotations"]
+    item["status"] = "fuzzy"
+    item["target"]["selector"][1]["start"] = text.index(EDITED_QUOTE)
+    item["target"]["selector"][1]["end"] = text.index(EDITED_QUOTE) + len(EDITED_QUOTE)
+    sidecar_path(file).write_text(json.dumps(raw), encoding="utf-8")
+    status, out, _ = _run(capsys, "notes", "list", str(file), "--json")
+    [record] = json.loads(out)
+    assert (status, record["quote"], record["previous"]["quote"]) == (0, EDITED_QUOTE, QUOTE)
+    annotation = open_notes(load_article(file, library), persist_reanchoring=False).get(note_id)
+    assert annotation.exact == text[annotation.start : annotation.end]
+    assert annotation.prefix == text[annotation.start - CONTEXT_LEN : annotation.start]

@@ -412,8 +412,30 @@ def reanchor(annotation: Annotation, text: str, *, text_hash: str = "") -> tuple
     result = anchor(annotation, text)
     if result.status == "orphaned":
         return dataclasses.replace(annotation, status="orphaned", tags=list(annotation.tags)), result
-    start, end = result.start, result.end
-    status: AnchorStatus = result.status
+    return _described(annotation, text, result.start, result.end, result.status, text_hash), result
+
+
+def requote(annotation: Annotation, text: str, *, text_hash: str = "") -> Annotation:
+    """A ``fuzzy`` annotation written before issue 15, whose quote still holds the words it had before it was
+    re-anchored (its position is in ``text``): the quote and context taken from ``text`` at its position, the
+    old ones kept in ``previous``. Any other annotation is returned unchanged (a copy)."""
+    start, end = annotation.start, annotation.end
+    if (
+        annotation.status != "fuzzy"
+        or annotation.previous is not None
+        or not 0 <= start < end <= len(text)
+        or text[start:end] == annotation.exact
+        or not text[start:end].strip()
+    ):
+        return dataclasses.replace(annotation, tags=list(annotation.tags))
+    return _described(annotation, text, start, end, "fuzzy", text_hash)
+
+
+def _described(
+    annotation: Annotation, text: str, start: int, end: int, status: AnchorStatus, text_hash: str
+) -> Annotation:
+    """``annotation`` at ``text[start:end]``: quote and context from ``text``, the earlier words in
+    ``previous``."""
     previous = annotation.previous
     if status == "fuzzy":
         with contextlib.suppress(AnchorError):
@@ -431,7 +453,7 @@ def reanchor(annotation: Annotation, text: str, *, text_hash: str = "") -> tuple
     if previous is not None:
         status = "fuzzy"
     prefix, suffix = context_at(text, start, end)
-    updated = dataclasses.replace(
+    return dataclasses.replace(
         annotation,
         exact=text[start:end],
         start=start,
@@ -442,7 +464,6 @@ def reanchor(annotation: Annotation, text: str, *, text_hash: str = "") -> tuple
         tags=list(annotation.tags),
         previous=previous,
     )
-    return updated, result
 
 
 __all__ = [
@@ -465,6 +486,7 @@ __all__ = [
     "make_annotation",
     "normalize_tags",
     "reanchor",
+    "requote",
     "retarget",
     "timestamp",
     "trim_range",

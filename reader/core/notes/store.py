@@ -47,6 +47,7 @@ from reader.core.notes.anchoring import (
     make_annotation,
     normalize_tags,
     reanchor,
+    requote,
     retarget,
     timestamp,
 )
@@ -131,7 +132,12 @@ class NotesStore:
             matches = self.text[annotation.start : annotation.end] == annotation.exact
             trusted = same_text and (kept_status or matches)
             if trusted:
-                result[annotation.id] = copy_annotation(annotation)
+                # A fuzzy note of a sidecar written before issue 15 still quotes its old words: requoted.
+                updated = requote(annotation, self.text, text_hash=document.text_hash)
+                if updated != annotation:
+                    changed = True
+                    self.reanchored[annotation.id] = updated.status
+                result[annotation.id] = updated
                 continue
             updated, _ = reanchor(annotation, self.text, text_hash=document.text_hash)
             if updated != annotation:

@@ -1,9 +1,17 @@
-"""``python -m reader notes``: list, add and delete highlights and notes; reunite notes with moved files.
+"""``python -m reader notes``: list, add and delete highlights and notes; re-anchor them; reunite them with
+moved files.
 
-- ``notes list PATH [--json]``: the annotations of one article, or of every article below a folder.
+- ``notes list PATH [--json]``: the annotations of one article, or of every article below a folder. An
+  orphan (its passage is no longer in the text) is shown without a position (``start``/``end`` null in
+  JSON) with its last known quote; a re-anchored note that changed words shows the old ones (``previous``).
 - ``notes add FILE --quote TEXT [--occurrence N] [--note TEXT] [--color NAME] [--tag TAG]...``: prints the id.
 - ``notes delete FILE ID``: ``ID`` may be a unique prefix of the id.
+- ``notes reanchor PATH``: find the notes of one article, or of every article below a folder, in the current
+  text, save what changed and print the counts (anchored, moved, fuzzy, orphaned).
 - ``notes relink LIBRARY``: move sidecars whose source was renamed or moved next to it (by content hash).
+
+``list`` never writes. ``add`` and ``delete`` write only when they succeed; they then also save the notes'
+re-anchoring to the current text (a failed command writes nothing).
 
 Exit status: 0 on success, 1 when a sidecar cannot be read or written, 2 for a usage error (a quote that is
 not in the text, an unknown colour or id, a missing file).
@@ -53,6 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     delete.add_argument("id", help="the annotation id (or a unique prefix of it)")
     delete.set_defaults(action_run=_run_delete)
 
+    reanchor = sub.add_parser(
+        "reanchor", help="find notes again in the current text of edited articles and save their positions"
+    )
+    reanchor.add_argument(
+        "path", type=Path, help="an article file or a library folder (searched recursively)"
+    )
+    reanchor.set_defaults(action_run=_run_reanchor)
+
     relink = sub.add_parser("relink", help="reunite notes with articles that were renamed or moved")
     relink.add_argument("library", type=Path, help="the library folder")
     relink.set_defaults(action_run=_run_relink)
@@ -73,6 +89,8 @@ def _open(path: Path, root: Path, **options: Any) -> NotesStore:
 
 
 def _record(annotation: Annotation, relpath: str) -> dict[str, Any]:
+    orphan = annotation.status == "orphaned"
+    previous = annotation.previous
     return {
         "id": annotation.id,
         "path": relpath,
@@ -81,8 +99,12 @@ def _record(annotation: Annotation, relpath: str) -> dict[str, Any]:
         "color": annotation.color,
         "tags": list(annotation.tags),
         "status": annotation.status,
-        "start": annotation.start,
-        "end": annotation.end,
+        # An orphan's passage is not in the current text: its last known offsets would point at other words.
+        "start": None if orphan else annotation.start,
+        "end": None if orphan else annotation.end,
+        "previous": None
+        if previous is None
+        else {"quote": previous.exact, "reanchored": previous.reanchored},
         "created": annotation.created,
         "modified": annotation.modified,
     }
@@ -93,30 +115,55 @@ def _one_line(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _run_list(args: argparse.Namespace) -> int:
-    path: Path = args.path
+def _line(record: dict[str, Any]) -> str:
+    where = (  # "path:start-end" as grep prints places; an orphan has no place in the current text
+        " passage not found in the current text"
+        if record["start"] is None
+        else f"{record['start']}-{record['end']}"
+    )
+    tags = " ".join("#" + t for t in record["tags"])
+    note = f" — {_one_line(record['note'], 60)}" if record["note"] else ""
+    was = f" (was “{_one_line(record['previous']['quote'], 60)}”)" if record["previous"] else ""
+    return (
+        f"{record['path']}:{where} [{record['status']}] {record['color']} "
+        f"“{_one_line(record['quote'], 60)}”{was}{note}{' ' + tags if tags else ''}  ({record['id']})\n"
+    )
+
+
+def _article_files(path: Path) -> tuple[Path, list[Path]] | None:
+    """The library root and the articles with a sidecar at ``path`` (a file or a folder), or ``None``."""
     if path.is_dir():
         root = path.resolve()
-        files = [f for f in iter_article_files(root) if sidecar_path(f).exists()]
-    elif path.is_file():
-        root = path.resolve().parent
-        files = [path.resolve()]
-    else:
-        return fail(f"no such file or folder: {path}")
+        return root, [f for f in iter_article_files(root) if sidecar_path(f).exists()]
+    if path.is_file():
+        file = path.resolve()
+        return file.parent, [file] if sidecar_path(file).exists() else []
+    return None
+
+
+def _open_for_reading(file: Path, root: Path) -> NotesStore | None:
+    """The notes of ``file`` re-anchored in memory only; ``None`` (after saying why) when unreadable."""
+    try:
+        store = _open(file, root, persist_reanchoring=False)
+    except ArticleReadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    if store.read_only_reason is not None:
+        print(f"error: {store.path.name}: {store.read_only_reason}", file=sys.stderr)
+        return None
+    return store
+
+
+def _run_list(args: argparse.Namespace) -> int:
+    found = _article_files(args.path)
+    if found is None:
+        return fail(f"no such file or folder: {args.path}")
+    root, files = found
     records: list[dict[str, Any]] = []
     status = 0
     for file in files:
-        if not sidecar_path(file).exists():
-            continue
-        try:
-            # Listing is a query: re-anchored positions are reported, not written.
-            store = _open(file, root, persist_reanchoring=False)
-        except ArticleReadError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = 1
-            continue
-        if store.read_only_reason is not None:
-            print(f"error: {store.path.name}: {store.read_only_reason}", file=sys.stderr)
+        store = _open_for_reading(file, root)  # listing is a query: re-anchoring is reported, not written
+        if store is None:
             status = 1
             continue
         relpath = file.relative_to(root).as_posix()
@@ -124,15 +171,51 @@ def _run_list(args: argparse.Namespace) -> int:
     if args.json:
         _write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
     else:
-        lines = []
-        for r in records:
-            tags = " ".join("#" + t for t in r["tags"])
-            note = f" — {_one_line(r['note'], 60)}" if r["note"] else ""
-            lines.append(
-                f"{r['path']}:{r['start']}-{r['end']} [{r['status']}] {r['color']} "
-                f"“{_one_line(r['quote'], 60)}”{note}{' ' + tags if tags else ''}  ({r['id']})\n"
-            )
-        _write("".join(lines))
+        _write("".join(_line(r) for r in records))
+    return status
+
+
+_STATUSES = ("anchored", "moved", "fuzzy", "orphaned")
+
+
+def _counts(statuses: list[str]) -> str:
+    return ", ".join(f"{statuses.count(name)} {name}" for name in _STATUSES if name in statuses)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _run_reanchor(args: argparse.Namespace) -> int:
+    found = _article_files(args.path)
+    if found is None:
+        return fail(f"no such file or folder: {args.path}")
+    root, files = found
+    status = 0
+    statuses: list[str] = []
+    saved = 0
+    for file in files:
+        store = _open_for_reading(file, root)
+        if store is None:
+            status = 1
+            continue
+        statuses.extend(a.status for a in store.annotations())
+        if not store.reanchored:
+            continue
+        try:
+            written = store.save()
+        except SidecarError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        saved += written
+        changed = _counts(list(store.reanchored.values()))
+        _write(f"{file.relative_to(root).as_posix()}: {changed} ({'saved' if written else 'not saved'})\n")
+    totals = ", ".join(f"{statuses.count(name)} {name}" for name in _STATUSES)
+    _write(
+        f"{_plural(len(statuses), 'note')} in {_plural(len(files), 'file')}: {totals}; "
+        f"{_plural(saved, 'file')} saved\n"
+    )
     return status
 
 
@@ -147,7 +230,8 @@ def _run_add(args: argparse.Namespace) -> int:
     if args.color not in COLORS:
         return fail(f"unknown colour {args.color!r} (choose from {', '.join(COLORS)})")
     try:
-        store = _open(file, file.parent)
+        # Re-anchoring is saved with the new note, not by a command that fails.
+        store = _open(file, file.parent, persist_reanchoring=False)
         annotation = store.add_quote(
             args.quote, occurrence=args.occurrence, color=args.color, note=args.note, tags=args.tag
         )
@@ -170,7 +254,7 @@ def _run_delete(args: argparse.Namespace) -> int:
     if file is None:
         return fail(f"not a file: {args.file}")
     try:
-        store = _open(file, file.parent)
+        store = _open(file, file.parent, persist_reanchoring=False)
     except ArticleReadError as exc:
         return fail(str(exc))
     if store.read_only_reason is not None:

@@ -114,12 +114,34 @@ def now_iso() -> str:
     return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True, slots=True)
+class PreviousTarget:
+    """What an annotation's passage said before re-anchoring changed its words (an approximate match).
+
+    ``exact``/``prefix``/``suffix`` and ``start``/``end`` as they were in the text whose hash is
+    ``text_hash``; ``reanchored`` is when the annotation was moved to the current words (RFC 3339 UTC).
+    Kept until the user confirms the new passage (reattaching drops it); a second approximate match keeps the
+    first record, so it always holds the words the user highlighted or last confirmed.
+    """
+
+    exact: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+    text_hash: str = ""
+    reanchored: str = ""
+
+
 @dataclass(slots=True)
 class Annotation:
     """A highlight with an optional note and tags.
 
     The target is stored with two W3C Web Annotation selectors: a TextQuoteSelector (``exact``, ``prefix``,
-    ``suffix``) and a TextPositionSelector (``start``, ``end``: code points in the canonical text).
+    ``suffix``) and a TextPositionSelector (``start``, ``end``: code points in the canonical text). Both
+    describe the current text, except for an ``orphaned`` annotation, whose passage is no longer there: it
+    keeps its last known quote and position. After an approximate re-anchoring (``fuzzy``), ``previous``
+    holds what the passage said before.
     """
 
     exact: str
@@ -134,3 +156,4 @@ class Annotation:
     created: str = field(default_factory=now_iso)
     modified: str = field(default_factory=now_iso)
     status: AnchorStatus = "anchored"
+    previous: PreviousTarget | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -12,6 +13,7 @@ from reader.core.errors import AnchorError
 from reader.core.notes.anchoring import (
     CONTEXT_LEN,
     anchor,
+    context_at,
     find_quote,
     make_annotation,
     normalize_tags,
@@ -237,7 +239,7 @@ def test_quote_longer_than_the_new_text():
     assert (result.start, result.end) == (0, len(edited))
 
 
-def test_reanchor_refreshes_context_for_moves_and_keeps_the_quote_for_fuzzy():
+def test_reanchor_refreshes_context_for_moves_and_quotes_the_new_words_for_fuzzy():
     annotation = _annotate(TEXT, "bone mineral density")
     moved, result = reanchor(annotation, "Intro.\n" + TEXT)
     assert result.status == "moved"
@@ -245,9 +247,12 @@ def test_reanchor_refreshes_context_for_moves_and_keeps_the_quote_for_fuzzy():
     assert moved.modified == annotation.modified
     quote = "Researchers measured bone mineral density at six and twelve months"
     long_annotation = _annotate(TEXT, quote)
-    fuzzy, result = reanchor(long_annotation, TEXT.replace("bone mineral", "bone-mineral"))
+    edited = TEXT.replace("bone mineral", "bone-mineral")
+    fuzzy, result = reanchor(long_annotation, edited, text_hash="sha256:old")
     assert result.status == "fuzzy"
-    assert fuzzy.exact == quote  # the words the user highlighted are kept
+    assert fuzzy.exact == edited[fuzzy.start : fuzzy.end] == quote.replace("bone mineral", "bone-mineral")
+    assert fuzzy.previous is not None
+    assert (fuzzy.previous.exact, fuzzy.previous.text_hash) == (quote, "sha256:old")  # what it said before
     orphan, result = reanchor(long_annotation, "unrelated")
     assert (orphan.status, orphan.start, orphan.end) == (
         "orphaned",
@@ -346,7 +351,7 @@ _TEXT_CHARS = st.characters(blacklist_categories=("Cs",))
 @settings(max_examples=60, deadline=None)
 @given(
     before=st.text(_TEXT_CHARS, max_size=80),
-    quote=st.text(_TEXT_CHARS, min_size=1, max_size=60),
+    quote=st.text(_TEXT_CHARS, min_size=1, max_size=60).filter(lambda q: q.strip() == q),
     after=st.text(_TEXT_CHARS, max_size=80),
     inserted=st.text(_TEXT_CHARS, min_size=1, max_size=40),
 )
@@ -364,3 +369,29 @@ def test_insertion_outside_the_quote_keeps_the_exact_quote(before, quote, after,
             len(inserted) + len(before),
             len(inserted) + len(before) + len(quote),
         )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    before=st.text(_TEXT_CHARS, max_size=60),
+    quote=st.text(_TEXT_CHARS, min_size=20, max_size=60).filter(lambda q: q.strip() == q),
+    after=st.text(_TEXT_CHARS, max_size=60),
+    data=st.data(),
+)
+def test_a_reanchored_annotation_describes_the_text_it_was_found_in(before, quote, after, data):
+    """Issue 15: whatever the edit, a found annotation's quote and context are the current text's."""
+    text = before + quote + after
+    annotation = make_annotation(text, len(before), len(before) + len(quote))
+    at = data.draw(st.integers(0, len(text)))
+    cut = data.draw(st.integers(0, 4))
+    edited = text[:at] + data.draw(st.text(_TEXT_CHARS, max_size=6)) + text[at + cut :]
+    updated, _ = reanchor(annotation, edited, text_hash="sha256:old")
+    if updated.status == "orphaned":
+        assert updated == dataclasses.replace(annotation, status="orphaned")  # the last known words and place
+        return
+    assert updated.exact == edited[updated.start : updated.end]
+    assert (updated.prefix, updated.suffix) == context_at(edited, updated.start, updated.end)
+    if updated.exact != annotation.exact:
+        assert updated.previous is not None
+        assert (updated.previous.exact, updated.previous.text_hash) == (annotation.exact, "sha256:old")
+        assert updated.status == "fuzzy"

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from reader.core.articles.loader import load_article
@@ -152,7 +152,10 @@ def test_reanchored_positions_are_saved_with_the_new_hash(source):
         "Researchers measured"
     )
     assert by_id[edited_quote.id].status == "fuzzy"
-    assert by_id[edited_quote.id].exact == edited_quote.exact  # the highlighted words are kept
+    fuzzy = by_id[edited_quote.id]
+    assert fuzzy.exact == new_text[fuzzy.start : fuzzy.end]  # the words there now
+    assert fuzzy.previous is not None
+    assert fuzzy.previous.exact == edited_quote.exact  # and the words highlighted
     assert by_id[doomed.id].status == "orphaned"
     assert [a.id for a in reopened.orphans()] == [doomed.id]
     assert doomed.id not in {a.id for a in reopened.anchored()}
@@ -421,6 +424,7 @@ def test_positions_and_quotes_survive_save_and_load(pieces, data, note):
             return
         start = data.draw(st.integers(0, len(article.text) - 1))
         end = data.draw(st.integers(start + 1, len(article.text)))
+        assume(article.text[start:end].strip())  # a whitespace-only selection is refused
         store = open_notes(article)
         added = store.add(start, end, note=note, tags=["τ"])
         store.save()

@@ -21,7 +21,9 @@ The file format (version 1), pretty-printed UTF-8 JSON with a trailing newline, 
             ]
           },
           "created": "2025-01-02T03:04:05.678Z",
-          "modified": "2025-01-02T03:04:05.678Z"
+          "modified": "2025-01-02T03:04:05.678Z",
+          "previous": {"exact": "...", "prefix": "...", "suffix": "...", "start": 118, "end": 162,
+                       "text_hash": "sha256:<hex>", "reanchored": "2025-02-03T04:05:06.789Z"}
         }
       ]
     }
@@ -32,6 +34,13 @@ The file format (version 1), pretty-printed UTF-8 JSON with a trailing newline, 
 - Annotations are kept in text order. Keys this version does not know (at the top, in an annotation, in its
   target or selectors, and whole selectors of other types) are kept as they were when the file is rewritten.
 - ``start``/``end`` are code points in the canonical text; ``prefix``/``suffix`` are about 32 code points.
+  The quote and the position describe the text of ``text_hash``: ``exact == text[start:end]``. The one
+  exception is an ``orphaned`` annotation, whose passage is no longer in the text: it keeps its last known
+  quote and position.
+- ``previous`` (optional) is what the passage said before an approximate re-anchoring (status ``fuzzy``)
+  moved the quote to the current words: the old quote, context and position, the ``text_hash`` they
+  referred to and when it happened. It is dropped when the user reattaches the annotation. Sidecars without
+  it read as before.
 
 This module only reads and writes the format; :mod:`reader.core.notes.store` holds the store that edits it.
 """
@@ -47,7 +56,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from reader.core.errors import SidecarError
-from reader.core.models import AnchorStatus, Annotation
+from reader.core.models import AnchorStatus, Annotation, PreviousTarget
 
 SIDECAR_SUFFIX = ".notes.json"
 FORMAT = "research-notes-reader/notes"
@@ -55,7 +64,7 @@ VERSION = 1
 STATUSES: tuple[str, ...] = get_args(AnchorStatus)
 
 _TOP_KEYS = ("format", "version", "source", "text_hash", "annotations")
-_ANNOTATION_KEYS = ("id", "status", "color", "tags", "note", "target", "created", "modified")
+_ANNOTATION_KEYS = ("id", "status", "color", "tags", "note", "target", "created", "modified", "previous")
 
 
 def sidecar_path(source: Path) -> Path:
@@ -193,6 +202,38 @@ def _field(item: dict[str, Any], key: str, kind: type, where: str, default: Any,
     return _expect(item[key], kind, f"{where}: {key!r}")
 
 
+def _previous_from_json(value: object, where: str) -> PreviousTarget | None:
+    if value is None:
+        return None
+    where = f"{where}: 'previous'"
+    previous = _expect(value, dict, where)
+    start = _expect(previous.get("start"), int, f"{where}.start")
+    end = _expect(previous.get("end"), int, f"{where}.end")
+    if not 0 <= start <= end:
+        raise _InvalidError(f"{where}: invalid position {start}-{end}")
+    return PreviousTarget(
+        exact=_expect(previous.get("exact"), str, f"{where}.exact"),
+        prefix=_expect(previous.get("prefix", ""), str, f"{where}.prefix"),
+        suffix=_expect(previous.get("suffix", ""), str, f"{where}.suffix"),
+        start=start,
+        end=end,
+        text_hash=_expect(previous.get("text_hash", ""), str, f"{where}.text_hash"),
+        reanchored=_expect(previous.get("reanchored", ""), str, f"{where}.reanchored"),
+    )
+
+
+def _previous_to_json(previous: PreviousTarget) -> dict[str, Any]:
+    return {
+        "exact": previous.exact,
+        "prefix": previous.prefix,
+        "suffix": previous.suffix,
+        "start": previous.start,
+        "end": previous.end,
+        "text_hash": previous.text_hash,
+        "reanchored": previous.reanchored,
+    }
+
+
 def _annotation_from_json(item: object, index: int, strict: bool) -> Annotation:
     where = f"annotation {index + 1}"
     if not isinstance(item, dict):
@@ -244,6 +285,7 @@ def _annotation_from_json(item: object, index: int, strict: bool) -> Annotation:
         created=created,
         modified=modified,
         status=status,
+        previous=_previous_from_json(item.get("previous"), where),
     )
 
 
@@ -342,6 +384,8 @@ def _annotation_to_json(annotation: Annotation, raw: dict[str, Any] | None) -> d
         "created": annotation.created,
         "modified": annotation.modified,
     }
+    if annotation.previous is not None:
+        result["previous"] = _previous_to_json(annotation.previous)
     result.update({k: copy.deepcopy(v) for k, v in raw.items() if k not in _ANNOTATION_KEYS})
     return result
 

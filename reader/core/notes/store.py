@@ -18,19 +18,12 @@ Guarantees:
 - **No sidecar for an article without annotations.** Deleting the last annotation of an existing sidecar
   writes an empty ``annotations`` list: a user's file is never deleted.
 
-Merge rules (three-way, per annotation id, against the version last read from or written to disk):
-
-- added on either side: kept (union);
-- changed on one side only: that side's version;
-- changed on both sides: field by field (position, colour, note, tags); a field changed differently on both
-  sides takes the value from the side with the newer ``modified`` (ties: this store's edit). The losing value
-  is recorded in :attr:`NotesStore.conflicts` and logged, never dropped silently;
-- deleted on one side and unchanged on the other: deleted (a deletion is not resurrected by the merge);
-- deleted on one side but *edited* on the other since: the edit wins and the annotation is kept, with a
-  conflict recorded: a note is never lost to a deletion the editor did not see.
+Merging follows the rules of :mod:`.merge`; the lock is :mod:`.locking`'s.
 
 Positions are re-anchored (:mod:`.anchoring`) whenever the sidecar's ``text_hash`` differs from
-the current text's; when that changes anything, the store saves at once (``persist_reanchoring``).
+the current text's (:attr:`NotesStore.reanchored` says which annotations changed). What that changed is
+saved at once when ``persist_reanchoring`` is true (the window), otherwise with the next successful ``save()``
+(the command line: a read-only or failed command writes nothing; ``notes reanchor`` saves on purpose).
 
 A store is meant to be used from one thread.
 """
@@ -39,28 +32,27 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as _dt
-import errno
 import hashlib
 import logging
 import os
-import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from reader.core.atomic import TMP_SUFFIX, atomic_write_bytes, clean_stale_temp_files
 from reader.core.errors import SidecarError
-from reader.core.models import COLORS, Annotation, Article
+from reader.core.models import COLORS, AnchorStatus, Annotation, Article
 from reader.core.notes.anchoring import (
     find_quote,
     make_annotation,
     normalize_tags,
     reanchor,
+    requote,
     retarget,
     timestamp,
 )
+from reader.core.notes.locking import LOCK_TIMEOUT, lock_path, os_reason, sidecar_lock
+from reader.core.notes.merge import MergeConflict, copy_annotation, merge_annotations
 from reader.core.notes.sidecar import (
     FileSignature,
     SidecarDocument,
@@ -74,211 +66,10 @@ from reader.core.notes.sidecar import (
 
 log = logging.getLogger(__name__)
 
-#: Seconds ``save()`` waits for another writer's lock before giving up.
-LOCK_TIMEOUT = 10.0
-#: A lock file (non-POSIX fallback only) older than this is considered left by a crashed process.
-STALE_LOCK_SECONDS = 30.0
-
 
 def content_hash(text: str) -> str:
     """``sha256:<hex>`` of ``text`` as UTF-8 (the same as :attr:`Article.content_hash`)."""
     return "sha256:" + hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
-
-
-def lock_path(sidecar: Path) -> Path:
-    """``a.txt.notes.json`` -> ``.a.txt.notes.json.lock`` (hidden, so library scans ignore it)."""
-    sidecar = Path(sidecar)
-    return sidecar.with_name("." + sidecar.name + ".lock")
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full"
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"the folder is not writable ({exc.strerror or exc})"
-    return exc.strerror or str(exc)
-
-
-@contextlib.contextmanager
-def sidecar_lock(sidecar: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold the write lock of ``sidecar`` (a short critical section: check, merge, write).
-
-    Raises :class:`SidecarError` if the lock cannot be taken within ``timeout`` seconds or cannot be created.
-    """
-    path = lock_path(sidecar)
-    deadline = time.monotonic() + timeout
-    name = Path(sidecar).name
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield from _exclusive_file_lock(path, name, deadline)
-        return
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise SidecarError(name, f"cannot be saved: {_os_reason(exc)}") from exc
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise SidecarError(name, "cannot be saved: another program is saving it") from None
-                    time.sleep(0.005)
-            # The holder before us may have removed the lock file; then ours is a stale inode: retry.
-            try:
-                same = os.fstat(fd).st_ino == os.stat(path).st_ino
-            except FileNotFoundError:
-                same = False
-            if not same:
-                continue
-            try:
-                yield
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            return
-        finally:
-            os.close(fd)
-
-
-def _exclusive_file_lock(path: Path, name: str, deadline: float) -> Iterator[None]:  # pragma: no cover
-    while True:
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            break
-        except FileExistsError:
-            with contextlib.suppress(OSError):
-                if time.time() - path.stat().st_mtime > STALE_LOCK_SECONDS:
-                    path.unlink()
-                    continue
-            if time.monotonic() > deadline:
-                raise SidecarError(name, "cannot be saved: another program is saving it") from None
-            time.sleep(0.01)
-        except OSError as exc:
-            raise SidecarError(name, f"cannot be saved: {_os_reason(exc)}") from exc
-    os.close(fd)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
-# ------------------------------------------------------------------------------------------------- merging
-
-
-@dataclass(frozen=True, slots=True)
-class MergeConflict:
-    """An annotation changed in two places; ``kept`` is what the store now holds, ``discarded`` the other
-    side's version (``None`` for a deletion that lost to an edit). Shown to the user; nothing is silent."""
-
-    id: str
-    reason: str
-    kept: Annotation | None
-    discarded: Annotation | None
-
-
-_GROUPS: dict[str, tuple[str, ...]] = {
-    "position": ("exact", "prefix", "suffix", "start", "end", "status"),
-    "color": ("color",),
-    "note": ("note",),
-    "tags": ("tags",),
-}
-
-
-def _values(annotation: Annotation, names: tuple[str, ...]) -> tuple[Any, ...]:
-    return tuple(getattr(annotation, name) for name in names)
-
-
-def _user_key(annotation: Annotation) -> tuple[Any, ...]:
-    """What a person changed (re-anchoring alone does not count as an edit)."""
-    return annotation.exact, annotation.color, annotation.note, tuple(annotation.tags), annotation.modified
-
-
-def _time(stamp: str) -> _dt.datetime | None:
-    try:
-        parsed = _dt.datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_dt.UTC)
-
-
-def _newer(a: str, b: str) -> bool:
-    """Whether timestamp ``a`` is strictly later than ``b``."""
-    ta, tb = _time(a), _time(b)
-    if ta is not None and tb is not None:
-        return ta > tb
-    return a > b
-
-
-def _copy(annotation: Annotation) -> Annotation:
-    return dataclasses.replace(annotation, tags=list(annotation.tags))
-
-
-def merge_annotations(
-    base: dict[str, Annotation], local: dict[str, Annotation], disk: dict[str, Annotation]
-) -> tuple[dict[str, Annotation], list[MergeConflict]]:
-    """Three-way merge of annotation sets by id (see the module documentation for the rules)."""
-    merged: dict[str, Annotation] = {}
-    conflicts: list[MergeConflict] = []
-    for annotation_id in {*base, *local, *disk}:
-        b, ours, theirs = base.get(annotation_id), local.get(annotation_id), disk.get(annotation_id)
-        if ours is None and theirs is None:
-            continue
-        if ours is None or theirs is None:
-            present = ours if ours is not None else theirs
-            assert present is not None
-            if b is None:  # added on one side
-                merged[annotation_id] = _copy(present)
-            elif _user_key(present) != _user_key(b):  # deleted on one side, edited on the other
-                merged[annotation_id] = _copy(present)
-                where = "here" if ours is not None else "in another window or program"
-                conflicts.append(
-                    MergeConflict(
-                        annotation_id, f"deleted in one place but edited {where}; kept", present, None
-                    )
-                )
-            continue  # otherwise: deleted, and unchanged elsewhere
-        if ours == theirs:
-            merged[annotation_id] = _copy(ours)
-            continue
-        ours_newer = not _newer(theirs.modified, ours.modified)
-        changes: dict[str, Any] = {}
-        lost: list[str] = []
-        for group, names in _GROUPS.items():
-            mine, other = _values(ours, names), _values(theirs, names)
-            if mine == other:
-                continue
-            base_values = _values(b, names) if b is not None else None
-            if other == base_values:
-                continue  # only we changed it
-            if mine == base_values or not ours_newer:
-                changes.update(dict(zip(names, other, strict=True)))
-                if mine != base_values:
-                    lost.append(group)
-            else:
-                lost.append(group)
-        tags = list(changes.pop("tags", ours.tags))
-        result = dataclasses.replace(ours, **changes, tags=tags)
-        if _newer(theirs.modified, result.modified):
-            result.modified = theirs.modified
-        if _newer(result.created, theirs.created):
-            result.created = theirs.created
-        merged[annotation_id] = result
-        if lost:
-            discarded = ours if not ours_newer else theirs
-            conflicts.append(
-                MergeConflict(
-                    annotation_id,
-                    f"changed in two places ({', '.join(lost)}); kept the newer edit",
-                    _copy(result),
-                    _copy(discarded),
-                )
-            )
-    return merged, conflicts
 
 
 # --------------------------------------------------------------------------------------------------- store
@@ -313,6 +104,8 @@ class NotesStore:
         self.dirty = False
         #: Merge conflicts met so far (see :class:`MergeConflict`); the UI shows them and may clear the list.
         self.conflicts: list[MergeConflict] = []
+        #: Annotations that re-anchoring moved or changed (id -> new status), since the store was opened.
+        self.reanchored: dict[str, AnchorStatus] = {}
         self._annotations: dict[str, Annotation] = {}
         self._base: dict[str, Annotation] = {}
         self._signature: FileSignature | None = None
@@ -339,11 +132,17 @@ class NotesStore:
             matches = self.text[annotation.start : annotation.end] == annotation.exact
             trusted = same_text and (kept_status or matches)
             if trusted:
-                result[annotation.id] = _copy(annotation)
+                # A fuzzy note of a sidecar written before issue 15 still quotes its old words: requoted.
+                updated = requote(annotation, self.text, text_hash=document.text_hash)
+                if updated != annotation:
+                    changed = True
+                    self.reanchored[annotation.id] = updated.status
+                result[annotation.id] = updated
                 continue
-            updated, _ = reanchor(annotation, self.text)
+            updated, _ = reanchor(annotation, self.text, text_hash=document.text_hash)
             if updated != annotation:
                 changed = True
+                self.reanchored[annotation.id] = updated.status
             result[annotation.id] = updated
         return result, changed
 
@@ -372,7 +171,7 @@ class NotesStore:
             return
         self._adopt(document)
         view, changed = self._anchored_view(document)
-        self._base = {key: _copy(value) for key, value in view.items()}
+        self._base = {key: copy_annotation(value) for key, value in view.items()}
         self._annotations = view
         self.dirty = changed
 
@@ -439,8 +238,8 @@ class NotesStore:
             self.conflicts.extend(conflicts)
             self._annotations = merged
         else:
-            self._annotations = {key: _copy(value) for key, value in disk.items()}
-        self._base = {key: _copy(value) for key, value in disk.items()}
+            self._annotations = {key: copy_annotation(value) for key, value in disk.items()}
+        self._base = {key: copy_annotation(value) for key, value in disk.items()}
         self._signature = signature
 
     # ------------------------------------------------------------------ queries
@@ -451,7 +250,7 @@ class NotesStore:
 
     def annotations(self) -> list[Annotation]:
         """All annotations in text order (orphans included, at their last known position); copies."""
-        return [_copy(a) for a in sorted(self._annotations.values(), key=text_order_key)]
+        return [copy_annotation(a) for a in sorted(self._annotations.values(), key=text_order_key)]
 
     def anchored(self) -> list[Annotation]:
         """The annotations shown in the text (status anchored, moved or fuzzy), in text order."""
@@ -463,7 +262,7 @@ class NotesStore:
 
     def get(self, annotation_id: str) -> Annotation:
         """A copy of one annotation. Raises ``KeyError`` for an unknown id."""
-        return _copy(self._annotations[annotation_id])
+        return copy_annotation(self._annotations[annotation_id])
 
     def at(self, position: int) -> list[Annotation]:
         """The shown annotations covering code point ``position`` (``start <= position < end``)."""
@@ -491,7 +290,7 @@ class NotesStore:
         annotation = make_annotation(self.text, start, end, color=color, note=note, tags=tags)
         self._annotations[annotation.id] = annotation
         self.dirty = True
-        return _copy(annotation)
+        return copy_annotation(annotation)
 
     def add_quote(
         self,
@@ -531,7 +330,7 @@ class NotesStore:
             updated.modified = timestamp()
             self._annotations[annotation_id] = updated
             self.dirty = True
-        return _copy(updated)
+        return copy_annotation(updated)
 
     def delete(self, annotation_id: str) -> None:
         """Remove an annotation. Raises ``KeyError`` for an unknown id."""
@@ -546,34 +345,36 @@ class NotesStore:
         updated = retarget(self._annotations[annotation_id], self.text, start, end)
         self._annotations[annotation_id] = updated
         self.dirty = True
-        return _copy(updated)
+        return copy_annotation(updated)
 
     def put(self, annotation: Annotation, *, touch: bool = False) -> Annotation:
         """Insert or replace a whole annotation by id (undo/redo, imports). A copy is stored as given;
         ``touch=True`` stamps ``modified`` with now, so that a merge sees it as the newest edit."""
         self._check_writable()
-        stored = _copy(annotation)
+        stored = copy_annotation(annotation)
         if touch:
             stored.modified = timestamp()
         self._annotations[stored.id] = stored
         self.dirty = True
-        return _copy(stored)
+        return copy_annotation(stored)
 
     def set_text(self, text: str, text_hash: str | None = None) -> bool:
         """The article's text changed while open (its file was edited): re-anchor everything against it.
 
         Returns whether any annotation moved or changed status (then the store is dirty; call ``save()``).
         """
+        old_hash = self.text_hash
         self.text = text
         self.text_hash = text_hash or content_hash(text)
         changed = False
         for annotation_id, annotation in list(self._annotations.items()):
-            updated, _ = reanchor(annotation, text)
+            updated, _ = reanchor(annotation, text, text_hash=old_hash)
             if updated != annotation:
                 self._annotations[annotation_id] = updated
+                self.reanchored[annotation_id] = updated.status
                 changed = True
         # The base is re-expressed in the new coordinates too, so that re-anchoring is not taken for an edit.
-        self._base = {key: reanchor(value, text)[0] for key, value in self._base.items()}
+        self._base = {key: reanchor(value, text, text_hash=old_hash)[0] for key, value in self._base.items()}
         if changed:
             self.dirty = True
         return changed
@@ -630,10 +431,10 @@ class NotesStore:
                 atomic_write_bytes(self.path, data, backup=self.backup and read is not None)
             except OSError as exc:
                 raise SidecarError(
-                    self.path.name, f"could not be saved ({_os_reason(exc)}); the changes are kept to retry"
+                    self.path.name, f"could not be saved ({os_reason(exc)}); the changes are kept to retry"
                 ) from exc
             self._signature = bytes_signature(self.path, data)
-        self._base = {key: _copy(value) for key, value in self._annotations.items()}
+        self._base = {key: copy_annotation(value) for key, value in self._annotations.items()}
         self.dirty = False
         return True
 
@@ -641,3 +442,14 @@ class NotesStore:
 def open_notes(article: Article, **options: Any) -> NotesStore:
     """The notes store of ``article`` (see :class:`NotesStore` for ``options``)."""
     return NotesStore(article.path, article.text, text_hash=article.content_hash or None, **options)
+
+
+__all__ = [
+    "LOCK_TIMEOUT",
+    "MergeConflict",
+    "NotesStore",
+    "content_hash",
+    "lock_path",
+    "merge_annotations",
+    "open_notes",
+]

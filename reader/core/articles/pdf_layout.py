@@ -1,0 +1,351 @@
+"""PDF page layout: PDFium's text lines -> reading order -> paragraphs, with every character's source kept.
+
+Pure geometry and text rules, no PDFium calls (:mod:`.pdf` reads the lines). Coordinates are PDF points,
+``y`` grows upwards. Measured on the shared papers (``../shared/documents/pdf``, see
+``tests/benchmarks/bench_documents.py``):
+
+- **Running heads, footers and page numbers**: a line in the top or bottom :data:`EDGE_ZONE` of the page,
+  among the :data:`EDGE_LINES` outermost lines, whose text with digits masked recurs in that zone on at least
+  :data:`REPEAT_PAGES` pages (a third of the pages in shorter documents) is dropped; so is a bare page number
+  (``12``, ``xii``, ``Page 3 of 15``) there.
+- **Reading order**: recursive XY-cut over the lines' boxes. A region is first split at vertical gutters
+  (gaps in the x projection at least :data:`GUTTER` wide, both sides at least :data:`MIN_COLUMN` of the region
+  wide: columns, read left to right), else at wide horizontal gaps (bands, read top to bottom), else its lines
+  are read top to bottom. Columns first, so that two columns whose lines share baselines are never
+  interleaved; a title spanning the columns blocks the gutter, so the page is cut into bands first.
+- **Paragraphs**: consecutive lines in reading order stay in one block unless the gap between them is wider
+  than :data:`PARA_GAP` of the line height, they do not overlap horizontally (a new column), the text size
+  changes by more than :data:`SIZE_CHANGE`, or the line is indented and the previous one ended a sentence or
+  stopped short of the column's right edge (a new paragraph).
+- **Joining lines**: a line ending in PDFium's soft-hyphen marker (U+0002 or U+FFFE: a word hyphenated at the
+  line end) is joined to the next without the hyphen; a line that ends in a Hangul, kana or Han character
+  *without* a trailing space, followed by one that starts with such a character, is joined without a space
+  (the Korean report breaks lines inside words: ``확`` / ``진자는``; where its lines break between words,
+  PDFium ends the line with a space, so the space stays) *and* the line runs to within :data:`CJK_FULL`
+  of the text size of its column's right edge (a short line ends for another reason: a masthead's
+  ``발행일 2020년 4월 2일`` / ``발행처 ...`` keep their space); any other line break becomes one space.
+- **Characters**: ligatures U+FB00-FB06 are expanded (NFKC of that range only), control characters and
+  unmapped glyphs are dropped, runs of spaces collapse to one, each block is NFC.
+
+Every character of a block's text keeps the PDFium character index it came from (``-1`` for a space made
+from a line break), so that canonical offsets map back to boxes on the page (:func:`.pdf.pdf_char_boxes`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+EDGE_ZONE = 0.2
+EDGE_LINES = 3
+REPEAT_PAGES = 3
+GUTTER = 6.0
+MIN_COLUMN = 0.2
+BAND_GAP = 0.9
+PARA_GAP = 0.75
+SIZE_CHANGE = 0.18
+CJK_FULL = 1.5
+SOFT_HYPHENS = ("\x02", "\ufffe")
+_PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?(?:#+|[ivxlc]+)(?:\s*(?:of|/)\s*#+)?$", re.IGNORECASE)
+_SENTENCE_END = tuple(".?!:。．」』”\"')")
+
+
+@dataclass(slots=True)
+class Line:
+    """One text line of a page: its characters and the PDFium character index of each (``-1``: made up)."""
+
+    text: str
+    index: list[int]
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float  #: the text height (font size), from PDFium's loose character box
+    right: float = 0.0  #: the right edge of its column (set by :func:`reading_order`)
+
+    @property
+    def key(self) -> str:
+        """The text with digits masked and spaces collapsed (running heads differ in their numbers)."""
+        return " ".join(re.sub(r"\d+", "#", self.text).split()).lower()
+
+
+@dataclass(slots=True)
+class TextBlock:
+    """A paragraph (or heading) of one page, with the PDFium character index of each character."""
+
+    text: str
+    index: list[int]
+    page: int  #: 0-based
+    size: float
+    lines: int
+    top: float
+    kind: str = "paragraph"
+    level: int = 0
+    bottom: float = 0.0
+    right: float = 0.0
+    soft_end: bool = False  #: ends with a word hyphenated across the line end (continues in the next block)
+
+
+# ------------------------------------------------------------------------------------------ characters
+
+
+def clean_chars(codes: list[int], first: int) -> tuple[str, list[int]]:
+    """Characters ``codes`` (code points from char index ``first`` on) as text + char indices."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, code in enumerate(codes):
+        if code in (0xFFFE, 2):
+            out.append("\x02")  # kept as a marker for the line join, dropped otherwise
+        elif code < 32 or code == 0x7F or 0xFFF0 <= code <= 0xFFFF or 0xD800 <= code <= 0xDFFF:
+            if code in (9, 10, 13):
+                out.append(" ")
+            else:
+                continue
+        elif 0xFB00 <= code <= 0xFB06:
+            expanded = unicodedata.normalize("NFKC", chr(code))
+            out.extend(expanded)
+            index.extend([first + i] * (len(expanded) - 1))
+        elif 0xE000 <= code <= 0xF8FF or code >= 0xF0000:
+            continue  # private use: unmapped glyphs
+        else:
+            out.append(" " if chr(code).isspace() else chr(code))
+        index.append(first + i)
+    return "".join(out), index
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0xAC00 <= o <= 0xD7A3
+        or 0x1100 <= o <= 0x11FF
+        or 0x3130 <= o <= 0x318F
+        or 0x3040 <= o <= 0x30FF
+        or 0x3400 <= o <= 0x4DBF
+        or 0x4E00 <= o <= 0x9FFF
+        or 0xF900 <= o <= 0xFAFF
+    )
+
+
+# -------------------------------------------------------------------------------------- running heads
+
+
+def _edge_lines(lines: list[Line], height: float) -> list[Line]:
+    """The outermost lines at the top and bottom of a page, in the edge zones, and bare page numbers there."""
+    top = sorted(lines, key=lambda ln: -ln.y1)[:EDGE_LINES]
+    bottom = sorted(lines, key=lambda ln: ln.y0)[:EDGE_LINES]
+    zone = EDGE_ZONE * height
+    edge = [ln for ln in top if ln.y0 >= height - zone] + [ln for ln in bottom if ln.y1 <= zone]
+    chosen = {id(ln) for ln in edge}
+    numbers = [
+        ln
+        for ln in lines
+        if id(ln) not in chosen
+        and (ln.y1 <= zone or ln.y0 >= height - zone)
+        and _PAGE_NUMBER_RE.match(ln.key)
+    ]
+    return edge + numbers
+
+
+def drop_running_heads(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
+    """``pages`` without their running heads, footers and page numbers (see the module docstring)."""
+    seen: Counter[str] = Counter()
+    edges = [_edge_lines(lines, h) for lines, h in zip(pages, heights, strict=True)]
+    for lines in edges:
+        seen.update({ln.key for ln in lines if ln.key})
+    needed = REPEAT_PAGES if len(pages) >= 3 * REPEAT_PAGES else max(2, -(-len(pages) // 3))
+    out: list[list[Line]] = []
+    for lines, edge in zip(pages, edges, strict=True):
+        drop = {
+            id(ln)
+            for ln in edge
+            if _PAGE_NUMBER_RE.match(ln.key) or (len(pages) > 1 and seen[ln.key] >= needed)
+        }
+        out.append([ln for ln in lines if id(ln) not in drop])
+    return out
+
+
+# --------------------------------------------------------------------------------------- reading order
+
+
+def _gaps(spans: list[tuple[float, float]], min_gap: float) -> list[float]:
+    """Cut positions: the middles of gaps at least ``min_gap`` wide between the merged ``spans``."""
+    cuts: list[float] = []
+    spans = sorted(spans)
+    end = spans[0][1]
+    for a, b in spans[1:]:
+        if a - end >= min_gap:
+            cuts.append((a + end) / 2)
+        end = max(end, b)
+    return cuts
+
+
+def _leaf(lines: list[Line]) -> list[Line]:
+    right = max(ln.x1 for ln in lines)
+    for ln in lines:
+        ln.right = right
+    return sorted(lines, key=lambda ln: (-ln.y1, ln.x0))
+
+
+def reading_order(lines: list[Line], depth: int = 0) -> list[Line]:
+    """``lines`` in reading order (recursive XY-cut, see the module docstring)."""
+    if len(lines) <= 1 or depth > 30:
+        return _leaf(lines) if lines else []
+    x0 = min(ln.x0 for ln in lines)
+    x1 = max(ln.x1 for ln in lines)
+    width = max(x1 - x0, 1.0)
+    cuts = _gaps([(ln.x0, ln.x1) for ln in lines], GUTTER)
+    if cuts:
+        edges = [x0, *cuts, x1]
+        parts = [[ln for ln in lines if a <= (ln.x0 + ln.x1) / 2 < b] for a, b in itertools.pairwise(edges)]
+        parts[-1].extend(ln for ln in lines if (ln.x0 + ln.x1) / 2 >= x1)
+        if all(p and max(ln.x1 for ln in p) - min(ln.x0 for ln in p) >= MIN_COLUMN * width for p in parts):
+            return [ln for p in parts for ln in reading_order(p, depth + 1)]
+    size = statistics.median(ln.size for ln in lines)
+    cuts = _gaps([(-ln.y1, -ln.y0) for ln in lines], BAND_GAP * size)
+    if cuts:
+        edges = [-float("inf"), *cuts, float("inf")]
+        parts = [[ln for ln in lines if a <= -(ln.y0 + ln.y1) / 2 < b] for a, b in itertools.pairwise(edges)]
+        return [ln for p in parts if p for ln in reading_order(p, depth + 1)]
+    return _leaf(lines)
+
+
+# ------------------------------------------------------------------------------------------ paragraphs
+
+
+def _new_block(prev: Line, line: Line, right: float) -> bool:
+    size = max(min(prev.size, line.size), 1.0)
+    if prev.y0 - line.y1 > PARA_GAP * size or line.y1 > prev.y1 + 0.5 * size:
+        return True  # a wide gap, or the next line is higher up: a new column or region
+    if line.x1 < prev.x0 or line.x0 > prev.x1:
+        return True
+    if abs(prev.size - line.size) > SIZE_CHANGE * size:
+        return True
+    indented = line.x0 > prev.x0 + 0.5 * size
+    ended = prev.text.rstrip().endswith(_SENTENCE_END)
+    short = prev.x1 < right - 2.5 * size
+    return indented and (ended or short)
+
+
+def _join(text: list[str], index: list[int], line: Line, prev: Line | None) -> None:
+    """Append ``line`` to a block's characters with the line-join rules of the module docstring."""
+    while text and text[-1] == " " and len(text) > 1 and text[-2] == " ":
+        text.pop(), index.pop()
+    body = line.text.lstrip(" ")
+    lead = len(line.text) - len(body)
+    if text:
+        trailing_space = text[-1] == " "
+        while text and text[-1] == " ":
+            text.pop(), index.pop()
+        if text and text[-1] == "\x02":
+            text.pop(), index.pop()
+        elif text and body and not trailing_space and _is_cjk(text[-1]) and _is_cjk(body[0]) and _full(prev):
+            pass
+        elif text and body:
+            text.append(" ")
+            index.append(-1)
+    for ch, i in zip(body, line.index[lead:], strict=True):
+        if ch == " " and text and text[-1] == " ":
+            continue
+        text.append(ch)
+        index.append(i)
+
+
+def _full(line: Line | None) -> bool:
+    """Whether ``line`` runs to its column's right edge (a line break there may fall inside a word)."""
+    return line is not None and line.x1 >= (line.right or line.x1) - CJK_FULL * line.size
+
+
+def _finish(text: list[str], index: list[int]) -> tuple[str, list[int]]:
+    pairs = [(c, i) for c, i in zip(text, index, strict=True) if c != "\x02"]
+    while pairs and pairs[-1][0] == " ":
+        pairs.pop()
+    while pairs and pairs[0][0] == " ":
+        pairs.pop(0)
+    chars = "".join(c for c, _ in pairs)
+    idx = [i for _, i in pairs]
+    if unicodedata.is_normalized("NFC", chars):
+        return chars, idx
+    return _nfc(chars, idx)
+
+
+def _nfc(chars: str, idx: list[int]) -> tuple[str, list[int]]:
+    """NFC of ``chars``, each output segment mapped to the char index of its first source character."""
+    out: list[str] = []
+    out_idx: list[int] = []
+    start = 0
+    for pos in range(1, len(chars) + 1):
+        if pos == len(chars) or (
+            unicodedata.combining(chars[pos]) == 0 and not 0x1160 <= ord(chars[pos]) <= 0x11FF
+        ):
+            seg = unicodedata.normalize("NFC", chars[start:pos])
+            out.append(seg)
+            out_idx.extend([idx[start]] * len(seg))
+            start = pos
+    return "".join(out), out_idx
+
+
+def page_blocks(lines: list[Line], page: int) -> list[TextBlock]:
+    """The paragraphs of one page from its lines in reading order."""
+    blocks: list[TextBlock] = []
+    text: list[str] = []
+    index: list[int] = []
+    prev: Line | None = None
+    first: Line | None = None
+    count = 0
+    right = 0.0
+    bottom = 0.0
+    sizes: list[float] = []
+
+    def close() -> None:
+        if first is not None and text:
+            soft = "".join(text).rstrip().endswith("\x02")
+            chars, idx = _finish(text, index)
+            if chars:
+                size = statistics.median(sizes)
+                blocks.append(
+                    TextBlock(
+                        chars, idx, page, size, count, first.y1, bottom=bottom, right=right, soft_end=soft
+                    )
+                )
+
+    for line in lines:
+        if prev is not None and _new_block(prev, line, max(right, line.x1)):
+            close()
+            text, index, first, count, right, sizes = [], [], None, 0, 0.0, []
+        if first is None:
+            first = line
+        _join(text, index, line, prev)
+        sizes.append(line.size)
+        count += 1
+        right = max(right, line.x1)
+        bottom = line.y0
+        prev = line
+    close()
+    return blocks
+
+
+def merge_continuations(blocks: list[TextBlock]) -> list[TextBlock]:
+    """Join a paragraph that a column or page break cut in two: the first part does not end a sentence
+    (or ends in a hyphenated word), the second starts with a lowercase letter, and both are body text."""
+    out: list[TextBlock] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == block.kind == "paragraph"
+            and block.text[:1].islower()
+            and (prev.soft_end or not prev.text.endswith(_SENTENCE_END))
+            and abs(prev.size - block.size) <= SIZE_CHANGE * max(prev.size, 1.0)
+        ):
+            gap = [] if prev.soft_end else [" "]
+            prev.text = prev.text + "".join(gap) + block.text
+            prev.index = prev.index + [-1] * len(gap) + block.index
+            prev.lines += block.lines
+            prev.soft_end = block.soft_end
+            continue
+        out.append(block)
+    return out

@@ -265,26 +265,39 @@ def _metadata(info: dict[str, str], data: bytes, blocks: list[TextBlock]) -> dic
     return meta
 
 
+def offset_map(text: PdfText) -> Iterator[tuple[int, int, int]]:
+    """``(canonical offset, 1-based page, PDFium char index)`` of every character of ``text``'s blocks that
+    came from the page (spaces made from line breaks are left out), in canonical order.
+
+    A ligature expanded to several characters maps each of them to the ligature's char index; a character
+    composed by NFC maps to its first source character.
+    """
+    for start, block in zip(block_offsets(text.blocks), text.blocks, strict=True):
+        if block.page_breaks:
+            for j, char_index in enumerate(block.index):
+                if char_index >= 0:
+                    yield start + j, block.page_at(j) + 1, char_index
+        else:
+            yield from ((start + j, block.page + 1, i) for j, i in enumerate(block.index) if i >= 0)
+
+
 def pdf_char_boxes(path: Path, page: int, password: str | None = None) -> list[tuple[int, tuple[float, ...]]]:
     """``(canonical offset, (left, bottom, right, top))`` of every character of 1-based ``page`` that is in
-    the canonical text (PDF points, origin at the page's lower left), in canonical order.
+    the canonical text (PDF points, origin at the page's lower left), in canonical order: what the page view
+    needs to draw a highlight ``start:end`` over its words (the boxes of the offsets inside it).
 
     The offsets are those of :func:`reader.core.articles.loader.load_article`'s text for the same file (the
-    blocks are assembled the same way). Spaces made from line breaks have no box and are left out.
+    blocks are assembled the same way, see :func:`offset_map`).
     """
     data = Path(path).read_bytes()
     text = pdf_text(data, Path(path).name, password)
-    offsets = block_offsets(text.blocks)
-    wanted = [(off, block) for off, block in zip(offsets, text.blocks, strict=True) if block.page == page - 1]
+    wanted = [(offset, index) for offset, number, index in offset_map(text) if number == page]
     out: list[tuple[int, tuple[float, ...]]] = []
     with open_pdf(data, Path(path).name, password) as doc:
         pdf_page = doc[page - 1]
         textpage = pdf_page.get_textpage()
         try:
-            for start, block in wanted:
-                for j, char_index in enumerate(block.index):
-                    if char_index >= 0:
-                        out.append((start + j, textpage.get_charbox(char_index)))
+            out = [(offset, tuple(textpage.get_charbox(index))) for offset, index in wanted]
         finally:
             textpage.close()
             pdf_page.close()

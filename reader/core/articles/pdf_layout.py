@@ -88,6 +88,16 @@ class TextBlock:
     bottom: float = 0.0
     right: float = 0.0
     soft_end: bool = False  #: ends with a word hyphenated across the line end (continues in the next block)
+    #: ``(position in text, 0-based page)`` where a paragraph continued from another page goes on
+    page_breaks: list[tuple[int, int]] | None = None
+
+    def page_at(self, position: int) -> int:
+        """The 0-based page of the character at ``position`` of :attr:`text`."""
+        page = self.page
+        for start, number in self.page_breaks or ():
+            if position >= start:
+                page = number
+        return page
 
 
 # ------------------------------------------------------------------------------------------ characters
@@ -342,6 +352,8 @@ def merge_continuations(blocks: list[TextBlock]) -> list[TextBlock]:
             and abs(prev.size - block.size) <= SIZE_CHANGE * max(prev.size, 1.0)
         ):
             gap = [] if prev.soft_end else [" "]
+            if block.page != prev.page_at(len(prev.text) - 1):
+                prev.page_breaks = [*(prev.page_breaks or []), (len(prev.text) + len(gap), block.page)]
             prev.text = prev.text + "".join(gap) + block.text
             prev.index = prev.index + [-1] * len(gap) + block.index
             prev.lines += block.lines

@@ -77,6 +77,8 @@ _ERRORS = {1: "unknown error", 2: "cannot be opened", 3: "damaged or not a PDF",
            5: "unsupported security handler", 6: "damaged (a page cannot be read)"}  # fmt: skip
 
 
+_LINE_END_RE = re.compile("[\r\n\x02\ufffe]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _NUMBERED_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s+[A-Z][a-z]")
 
 
@@ -119,21 +121,31 @@ def _detail(exc: BaseException) -> str:
     return m.group(1) if m else str(exc).splitlines()[0][:120]
 
 
+def page_chars(textpage: Any) -> str:
+    """The page's characters, one per PDFium char index (``\\x00`` where a glyph maps to none)."""
+    raw = textpage.raw
+    count = min(pdfium_c.FPDFText_CountChars(raw), MAX_PAGE_CHARS)
+    text = textpage.get_text_range(0, count) if count else ""
+    # One call is ~10x faster than one per character; it agrees with them unless PDFium dropped a
+    # character without Unicode or the page has characters outside the BMP (UTF-16 pairs).
+    if len(text) == count and not _SURROGATE_RE.search(text):
+        return str(text)
+    return "".join(chr(min(pdfium_c.FPDFText_GetUnicode(raw, i), 0x10FFFF)) for i in range(count))
+
+
 def _page_lines(textpage: Any) -> list[Line]:
     """The text lines of a page, split at PDFium's line breaks, each with its box and text size."""
     raw = textpage.raw
-    count = min(pdfium_c.FPDFText_CountChars(raw), MAX_PAGE_CHARS)
-    codes = [pdfium_c.FPDFText_GetUnicode(raw, i) for i in range(count)]
+    chars = page_chars(textpage)
     lines: list[Line] = []
-    start = 0
     rect = pdfium_c.FS_RECTF()
     left, bottom, right, top = (ctypes.c_double() for _ in range(4))
-    for i in range(count + 1):
-        if i < count and codes[i] not in (10, 13, 2, 0xFFFE):
-            continue
-        end = i + 1 if i < count and codes[i] in (2, 0xFFFE) else i  # a soft hyphen ends its line
+    start = 0
+    for m in [*_LINE_END_RE.finditer(chars), None]:
+        i = m.start() if m else len(chars)
+        end = i + 1 if m and m.group() in "\x02\ufffe" else i  # a soft hyphen ends its line
         if end > start:
-            text, index = clean_chars(codes[start:end], start)
+            text, index = clean_chars(chars[start:end], start)
             if text.strip():
                 n_rects = pdfium_c.FPDFText_CountRects(raw, start, end - start)
                 boxes = []
@@ -141,11 +153,11 @@ def _page_lines(textpage: Any) -> list[Line]:
                     if pdfium_c.FPDFText_GetRect(raw, k, left, top, right, bottom):
                         boxes.append((left.value, bottom.value, right.value, top.value))
                 if boxes:
-                    visible = [j for j in index if j >= 0 and codes[j] > 32]
+                    samples = index[:: max(1, len(index) // SIZE_SAMPLES)][:SIZE_SAMPLES]
                     heights = [
                         abs(rect.top - rect.bottom)
-                        for j in visible[:: max(1, len(visible) // SIZE_SAMPLES)][:SIZE_SAMPLES]
-                        if pdfium_c.FPDFText_GetLooseCharBox(raw, j, rect)
+                        for j in samples
+                        if chars[j] > " " and pdfium_c.FPDFText_GetLooseCharBox(raw, j, rect)
                     ]
                     size = statistics.median(heights) if heights else 0.0
                     x0 = min(b[0] for b in boxes)
@@ -153,7 +165,7 @@ def _page_lines(textpage: Any) -> list[Line]:
                     x1 = max(b[2] for b in boxes)
                     y1 = max(b[3] for b in boxes)
                     lines.append(Line(text, index, x0, y0, x1, y1, size or max(y1 - y0, 1.0)))
-        start = end if end > i else i + 1
+        start = max(end, i + 1)
     return lines
 
 

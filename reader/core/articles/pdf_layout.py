@@ -103,11 +103,23 @@ class TextBlock:
 # ------------------------------------------------------------------------------------------ characters
 
 
-def clean_chars(codes: list[int], first: int) -> tuple[str, list[int]]:
-    """Characters ``codes`` (code points from char index ``first`` on) as text + char indices."""
+#: Characters :func:`clean_chars` changes: controls, other whitespace, ligatures, private use, non-characters.
+_SPECIAL_RE = re.compile(
+    "[^\\S ]|[\x00-\x1f\x7f\ufb00-\ufb06\ue000-\uf8ff\ud800-\udfff\ufff0-\uffff\U000f0000-\U0010ffff]"
+)
+
+
+def clean_chars(chars: str, first: int) -> tuple[str, list[int]]:
+    """Characters ``chars`` (PDFium char indices from ``first`` on) as text + the char index of each."""
+    special = _SPECIAL_RE.search(chars)
+    if special is None:
+        return chars, list(range(first, first + len(chars)))
+    if special.start() == len(chars) - 1 and chars[-1] in "\x02\ufffe":  # a hyphenated line end
+        return chars[:-1] + "\x02", list(range(first, first + len(chars)))
     out: list[str] = []
     index: list[int] = []
-    for i, code in enumerate(codes):
+    for i, ch in enumerate(chars):
+        code = ord(ch)
         if code in (0xFFFE, 2):
             out.append("\x02")  # kept as a marker for the line join, dropped otherwise
         elif code < 32 or code == 0x7F or 0xFFF0 <= code <= 0xFFFF or 0xD800 <= code <= 0xDFFF:
@@ -116,13 +128,13 @@ def clean_chars(codes: list[int], first: int) -> tuple[str, list[int]]:
             else:
                 continue
         elif 0xFB00 <= code <= 0xFB06:
-            expanded = unicodedata.normalize("NFKC", chr(code))
+            expanded = unicodedata.normalize("NFKC", ch)
             out.extend(expanded)
             index.extend([first + i] * (len(expanded) - 1))
         elif 0xE000 <= code <= 0xF8FF or code >= 0xF0000:
             continue  # private use: unmapped glyphs
         else:
-            out.append(" " if chr(code).isspace() else chr(code))
+            out.append(" " if ch.isspace() else ch)
         index.append(first + i)
     return "".join(out), index
 
@@ -257,6 +269,10 @@ def _join(text: list[str], index: list[int], line: Line, prev: Line | None) -> N
         elif text and body:
             text.append(" ")
             index.append(-1)
+    if "  " not in body and not (body[:1] == " " and text and text[-1] == " "):
+        text.extend(body)
+        index.extend(line.index[lead:])
+        return
     for ch, i in zip(body, line.index[lead:], strict=True):
         if ch == " " and text and text[-1] == " ":
             continue
@@ -270,14 +286,16 @@ def _full(line: Line | None) -> bool:
 
 
 def _finish(text: list[str], index: list[int]) -> tuple[str, list[int]]:
-    pairs = [(c, i) for c, i in zip(text, index, strict=True) if c != "\x02"]
-    while pairs and pairs[-1][0] == " ":
-        pairs.pop()
-    while pairs and pairs[0][0] == " ":
-        pairs.pop(0)
-    chars = "".join(c for c, _ in pairs)
-    idx = [i for _, i in pairs]
-    if unicodedata.is_normalized("NFC", chars):
+    chars = "".join(text)
+    if "\x02" in chars:
+        keep = [k for k, c in enumerate(chars) if c != "\x02"]
+        chars = chars.replace("\x02", "")
+        index = [index[k] for k in keep]
+    body = chars.lstrip(" ")
+    lead = len(chars) - len(body)
+    chars = body.rstrip(" ")
+    idx = index[lead : lead + len(chars)]
+    if chars.isascii() or unicodedata.is_normalized("NFC", chars):
         return chars, idx
     return _nfc(chars, idx)
 

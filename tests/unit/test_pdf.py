@@ -110,6 +110,10 @@ def test_hyphenated_line_ends_are_joined_and_no_markers_remain() -> None:
         assert re.search(rf"\b{word}", text), word
     assert "embed ding" not in text and "embed-ding" not in text
     assert not set(text) & {"\x02", "\ufffe", "\r"}
+    # A compound broken at its hyphen keeps it when the document writes it hyphenated elsewhere.
+    specter = article("acl-2020-specter.pdf").text
+    assert "documentlevel" not in specter and "document-level" in specter
+    assert "Citation-informed" in specter and "stateof-the-art" not in specter
     latex = article("latex-two-column-lipsum-table.pdf").text
     assert "consectetuer adipiscing elit" in latex and "adip iscing" not in latex
 

@@ -52,6 +52,7 @@ from reader.core.articles.pdf_layout import (
     merge_continuations,
     page_blocks,
     reading_order,
+    resolve_hyphens,
 )
 from reader.core.articles.pdf_meta import find_ids, page_one_author, valid_author, valid_title, xmp_fields
 from reader.core.errors import ArticleReadError
@@ -204,6 +205,7 @@ def pdf_text(data: bytes, rel: str, password: str | None = None) -> PdfText:
         blocks.extend(page_blocks(reading_order(lines), number))
     _mark_headings(blocks)
     blocks = merge_continuations(blocks)
+    resolve_hyphens(blocks)
     meta = _metadata(info, data, blocks)
     return PdfText(blocks, labels, meta, pages)
 

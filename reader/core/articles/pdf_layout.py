@@ -240,6 +240,9 @@ def reading_order(lines: list[Line], depth: int = 0) -> list[Line]:
 
 def _new_block(prev: Line, line: Line, right: float) -> bool:
     size = max(min(prev.size, line.size), 1.0)
+    overlap = min(prev.y1, line.y1) - max(prev.y0, line.y0)
+    if overlap > 0.5 * min(prev.y1 - prev.y0, line.y1 - line.y0) and line.x0 >= prev.x1 - 1:
+        return False  # the rest of the same row (after a superscript, a change of font)
     if prev.y0 - line.y1 > PARA_GAP * size or line.y1 > prev.y1 + 0.5 * size:
         return True  # a wide gap, or the next line is higher up: a new column or region
     if line.x1 < prev.x0 or line.x0 > prev.x1:
@@ -263,7 +266,7 @@ def _join(text: list[str], index: list[int], line: Line, prev: Line | None) -> N
         while text and text[-1] == " ":
             text.pop(), index.pop()
         if text and text[-1] == "\x02":
-            text.pop(), index.pop()
+            pass  # hyphenated: joined directly, the marker stays for resolve_hyphens
         elif text and body and not trailing_space and _is_cjk(text[-1]) and _is_cjk(body[0]) and _full(prev):
             pass
         elif text and body:
@@ -287,10 +290,6 @@ def _full(line: Line | None) -> bool:
 
 def _finish(text: list[str], index: list[int]) -> tuple[str, list[int]]:
     chars = "".join(text)
-    if "\x02" in chars:
-        keep = [k for k, c in enumerate(chars) if c != "\x02"]
-        chars = chars.replace("\x02", "")
-        index = [index[k] for k in keep]
     body = chars.lstrip(" ")
     lead = len(chars) - len(body)
     chars = body.rstrip(" ")
@@ -330,8 +329,8 @@ def page_blocks(lines: list[Line], page: int) -> list[TextBlock]:
 
     def close() -> None:
         if first is not None and text:
-            soft = "".join(text).rstrip().endswith("\x02")
             chars, idx = _finish(text, index)
+            soft = chars.endswith("\x02")
             if chars:
                 size = statistics.median(sizes)
                 blocks.append(
@@ -379,3 +378,47 @@ def merge_continuations(blocks: list[TextBlock]) -> list[TextBlock]:
             continue
         out.append(block)
     return out
+
+
+_EDGE_PUNCT = ".,;:()[]{}\"'“”‘’!?*"
+
+
+def resolve_hyphens(blocks: list[TextBlock]) -> None:
+    """Replace each soft-hyphen marker (a word hyphenated at a line end) by nothing, joining the halves, or by
+    a hyphen where the word is a compound: the next half starts with a capital or a digit (``Citation-Based``,
+    ``COVID-19``), or the document writes the hyphenated form more often than the joined one
+    (``document-level``). A marker ending the text keeps its hyphen."""
+    vocab: Counter[str] = Counter()
+    for block in blocks:
+        for word in block.text.split():
+            if "\x02" in word:
+                continue
+            word = word.strip(_EDGE_PUNCT).lower()
+            vocab[word] += 1
+            if "-" in word:  # state-of-the-art also counts state-of, of-the, the-art
+                vocab.update(f"{a}-{b}" for a, b in itertools.pairwise(word.split("-")))
+    for block in blocks:
+        if "\x02" not in block.text:
+            continue
+        text, out, idx, removed = block.text, [], [], []
+        for pos, ch in enumerate(text):
+            if ch != "\x02":
+                out.append(ch)
+                idx.append(block.index[pos])
+                continue
+            left = re.search(r"(\w+)$", text[:pos])
+            right = re.match(r"(\w+)", text[pos + 1 :])
+            if left and right:
+                a, b = left.group(1), right.group(1)
+                keep = b[0].isupper() or b[0].isdigit() or a[-1].isdigit()
+                keep = keep or vocab[f"{a}-{b}".lower()] > vocab[(a + b).lower()]
+            else:
+                keep = True
+            if keep:
+                out.append("-")
+                idx.append(block.index[pos])
+            else:
+                removed.append(pos)
+        block.text, block.index = "".join(out), idx
+        if block.page_breaks and removed:
+            block.page_breaks = [(p - sum(1 for r in removed if r < p), n) for p, n in block.page_breaks]

@@ -13,6 +13,7 @@ Run: ``.venv/bin/python tests/benchmarks/bench_documents.py``. Prints
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import sys
 import time
@@ -71,8 +72,47 @@ def pypdf_pages(path: Path) -> dict[int, str] | None:
         import pypdf
     except ImportError:
         return None
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings on every page
     reader = pypdf.PdfReader(str(path))
     return {i + 1: page.extract_text() or "" for i, page in enumerate(reader.pages)}
+
+
+def korean_line_joins() -> None:
+    """How the Korean report's line breaks between two Hangul syllables inside a paragraph were joined."""
+    import pypdfium2 as pdfium
+
+    from reader.core.articles import pdf_layout as layout
+    from reader.core.articles.pdf import PDFIUM_LOCK, _page_lines
+
+    path = DOCS / "pdf" / "ko-nars-issue-1695-two-column.pdf"
+    with PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(path.read_bytes())
+        pages = [_page_lines(doc[i].get_textpage()) for i in range(len(doc))]
+        heights = [doc[i].get_height() for i in range(len(doc))]
+        doc.close()
+    counts: Counter[str] = Counter()
+    glued: list[str] = []
+    for lines in layout.drop_running_heads(pages, heights):
+        prev, right = None, 0.0
+        for line in layout.reading_order(lines):
+            if prev is not None and not layout._new_block(prev, line, max(right, line.x1)):
+                a, b = prev.text.rstrip(), line.text.lstrip()
+                if a and b and layout._is_cjk(a[-1]) and layout._is_cjk(b[0]):
+                    if prev.text.endswith(" "):
+                        counts["space (PDFium ends the line with a space)"] += 1
+                    elif layout._full(prev):
+                        counts["glued (full line, no space)"] += 1
+                        glued.append(a[-4:] + "|" + b[:4])
+                    else:
+                        counts["space (short line)"] += 1
+                right = max(right, line.x1)
+            else:
+                right = line.x1
+            prev = line
+    print("\n== Korean line breaks between Hangul syllables (ko-nars-issue-1695-two-column.pdf)")
+    for key, value in counts.items():
+        print(f"{key:45} {value:4d}")
+    print("glued (check by eye):", " ".join(glued))
 
 
 def main() -> None:
@@ -99,7 +139,7 @@ def main() -> None:
     print("\n== text quality against documents_expected/ (word F1, bigram F1)")
     totals: dict[str, list[tuple[float, float]]] = {}
     for fixture in sorted(EXPECTED.glob("*.p*.txt")):
-        name, page = re.match(r"(.+)\.p(\d+)\.txt$", fixture.name).groups()  # type: ignore[union-attr]
+        name, page = re.match(r"(.+?)\.p(\d+)\.txt$", fixture.name).groups()  # type: ignore[union-attr]
         expected = fixture.read_text(encoding="utf-8")
         path = DOCS / "pdf" / f"{name}.pdf"
         for label, fn in (("pypdfium2 (ours)", ours_pages), ("pypdf", pypdf_pages)):
@@ -112,6 +152,7 @@ def main() -> None:
     for label, scores in totals.items():
         print(f"{'mean':50} {label:17} word F1 {sum(s[0] for s in scores) / len(scores):.3f}  "
               f"bigram F1 {sum(s[1] for s in scores) / len(scores):.3f}")  # fmt: skip
+    korean_line_joins()
 
 
 if __name__ == "__main__":

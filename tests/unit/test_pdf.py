@@ -240,3 +240,32 @@ def test_canonical_offsets_map_to_the_characters_on_the_page() -> None:
     title_boxes = [box for off, box in boxes if title_at <= off < title_at + 12]
     assert len(title_boxes) == 12  # "Construction"
     assert all(box[1] > 600 for box in title_boxes)  # the title is at the top of page 1 (842 pt high)
+
+
+def test_page_labels_are_kept() -> None:
+    a = article("acl-2023-eacl-longeval.pdf")  # the Anthology numbers its pages 1650-1669
+    assert a.blocks[0].page == 1 and a.blocks[0].page_label == "1650"
+    assert a.blocks[-1].page == 20 and a.blocks[-1].page_label == "1669"
+    assert article("latex-two-column-lipsum-table.pdf").blocks[0].page_label is None
+
+
+def test_page_limit_and_password_error_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.core.articles import pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "MAX_PAGES", 2)
+    with pytest.raises(ArticleReadError, match=r"too many pages \(3; the limit is 2\)"):
+        load_article(pdf_path("latex-two-column-lipsum-table.pdf"), PDFS)
+    with pytest.raises(pdf_module.PdfPasswordError):
+        pdf_text(pdf_path("encrypted-aes256-pw-baz.pdf").read_bytes(), "aes.pdf")
+    with pytest.raises(pdf_module.PdfPasswordError, match="wrong password"):
+        pdf_text(pdf_path("encrypted-aes256-pw-baz.pdf").read_bytes(), "aes.pdf", password="nope")
+
+
+def test_threads_reading_pdfs_at_once_get_the_same_text() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = ["latex-two-column-lipsum-table.pdf", "ko-nars-issue-1695-two-column.pdf"] * 3
+    expected = {name: article(name).text for name in set(names)}
+    with ThreadPoolExecutor(4) as pool:
+        texts = list(pool.map(lambda n: load_article(pdf_path(n), PDFS).text, names))
+    assert texts == [expected[n] for n in names]

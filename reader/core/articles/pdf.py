@@ -67,7 +67,9 @@ MAX_PAGES = 2000
 MAX_PAGE_CHARS = 200_000
 #: Pages searched for a DOI or arXiv id.
 ID_PAGES = 2
+#: A block this much larger than the body text is a heading; on page 1, the largest one is the title.
 HEADING_SIZE = 1.15
+TITLE_SIZE = 1.12
 #: Characters of a line whose loose boxes give its text size (the median: subscripts and symbols vary).
 SIZE_SAMPLES = 5
 NO_TEXT = "no text layer (scanned; needs OCR)"
@@ -228,7 +230,7 @@ def _mark_headings(blocks: list[TextBlock]) -> None:
     first = [b for b in blocks if b.page == 0 and b.lines <= 4 and len(b.text) <= 300]
     if first:
         title = max(first, key=lambda b: (b.size, -blocks.index(b)))
-        if title.size >= HEADING_SIZE * body:
+        if title.size >= TITLE_SIZE * body:
             title.kind, title.level = "heading", 1
 
 

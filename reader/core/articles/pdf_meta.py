@@ -43,7 +43,9 @@ _AFFILIATION_RE = re.compile(
 _NOT_NAMES = frozenset(
     {"vol", "no", "name", "first", "last", "return", "tax", "income", "form", "page", "section", "table",
      "the", "of", "for", "and", "in", "on", "to", "by", "with", "from", "abstract", "introduction",
-     "proceedings", "chapter", "part", "volume", "issue", "report"}
+     "proceedings", "chapter", "part", "volume", "issue", "report", "monday", "tuesday", "wednesday",
+     "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "june", "july",
+     "august", "september", "october", "november", "december"}
 )  # fmt: skip
 
 

@@ -82,6 +82,7 @@ def korean_line_joins() -> None:
     import pypdfium2 as pdfium
 
     from reader.core.articles import pdf_layout as layout
+    from reader.core.articles import pdf_order
     from reader.core.articles.pdf import PDFIUM_LOCK, _page_lines
 
     path = DOCS / "pdf" / "ko-nars-issue-1695-two-column.pdf"
@@ -92,10 +93,11 @@ def korean_line_joins() -> None:
         doc.close()
     counts: Counter[str] = Counter()
     glued: list[str] = []
-    for lines in layout.drop_running_heads(pages, heights):
-        prev, right = None, 0.0
-        for line in layout.reading_order(lines):
-            if prev is not None and not layout._new_block(prev, line, max(right, line.x1)):
+    for lines in pdf_order.drop_running_heads(pages, heights):
+        prev, right, count = None, 0.0, 0
+        for line in pdf_order.reading_order(lines):
+            if prev is not None and not layout._new_block(prev, line, max(right, line.x1), count == 1):
+                count += 1
                 a, b = prev.text.rstrip(), line.text.lstrip()
                 if a and b and layout._is_cjk(a[-1]) and layout._is_cjk(b[0]):
                     if prev.text.endswith(" "):
@@ -107,7 +109,7 @@ def korean_line_joins() -> None:
                         counts["space (short line)"] += 1
                 right = max(right, line.x1)
             else:
-                right = line.x1
+                right, count = line.x1, 1
             prev = line
     print("\n== Korean line breaks between Hangul syllables (ko-nars-issue-1695-two-column.pdf)")
     for key, value in counts.items():

@@ -144,6 +144,9 @@ def test_korean_word_broken_across_lines_is_whole_and_searchable(tmp_path: Path)
     assert "돌입한 와중에" in a.text
     assert "2일 발행처" in a.text
     assert a.meta.language == "ko"
+    # A numbered subheading that fills its line is not glued to the indented paragraph below it.
+    blocks = [a.text[b.start : b.end] for b in a.blocks]
+    assert "(3) 「약관의 규제에 관한 법률」상 약관해석의 원칙" in blocks
     library = tmp_path / "library"
     library.mkdir()
     (library / "nars.pdf").write_bytes(pdf_path("ko-nars-issue-1695-two-column.pdf").read_bytes())

@@ -48,13 +48,12 @@ from reader.core.articles.pdf_layout import (
     Line,
     TextBlock,
     clean_chars,
-    drop_running_heads,
     merge_continuations,
     page_blocks,
-    reading_order,
     resolve_hyphens,
 )
 from reader.core.articles.pdf_meta import find_ids, page_one_author, valid_author, valid_title, xmp_fields
+from reader.core.articles.pdf_order import drop_running_heads, reading_order
 from reader.core.errors import ArticleReadError
 
 log = logging.getLogger(__name__)

@@ -1,29 +1,26 @@
-"""PDF page layout: PDFium's text lines -> reading order -> paragraphs, with every character's source kept.
+"""PDF page layout: PDFium's text lines -> paragraphs, with every character's source kept.
 
-Pure geometry and text rules, no PDFium calls (:mod:`.pdf` reads the lines). Coordinates are PDF points,
-``y`` grows upwards. Measured on the shared papers (``../shared/documents/pdf``, see
-``tests/benchmarks/bench_documents.py``):
+Pure geometry and text rules, no PDFium calls (:mod:`.pdf` reads the lines, :mod:`.pdf_order` drops running
+heads and puts the lines in reading order). Coordinates are PDF points, ``y`` grows upwards. Measured on the
+shared papers (``../shared/documents/pdf``, see ``tests/benchmarks/bench_documents.py``):
 
-- **Running heads, footers and page numbers**: a line in the top or bottom :data:`EDGE_ZONE` of the page,
-  among the :data:`EDGE_LINES` outermost lines, whose text with digits masked recurs in that zone on at least
-  :data:`REPEAT_PAGES` pages (a third of the pages in shorter documents) is dropped; so is a bare page number
-  (``12``, ``xii``, ``Page 3 of 15``) there.
-- **Reading order**: recursive XY-cut over the lines' boxes. A region is first split at vertical gutters
-  (gaps in the x projection at least :data:`GUTTER` wide, both sides at least :data:`MIN_COLUMN` of the region
-  wide: columns, read left to right), else at wide horizontal gaps (bands, read top to bottom), else its lines
-  are read top to bottom. Columns first, so that two columns whose lines share baselines are never
-  interleaved; a title spanning the columns blocks the gutter, so the page is cut into bands first.
 - **Paragraphs**: consecutive lines in reading order stay in one block unless the gap between them is wider
   than :data:`PARA_GAP` of the line height, they do not overlap horizontally (a new column), the text size
-  changes by more than :data:`SIZE_CHANGE`, or the line is indented and the previous one ended a sentence or
-  stopped short of the column's right edge (a new paragraph).
+  changes by more than :data:`SIZE_CHANGE`, or the line is indented and the previous one ended a sentence,
+  stopped short of the column's right edge or was a lone numbered heading such as ``(3) ...`` (a new
+  paragraph). The rest of a row (after a superscript) stays in its block. A paragraph that a column or page
+  break cut in two is joined again (:func:`merge_continuations`).
 - **Joining lines**: a line ending in PDFium's soft-hyphen marker (U+0002 or U+FFFE: a word hyphenated at the
-  line end) is joined to the next without the hyphen; a line that ends in a Hangul, kana or Han character
-  *without* a trailing space, followed by one that starts with such a character, is joined without a space
-  (the Korean report breaks lines inside words: ``확`` / ``진자는``; where its lines break between words,
-  PDFium ends the line with a space, so the space stays) *and* the line runs to within :data:`CJK_FULL`
-  of the text size of its column's right edge (a short line ends for another reason: a masthead's
-  ``발행일 2020년 4월 2일`` / ``발행처 ...`` keep their space); any other line break becomes one space.
+  line end) is joined to the next without the hyphen, unless the word is a compound
+  (:func:`resolve_hyphens`); a line that ends in a Hangul, kana or Han character *without* a trailing space,
+  followed by one that starts with such a character, is joined without a space (the Korean report breaks
+  lines inside words: ``확`` / ``진자는``; where its lines break between words, PDFium ends the line with a
+  space, so the space stays) *and* the line runs to within :data:`CJK_FULL` of the text size of its column's
+  right edge (a short line ends for another reason: a masthead's ``발행일 2020년 4월 2일`` / ``발행처 ...``
+  keep their space); any other line break becomes one space. Measured on the Korean report: 114 breaks
+  glued, 52 kept by PDFium's trailing space, 5 by a short line; by eye, the glued ones are breaks inside a
+  word or a compound written solid (``금융|당국``), one debatable (``보건|문제를``); ``bench_documents.py``
+  lists them.
 - **Characters**: ligatures U+FB00-FB06 are expanded (NFKC of that range only), control characters and
   unmapped glyphs are dropped, runs of spaces collapse to one, each block is NFC.
 
@@ -40,17 +37,11 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-EDGE_ZONE = 0.2
-EDGE_LINES = 3
-REPEAT_PAGES = 3
-GUTTER = 6.0
-MIN_COLUMN = 0.2
-BAND_GAP = 0.9
 PARA_GAP = 0.75
 SIZE_CHANGE = 0.18
 CJK_FULL = 1.5
 SOFT_HYPHENS = ("\x02", "\ufffe")
-_PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?(?:#+|[ivxlc]+)(?:\s*(?:of|/)\s*#+)?$", re.IGNORECASE)
+_HEADING_MARK_RE = re.compile(r"^(?:\(\d+\)|\d+(?:\.\d+)*\.?\s|[IVX]+\.\s|[□■◆◇▶▷●○◦]\s?)")
 _SENTENCE_END = tuple(".?!:。．」』”\"')")
 
 
@@ -152,93 +143,11 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-# -------------------------------------------------------------------------------------- running heads
-
-
-def _edge_lines(lines: list[Line], height: float) -> list[Line]:
-    """The outermost lines at the top and bottom of a page, in the edge zones, and bare page numbers there."""
-    top = sorted(lines, key=lambda ln: -ln.y1)[:EDGE_LINES]
-    bottom = sorted(lines, key=lambda ln: ln.y0)[:EDGE_LINES]
-    zone = EDGE_ZONE * height
-    edge = [ln for ln in top if ln.y0 >= height - zone] + [ln for ln in bottom if ln.y1 <= zone]
-    chosen = {id(ln) for ln in edge}
-    numbers = [
-        ln
-        for ln in lines
-        if id(ln) not in chosen
-        and (ln.y1 <= zone or ln.y0 >= height - zone)
-        and _PAGE_NUMBER_RE.match(ln.key)
-    ]
-    return edge + numbers
-
-
-def drop_running_heads(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
-    """``pages`` without their running heads, footers and page numbers (see the module docstring)."""
-    seen: Counter[str] = Counter()
-    edges = [_edge_lines(lines, h) for lines, h in zip(pages, heights, strict=True)]
-    for lines in edges:
-        seen.update({ln.key for ln in lines if ln.key})
-    needed = REPEAT_PAGES if len(pages) >= 3 * REPEAT_PAGES else max(2, -(-len(pages) // 3))
-    out: list[list[Line]] = []
-    for lines, edge in zip(pages, edges, strict=True):
-        drop = {
-            id(ln)
-            for ln in edge
-            if _PAGE_NUMBER_RE.match(ln.key) or (len(pages) > 1 and seen[ln.key] >= needed)
-        }
-        out.append([ln for ln in lines if id(ln) not in drop])
-    return out
-
-
-# --------------------------------------------------------------------------------------- reading order
-
-
-def _gaps(spans: list[tuple[float, float]], min_gap: float) -> list[float]:
-    """Cut positions: the middles of gaps at least ``min_gap`` wide between the merged ``spans``."""
-    cuts: list[float] = []
-    spans = sorted(spans)
-    end = spans[0][1]
-    for a, b in spans[1:]:
-        if a - end >= min_gap:
-            cuts.append((a + end) / 2)
-        end = max(end, b)
-    return cuts
-
-
-def _leaf(lines: list[Line]) -> list[Line]:
-    right = max(ln.x1 for ln in lines)
-    for ln in lines:
-        ln.right = right
-    return sorted(lines, key=lambda ln: (-ln.y1, ln.x0))
-
-
-def reading_order(lines: list[Line], depth: int = 0) -> list[Line]:
-    """``lines`` in reading order (recursive XY-cut, see the module docstring)."""
-    if len(lines) <= 1 or depth > 30:
-        return _leaf(lines) if lines else []
-    x0 = min(ln.x0 for ln in lines)
-    x1 = max(ln.x1 for ln in lines)
-    width = max(x1 - x0, 1.0)
-    cuts = _gaps([(ln.x0, ln.x1) for ln in lines], GUTTER)
-    if cuts:
-        edges = [x0, *cuts, x1]
-        parts = [[ln for ln in lines if a <= (ln.x0 + ln.x1) / 2 < b] for a, b in itertools.pairwise(edges)]
-        parts[-1].extend(ln for ln in lines if (ln.x0 + ln.x1) / 2 >= x1)
-        if all(p and max(ln.x1 for ln in p) - min(ln.x0 for ln in p) >= MIN_COLUMN * width for p in parts):
-            return [ln for p in parts for ln in reading_order(p, depth + 1)]
-    size = statistics.median(ln.size for ln in lines)
-    cuts = _gaps([(-ln.y1, -ln.y0) for ln in lines], BAND_GAP * size)
-    if cuts:
-        edges = [-float("inf"), *cuts, float("inf")]
-        parts = [[ln for ln in lines if a <= -(ln.y0 + ln.y1) / 2 < b] for a, b in itertools.pairwise(edges)]
-        return [ln for p in parts if p for ln in reading_order(p, depth + 1)]
-    return _leaf(lines)
-
-
 # ------------------------------------------------------------------------------------------ paragraphs
 
 
-def _new_block(prev: Line, line: Line, right: float) -> bool:
+def _new_block(prev: Line, line: Line, right: float, alone: bool = False) -> bool:
+    """Whether ``line`` starts a new block after ``prev`` (``alone``: ``prev`` is its block's only line)."""
     size = max(min(prev.size, line.size), 1.0)
     overlap = min(prev.y1, line.y1) - max(prev.y0, line.y0)
     if overlap > 0.5 * min(prev.y1 - prev.y0, line.y1 - line.y0) and line.x0 >= prev.x1 - 1:
@@ -252,7 +161,8 @@ def _new_block(prev: Line, line: Line, right: float) -> bool:
     indented = line.x0 > prev.x0 + 0.5 * size
     ended = prev.text.rstrip().endswith(_SENTENCE_END)
     short = prev.x1 < right - 2.5 * size
-    return indented and (ended or short)
+    numbered = alone and bool(_HEADING_MARK_RE.match(prev.text.lstrip()))  # "(3) ..." then an indented line
+    return indented and (ended or short or numbered)
 
 
 def _join(text: list[str], index: list[int], line: Line, prev: Line | None) -> None:
@@ -340,7 +250,7 @@ def page_blocks(lines: list[Line], page: int) -> list[TextBlock]:
                 )
 
     for line in lines:
-        if prev is not None and _new_block(prev, line, max(right, line.x1)):
+        if prev is not None and _new_block(prev, line, max(right, line.x1), count == 1):
             close()
             text, index, first, count, right, sizes = [], [], None, 0, 0.0, []
         if first is None:

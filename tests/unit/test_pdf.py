@@ -239,6 +239,7 @@ def test_canonical_offsets_map_to_the_characters_on_the_page() -> None:
         doc.close()
     assert mismatches <= len(mapping) * 0.001
     boxes = pdf_char_boxes(path, 1)
+    assert pdf_char_boxes(path, 1, text=extracted) == boxes
     title_at = a.text.index("Construction of the Literature Graph")
     title_boxes = [box for off, box in boxes if title_at <= off < title_at + 12]
     assert len(title_boxes) == 12  # "Construction"

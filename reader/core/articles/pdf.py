@@ -296,16 +296,21 @@ def offset_map(text: PdfText) -> Iterator[tuple[int, int, int]]:
             yield from ((start + j, block.page + 1, i) for j, i in enumerate(block.index) if i >= 0)
 
 
-def pdf_char_boxes(path: Path, page: int, password: str | None = None) -> list[tuple[int, tuple[float, ...]]]:
+def pdf_char_boxes(
+    path: Path, page: int, password: str | None = None, text: PdfText | None = None
+) -> list[tuple[int, tuple[float, ...]]]:
     """``(canonical offset, (left, bottom, right, top))`` of every character of 1-based ``page`` that is in
     the canonical text (PDF points, origin at the page's lower left), in canonical order: what the page view
-    needs to draw a highlight ``start:end`` over its words (the boxes of the offsets inside it).
+    needs to draw a highlight ``start:end`` over its words (the boxes of the offsets inside it), and to turn
+    a selection of boxes on the page back into canonical offsets.
 
     The offsets are those of :func:`reader.core.articles.loader.load_article`'s text for the same file (the
-    blocks are assembled the same way, see :func:`offset_map`).
+    blocks are assembled the same way, see :func:`offset_map`). Pass ``text`` (:func:`pdf_text` of the same
+    bytes, kept by the caller) to avoid extracting the whole document again for every page.
     """
     data = Path(path).read_bytes()
-    text = pdf_text(data, Path(path).name, password)
+    if text is None:
+        text = pdf_text(data, Path(path).name, password)
     wanted = [(offset, index) for offset, number, index in offset_map(text) if number == page]
     out: list[tuple[int, tuple[float, ...]]] = []
     with open_pdf(data, Path(path).name, password) as doc:

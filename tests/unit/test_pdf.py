@@ -136,6 +136,17 @@ def test_running_heads_and_footers_are_dropped_on_the_federal_register() -> None
     assert max(b.page or 0 for b in a.blocks) == 15
 
 
+def test_book_running_heads_and_printers_marks_outside_the_page_are_dropped() -> None:
+    a = article("book-free-culture-lessig-352p.pdf")
+    assert not re.search(r"\bPREFACE xv\b|\bxiv PREFACE\b", a.text)
+    assert ".qxd" not in a.text  # the printer's job slug in the bleed
+    assert not re.search(r"\bPo\d+\b", a.text)  # line numbers set outside the crop box
+    assert "Pogue was skeptical of the core argument of the book" in a.text
+    assert (
+        len({b.page for b in a.blocks} & set(range(12, 353))) > 330
+    )  # blank pages and continued paragraphs aside
+
+
 def test_korean_word_broken_across_lines_is_whole_and_searchable(tmp_path: Path) -> None:
     a = article("ko-nars-issue-1695-two-column.pdf")
     assert "국내 확진자는 9,661명" in a.text

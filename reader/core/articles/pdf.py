@@ -171,6 +171,19 @@ def _page_lines(textpage: Any) -> list[Line]:
     return lines
 
 
+def _visible(lines: list[Line], left: float, bottom: float, right: float, top: float) -> list[Line]:
+    """The lines whose middle is inside the page's visible area (crop box), moved so that its lower left
+    corner is the origin. Text outside it is not shown by any viewer: printers' line numbers and job slugs
+    in the bleed (the 352-page book numbers every line of every page out there)."""
+    out = []
+    for ln in lines:
+        if left <= (ln.x0 + ln.x1) / 2 <= right and bottom <= (ln.y0 + ln.y1) / 2 <= top:
+            if left or bottom:
+                ln.x0, ln.x1, ln.y0, ln.y1 = ln.x0 - left, ln.x1 - left, ln.y0 - bottom, ln.y1 - bottom
+            out.append(ln)
+    return out
+
+
 def pdf_text(data: bytes, rel: str, password: str | None = None) -> PdfText:
     """Blocks and metadata of the PDF ``data`` (module docstring). Raises :class:`ArticleReadError`."""
     with open_pdf(data, rel, password) as doc:
@@ -187,10 +200,11 @@ def pdf_text(data: bytes, rel: str, password: str | None = None) -> PdfText:
             try:
                 textpage = page.get_textpage()
                 try:
-                    all_lines.append(_page_lines(textpage))
+                    left, bottom, right, top = page.get_cropbox()
+                    all_lines.append(_visible(_page_lines(textpage), left, bottom, right, top))
                 finally:
                     textpage.close()
-                heights.append(page.get_height())
+                heights.append(top - bottom)
             finally:
                 page.close()
             labels.append(doc.get_page_label(number) or None)

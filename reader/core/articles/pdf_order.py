@@ -4,9 +4,11 @@ Pure geometry on :class:`~reader.core.articles.pdf_layout.Line` (PDF points, ``y
 on the shared papers (``tests/benchmarks/bench_documents.py``).
 
 - **Running heads, footers and page numbers**: a line in the top or bottom :data:`EDGE_ZONE` of the page,
-  among the :data:`EDGE_LINES` outermost lines, whose text with digits masked recurs in that zone on at least
-  :data:`REPEAT_PAGES` pages (a third of the pages in shorter documents) is dropped; so is a bare page number
-  (``12``, ``xii``, ``Page 3 of 15``) there.
+  among the :data:`EDGE_LINES` outermost lines, whose words with numbers (arabic or roman) masked, in any
+  order, recur in that zone on at least :data:`REPEAT_PAGES` pages (a third of the pages in shorter
+  documents) is dropped (``xiv PREFACE`` / ``PREFACE xv``); so is a bare page number (``12``, ``xii``,
+  ``Page 3 of 15``) there. Text outside the crop box (printers' line numbers) is dropped before, in
+  :mod:`.pdf`.
 - **Reading order**: recursive XY-cut over the lines' boxes. A region is first split at vertical gutters
   (gaps in the x projection at least :data:`GUTTER` wide, both sides at least :data:`MIN_COLUMN` of the region
   wide: columns, read left to right), else at wide horizontal gaps (bands, read top to bottom), else its lines
@@ -35,6 +37,15 @@ _PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?(?:#+|[ivxlc]+)(?:\s*(?:of|/)\s*#+)?
 # -------------------------------------------------------------------------------------- running heads
 
 
+_ROMAN_RE = re.compile(r"^(?=[ivxlcdm]+$)m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})$")
+
+
+def _repeat_key(line: Line) -> str:
+    """What a running head keeps from page to page: its words with numbers (also roman) masked, in sorted
+    order (a book's page number moves from the left of the head on even pages to its right on odd ones)."""
+    return " ".join(sorted("#" if _ROMAN_RE.match(w) else w for w in line.key.split()))
+
+
 def _edge_lines(lines: list[Line], height: float) -> list[Line]:
     """The outermost lines at the top and bottom of a page, in the edge zones, and bare page numbers there."""
     top = sorted(lines, key=lambda ln: -ln.y1)[:EDGE_LINES]
@@ -57,14 +68,14 @@ def drop_running_heads(pages: list[list[Line]], heights: list[float]) -> list[li
     seen: Counter[str] = Counter()
     edges = [_edge_lines(lines, h) for lines, h in zip(pages, heights, strict=True)]
     for lines in edges:
-        seen.update({ln.key for ln in lines if ln.key})
+        seen.update({_repeat_key(ln) for ln in lines if ln.key})
     needed = REPEAT_PAGES if len(pages) >= 3 * REPEAT_PAGES else max(2, -(-len(pages) // 3))
     out: list[list[Line]] = []
     for lines, edge in zip(pages, edges, strict=True):
         drop = {
             id(ln)
             for ln in edge
-            if _PAGE_NUMBER_RE.match(ln.key) or (len(pages) > 1 and seen[ln.key] >= needed)
+            if _PAGE_NUMBER_RE.match(ln.key) or (len(pages) > 1 and seen[_repeat_key(ln)] >= needed)
         }
         out.append([ln for ln in lines if id(ln) not in drop])
     return out

@@ -12,6 +12,10 @@ The canonical text is derived deterministically from the file's bytes:
 5. blocks joined with one blank line (``"\\n\\n"``); the first block becomes a level-1 heading when it is
    the title.
 
+PDF and EPUB files are parsed from their bytes instead (:mod:`.pdf`, :mod:`.epub`): their blocks carry the
+page or chapter, their metadata comes from the document, and nothing is trimmed (the blocks map back to the
+document).
+
 ``content_hash`` is ``sha256:`` + the hex digest of the canonical text as UTF-8 (:func:`text_hash`).
 """
 

@@ -85,7 +85,8 @@ class Article:
     encoding: str = "utf-8"
     content_hash: str = ""  #: ``sha256:<hex>`` of ``text`` encoded as UTF-8
     links: tuple[Link, ...] = ()
-    #: EPUB: the table of contents as ``(title, canonical offset)``, in reading order (empty elsewhere).
+    #: EPUB: the table of contents, PDF: the outline (bookmarks), as ``(title, canonical offset)`` in
+    #: reading order (empty elsewhere and when the document has none).
     toc: tuple[tuple[str, int], ...] = ()
 
 

@@ -142,6 +142,11 @@ def test_book_running_heads_and_printers_marks_outside_the_page_are_dropped() ->
     assert ".qxd" not in a.text  # the printer's job slug in the bleed
     assert not re.search(r"\bPo\d+\b", a.text)  # line numbers set outside the crop box
     assert "Pogue was skeptical of the core argument of the book" in a.text
+    # The outline (bookmarks) is the table of contents, at canonical offsets.
+    toc = dict(a.toc)
+    assert a.text[toc["PREFACE"] :].startswith("PREFACE\n\nAt the end of his review")
+    assert a.text[toc["Chapter 1: Creators"] :].startswith("CHAPTER ONE: Creators")
+    assert [o for _, o in a.toc] == sorted(o for _, o in a.toc)
     assert (
         len({b.page for b in a.blocks} & set(range(12, 353))) > 330
     )  # blank pages and continued paragraphs aside

@@ -209,8 +209,7 @@ def _document_article(data: bytes, path: Path, rel: str, fmt: Format) -> Article
         if fmt == "pdf":
             from reader.core.articles.pdf import pdf_raw_blocks
 
-            raw, explicit, extra = pdf_raw_blocks(data, rel)
-            toc_at: list[tuple[str, int]] = []
+            raw, explicit, extra, toc_at = pdf_raw_blocks(data, rel)
         else:
             from reader.core.articles.epub import epub_raw_blocks
 

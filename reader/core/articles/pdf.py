@@ -64,6 +64,9 @@ PDFIUM_LOCK = threading.RLock()
 MAX_PAGES = 2000
 #: Characters read from one page at most (a page of vector junk must not stall the scan).
 MAX_PAGE_CHARS = 200_000
+#: Outline (bookmark) entries read at most, and how deep.
+MAX_OUTLINE = 2000
+OUTLINE_DEPTH = 4
 #: Pages searched for a DOI or arXiv id.
 ID_PAGES = 2
 #: A block this much larger than the body text is a heading; on page 1, the largest one is the title.
@@ -96,6 +99,8 @@ class PdfText:
     page_labels: list[str | None]
     meta: dict[str, Any] = field(default_factory=dict)
     pages: int = 0
+    #: The document outline (bookmarks) as ``(title, 0-based page)``, in order.
+    outline: list[tuple[str, int]] = field(default_factory=list)
 
 
 @contextmanager
@@ -209,6 +214,7 @@ def pdf_text(data: bytes, rel: str, password: str | None = None) -> PdfText:
                 page.close()
             labels.append(doc.get_page_label(number) or None)
         info = doc.get_metadata_dict(skip_empty=True)
+        outline = _outline(doc)
     chars = sum(len(ln.text.strip()) for lines in all_lines for ln in lines)
     if chars == 0:
         raise ArticleReadError(rel, NO_TEXT)
@@ -222,7 +228,24 @@ def pdf_text(data: bytes, rel: str, password: str | None = None) -> PdfText:
     blocks = merge_continuations(blocks)
     resolve_hyphens(blocks)
     meta = _metadata(info, data, blocks)
-    return PdfText(blocks, labels, meta, pages)
+    return PdfText(blocks, labels, meta, pages, outline)
+
+
+def _outline(doc: Any) -> list[tuple[str, int]]:
+    """The bookmarks (at most :data:`MAX_OUTLINE`, :data:`OUTLINE_DEPTH` levels) with their target pages."""
+    out: list[tuple[str, int]] = []
+    try:
+        for item in doc.get_toc(max_depth=OUTLINE_DEPTH):
+            dest = item.get_dest()
+            page = dest.get_index() if dest is not None else None
+            title = " ".join(str(item.get_title() or "").split())
+            if title and page is not None and page >= 0:
+                out.append((title, int(page)))
+            if len(out) >= MAX_OUTLINE:
+                break
+    except pdfium.PdfiumError:
+        log.info("unreadable outline", exc_info=True)
+    return out
 
 
 def _body_size(blocks: list[TextBlock]) -> float:
@@ -348,8 +371,11 @@ def block_offsets(blocks: list[TextBlock]) -> list[int]:
     return offsets
 
 
-def pdf_raw_blocks(data: bytes, rel: str) -> tuple[list[RawBlock], dict[str, Any], dict[str, Any]]:
-    """The loader's view: blocks tagged with their page, explicit metadata, and ``doi``/``arxiv``."""
+def pdf_raw_blocks(
+    data: bytes, rel: str
+) -> tuple[list[RawBlock], dict[str, Any], dict[str, Any], list[tuple[str, int]]]:
+    """The loader's view: blocks tagged with their page, explicit metadata, ``doi``/``arxiv``, and the
+    outline as ``(title, index of the first block on or after its page)``."""
     text = pdf_text(data, rel)
     raw = [
         RawBlock(
@@ -363,4 +389,9 @@ def pdf_raw_blocks(data: bytes, rel: str) -> tuple[list[RawBlock], dict[str, Any
     ]
     explicit = {k: v for k, v in text.meta.items() if k in ("title", "author", "date")}
     extra = {k: v for k, v in text.meta.items() if k in ("doi", "arxiv")}
-    return raw, explicit, extra
+    toc: list[tuple[str, int]] = []
+    for title, page in text.outline:
+        at = next((i for i, b in enumerate(text.blocks) if b.page >= page), None)
+        if at is not None:
+            toc.append((title, at))
+    return raw, explicit, extra, toc

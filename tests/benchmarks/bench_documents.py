@@ -47,7 +47,7 @@ def score(expected_text: str, page_text: str) -> tuple[float, float]:
     exp, got = words(expected_text), words(page_text)
     n = len(exp)
     best = (0.0, 0.0)
-    for start in range(0, max(1, len(got) - n // 2), 2):
+    for start in range(max(1, len(got) - n // 2)):
         window = got[start : start + n]
         w = f1(exp, window)
         if w > best[0]:

@@ -185,3 +185,19 @@ def test_missing_container_or_package_is_reported() -> None:
         read(build({"OPS/book.opf": OPF}))
     with pytest.raises(ArticleReadError, match=r"package document OPS/book\.opf is missing"):
         read(build({"META-INF/container.xml": CONTAINER}))
+
+
+def test_drm_encrypted_chapters_are_refused_but_obfuscated_fonts_are_not() -> None:
+    def encryption(uri: bytes) -> bytes:
+        return (
+            b'<encryption xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+            b'xmlns:enc="http://www.w3.org/2001/04/xmlenc#"><enc:EncryptedData><enc:CipherData>'
+            b'<enc:CipherReference URI="' + uri + b'"/></enc:CipherData></enc:EncryptedData></encryption>'
+        )
+
+    members = {"META-INF/container.xml": CONTAINER, "OPS/book.opf": OPF, "OPS/c1.xhtml": CHAPTER}
+    with pytest.raises(ArticleReadError, match="DRM"):
+        read(build({**members, "META-INF/encryption.xml": encryption(b"OPS/c1.xhtml")}))
+    assert read(build({**members, "META-INF/encryption.xml": encryption(b"OPS/font.otf")})).text.endswith(
+        "one."
+    )

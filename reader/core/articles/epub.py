@@ -16,8 +16,9 @@ Hostile archives are refused with a one-line reason, never read: a member path t
 out with ``..`` (in the archive or in a manifest ``href``), more than :data:`MAX_MEMBERS` members, more than
 :data:`MAX_TOTAL` bytes uncompressed, a member over :data:`MAX_MEMBER` bytes or expanding more than
 :data:`MAX_RATIO` times (zip bombs; sizes are also enforced while reading, not only trusted from the
-directory), XML that declares entities (XXE, billion laughs), a missing container or package document. XML
-is parsed with entities unresolved, no network, no DTD and no huge trees. A content document that is not
+directory), XML that declares entities (XXE, billion laughs), a missing container or package document,
+chapters encrypted by DRM (``encrypted (DRM-protected EPUB; ...)``). XML is parsed with entities
+unresolved, no network, no DTD and no huge trees. A content document that is not
 well-formed XML is read with the forgiving HTML parser instead.
 """
 
@@ -269,6 +270,7 @@ def epub_raw_blocks(
     )
     if len(spine) > MAX_SPINE:
         raise EpubRefusedError(rel, f"refused: {len(spine)} spine items (the limit is {MAX_SPINE})")
+    _refuse_drm(book, {manifest[i][0] for i in spine if i in manifest})
     toc = _table_of_contents(book, manifest, spine_el)
     titles: dict[str, str] = {}
     for title, target in toc:
@@ -296,6 +298,22 @@ def epub_raw_blocks(
     extra = {k: v for k, v in meta.items() if k in ("publisher", "isbn", "doi")}
     toc_at = [(title, first_block[target]) for title, target in toc if title and target in first_block]
     return blocks, explicit, extra, toc_at
+
+
+def _refuse_drm(book: _Book, chapters: set[str]) -> None:
+    """Refuse a book whose chapters ``META-INF/encryption.xml`` lists as encrypted (DRM). Obfuscated fonts,
+    the only encryption the EPUB standard itself defines, are listed there too and do not matter here."""
+    name = "META-INF/encryption.xml"
+    if name not in book.names:
+        return
+    root = book.xml(name)
+    encrypted = {
+        _safe_path("", ref.get("URI", ""), book.rel)
+        for ref in root.iter()
+        if isinstance(ref.tag, str) and etree.QName(ref).localname == "CipherReference" and ref.get("URI")
+    }
+    if encrypted & chapters:
+        raise EpubRefusedError(book.rel, "encrypted (DRM-protected EPUB; its chapters cannot be read)")
 
 
 def _table_of_contents(

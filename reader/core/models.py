@@ -26,6 +26,11 @@ class Block:
     start: int
     end: int
     level: int = 0  #: heading level (1-6) or list nesting depth
+    #: PDF: the 1-based page the block starts on, and that page's label where the PDF has labels (``xii``).
+    page: int | None = None
+    page_label: str | None = None
+    #: EPUB: the title of the chapter (spine item) the block belongs to, from the table of contents.
+    chapter: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,15 @@ class ArticleMeta:
     word_count: int = 0
     #: Whole minutes at ~230 English words or ~500 Korean characters a minute; at least 1 if not empty.
     reading_minutes: int = 0
+    #: A DOI (``10.18653/v1/N18-3011``) and an arXiv id (``2004.07180``) found in the document, for citations.
+    doi: str | None = None
+    arxiv: str | None = None
+    #: EPUB: the publisher, and the ISBN when the package names one.
+    publisher: str | None = None
+    isbn: str | None = None
+
+
+ArticleFormat = Literal["text", "markdown", "html", "pdf", "epub"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +81,13 @@ class Article:
     text: str
     blocks: tuple[Block, ...]
     meta: ArticleMeta
-    format: Literal["text", "markdown", "html"] = "text"
+    format: ArticleFormat = "text"
     encoding: str = "utf-8"
     content_hash: str = ""  #: ``sha256:<hex>`` of ``text`` encoded as UTF-8
     links: tuple[Link, ...] = ()
+    #: EPUB: the table of contents, PDF: the outline (bookmarks), as ``(title, canonical offset)`` in
+    #: reading order (empty elsewhere and when the document has none).
+    toc: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,9 @@ class RawBlock:
     text: str
     level: int = 0
     links: list[tuple[int, int, str]] = field(default_factory=list)
+    page: int | None = None  #: PDF: 1-based page
+    page_label: str | None = None
+    chapter: str | None = None  #: EPUB: chapter title
 
 
 def allowed_href(href: str | None) -> str | None:
@@ -51,7 +54,9 @@ def assemble(raw: list[RawBlock]) -> tuple[str, tuple[Block, ...], tuple[Link, .
         if parts:
             pos += 2
         parts.append(text)
-        blocks.append(Block(item.kind, pos, pos + len(text), item.level))
+        blocks.append(
+            Block(item.kind, pos, pos + len(text), item.level, item.page, item.page_label, item.chapter)
+        )
         for start, end, href in item.links:
             s, e = max(0, start - lead), min(len(text), end - lead)
             if e > s:

@@ -12,6 +12,10 @@ The canonical text is derived deterministically from the file's bytes:
 5. blocks joined with one blank line (``"\\n\\n"``); the first block becomes a level-1 heading when it is
    the title.
 
+PDF and EPUB files are parsed from their bytes instead (:mod:`.pdf`, :mod:`.epub`): their blocks carry the
+page or chapter, their metadata comes from the document, and nothing is trimmed (the blocks map back to the
+document).
+
 ``content_hash`` is ``sha256:`` + the hex digest of the canonical text as UTF-8 (:func:`text_hash`).
 """
 
@@ -43,11 +47,14 @@ MAX_BYTES = 50 * 1024 * 1024
 #: Markdown with a line longer than this is read as plain text (the parser's inline rules are superlinear).
 MAX_LINE_CHARS = 200_000
 
-Format = Literal["text", "markdown", "html"]
+Format = Literal["text", "markdown", "html", "pdf", "epub"]
 FORMATS: dict[str, Format] = {
     ".txt": "text", ".text": "text", ".rst": "text", ".org": "text",
     ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+    ".pdf": "pdf", ".epub": "epub",
 }  # fmt: skip
+#: Documents (PDF, EPUB) are parsed from their bytes, not decoded as text.
+DOCUMENT_FORMATS = frozenset({"pdf", "epub"})
 
 _CHARSET_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.IGNORECASE)
 _TITLE_SEPS = ("|", "-", "–", "—", ":")
@@ -154,6 +161,8 @@ def article_from_bytes(data: bytes, path: Path, rel: str) -> Article:
     problem = format_problem(fmt)
     if problem is not None:
         raise FormatUnavailableError(rel, problem)
+    if fmt in DOCUMENT_FORMATS:
+        return _document_article(data, Path(path), rel, fmt)
     declared = None
     if fmt == "html":
         m = _CHARSET_RE.search(data[:4096])
@@ -165,10 +174,7 @@ def article_from_bytes(data: bytes, path: Path, rel: str) -> Article:
     try:
         raw, explicit, lines = parse_source(decoded.text, fmt)
     except Exception as exc:
-        log.warning("the %s reader failed on %s", fmt, rel, exc_info=True)
-        detail = (str(exc).strip().splitlines() or [""])[0][:200]
-        reason = f"the {FORMAT_LABELS.get(fmt, fmt)} reader failed on this file ({type(exc).__name__}"
-        raise ArticleReadError(rel, reason + (f": {detail})" if detail else ")")) from exc
+        raise _reader_failed(exc, fmt, rel) from exc
     raw = trim(raw, [b.text for b in raw])
     text, blocks, links = assemble(raw)
     meta = build_meta(explicit=explicit, lines=lines, text=text, fallback_title=Path(path).stem)
@@ -185,6 +191,49 @@ def article_from_bytes(data: bytes, path: Path, rel: str) -> Article:
         encoding=decoded.encoding,
         content_hash=text_hash(text),
         links=links,
+    )
+
+
+def _reader_failed(exc: Exception, fmt: str, rel: str) -> ArticleReadError:
+    log.warning("the %s reader failed on %s", fmt, rel, exc_info=exc)
+    detail = (str(exc).strip().splitlines() or [""])[0][:200]
+    reason = f"the {FORMAT_LABELS.get(fmt, fmt)} reader failed on this file ({type(exc).__name__}"
+    return ArticleReadError(rel, reason + (f": {detail})" if detail else ")"))
+
+
+def _document_article(data: bytes, path: Path, rel: str, fmt: Format) -> Article:
+    """A PDF or EPUB: blocks and metadata from :mod:`.pdf` / :mod:`.epub`; no boilerplate trimming (the
+    blocks map back to the document: PDF character boxes, EPUB chapters)."""
+    toc: tuple[tuple[str, int], ...] = ()
+    try:
+        if fmt == "pdf":
+            from reader.core.articles.pdf import pdf_raw_blocks
+
+            raw, explicit, extra, toc_at = pdf_raw_blocks(data, rel)
+        else:
+            from reader.core.articles.epub import epub_raw_blocks
+
+            raw, explicit, extra, toc_at = epub_raw_blocks(data, rel)
+    except ArticleReadError:
+        raise
+    except Exception as exc:
+        raise _reader_failed(exc, fmt, rel) from exc
+    text, blocks, links = assemble(raw)
+    if toc_at:
+        toc = tuple((title, blocks[i].start) for title, i in toc_at if i < len(blocks))
+    meta = build_meta(explicit=explicit, lines=[], text=text, fallback_title=path.stem)
+    meta = replace(meta, **extra)
+    return Article(
+        path=path,
+        relpath=rel,
+        text=text,
+        blocks=blocks,
+        meta=meta,
+        format=fmt,
+        encoding="utf-8" if fmt == "epub" else "binary",
+        content_hash=text_hash(text),
+        links=links,
+        toc=toc,
     )
 
 

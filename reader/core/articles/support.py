@@ -47,10 +47,12 @@ FORMAT_LIBRARIES: dict[str, tuple[Library, ...]] = {
         Library("justext", "jusText"),
         Library("trafilatura", "trafilatura"),
     ),
+    "pdf": (Library("pypdfium2", "pypdfium2"), Library("lxml", "lxml")),
+    "epub": (Library("lxml", "lxml"), Library("nh3", "nh3")),
 }
 
 #: Names used in messages.
-FORMAT_LABELS = {"text": "Plain text", "markdown": "Markdown", "html": "HTML"}
+FORMAT_LABELS = {"text": "Plain text", "markdown": "Markdown", "html": "HTML", "pdf": "PDF", "epub": "EPUB"}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -20,7 +20,8 @@ from reader.core.models import ArticleMeta, CatalogEntry, Skipped
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+#: 2: PDF and EPUB articles; ArticleMeta gained doi, arxiv, publisher and isbn.
+CACHE_VERSION = 2
 #: Entries per ``json.dumps`` call when saving: one call holds the GIL throughout (~80 ms for 10,000
 #: articles), which would stall a window's GUI thread; a few milliseconds at a time it does not.
 ENCODE_CHUNK = 250

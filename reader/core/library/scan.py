@@ -5,6 +5,9 @@
   (Syncthing ``*.sync-conflict-*``, Dropbox ``(conflicted copy)``, Office ``~$`` owner files) are not
   articles. Symbolic links are resolved and followed only when their target stays inside the library root;
   each real folder is visited once, so link loops end.
+- Document files of formats the reader cannot read (Word, Kindle, DjVu, ...: :data:`UNSUPPORTED_SUFFIXES`)
+  are listed by :func:`scan_library` as skipped, ``not supported (Word)``, rather than silently ignored;
+  images and other files are not documents and are ignored.
 - :func:`scan_library` reads every article (through the scan cache of :mod:`.catalog`, so an
   unchanged file is not read again), reports progress, can be cancelled, and never stops on a bad file:
   those are listed in ``ScanResult.skipped`` with a reason. It keeps no global state and may run in a
@@ -30,6 +33,16 @@ from reader.core.notes.sidecar import count_annotations
 log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = frozenset(FORMATS)
+#: Document formats a researcher keeps that the reader cannot read: listed as skipped, "not supported
+#: (FORMAT)", instead of being ignored like images and other files.
+UNSUPPORTED_SUFFIXES = {
+    ".doc": "Word", ".docx": "Word", ".odt": "OpenDocument text", ".rtf": "RTF", ".pages": "Pages",
+    ".mobi": "Mobipocket", ".azw": "Kindle", ".azw3": "Kindle", ".kfx": "Kindle", ".fb2": "FictionBook",
+    ".djvu": "DjVu", ".djv": "DjVu", ".xps": "XPS", ".oxps": "XPS", ".ps": "PostScript", ".chm": "CHM",
+    ".cbz": "comic book archive", ".cbr": "comic book archive", ".ppt": "PowerPoint", ".pptx": "PowerPoint",
+    ".odp": "OpenDocument presentation", ".key": "Keynote",
+}  # fmt: skip
+_LISTED_SUFFIXES = ARTICLE_SUFFIXES | frozenset(UNSUPPORTED_SUFFIXES)
 ProgressCallback = Callable[[int, int], None]
 
 _TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".swo", "~")
@@ -54,7 +67,11 @@ def _inside(path: Path, root: Path) -> bool:
 
 def iter_article_files(root: Path) -> Iterator[Path]:
     """Article files below ``root`` (paths under ``root`` as given, not resolved), in sorted order."""
-    root = Path(root)
+    yield from _library_files(Path(root), ARTICLE_SUFFIXES)
+
+
+def _library_files(root: Path, suffixes: frozenset[str]) -> list[Path]:
+    """Files below ``root`` with one of ``suffixes`` (see :func:`iter_article_files`), in sorted order."""
     real_root = root.resolve()
     seen: set[Path] = {real_root}
     stack: list[Path] = [root]
@@ -86,9 +103,9 @@ def iter_article_files(root: Path) -> Iterator[Path]:
                 if real not in seen:
                     seen.add(real)
                     stack.append(path)
-            elif is_file and path.suffix.lower() in ARTICLE_SUFFIXES:
+            elif is_file and path.suffix.lower() in suffixes:
                 found.append(path)
-    yield from sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
 def _read_entry(path: Path, root: Path, rel: str, size: int, mtime_ns: int) -> CacheItem:
@@ -158,7 +175,7 @@ def scan_library(
     result = ScanResult()
     # Relpaths only: 10,000 Path objects (two objects each) alive through the scan made each of the garbage
     # collector's full passes in a window's process longer (each one a stall of its GUI thread).
-    rels = [path.relative_to(root).as_posix() for path in iter_article_files(root)]
+    rels = [path.relative_to(root).as_posix() for path in _library_files(root, _LISTED_SUFFIXES)]
     cached = load_cache(cache_path)
     total = len(rels)
     items: list[CacheItem | None] = [None] * total  # None: still to read
@@ -166,6 +183,10 @@ def scan_library(
     stats: dict[int, tuple[int, int]] = {}
     reused = 0
     for pos, rel in enumerate(rels):
+        unsupported = UNSUPPORTED_SUFFIXES.get(Path(rel).suffix.lower())
+        if unsupported is not None:
+            items[pos] = CachedSkip(rel, -1, -1, f"not supported ({unsupported})")
+            continue
         try:
             stat = (root / rel).stat()
         except OSError as exc:

@@ -17,13 +17,20 @@ from itertools import accumulate
 from typing import Any
 
 from whoosh import qparser
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import SegmentReader
-from whoosh.system import _INT_SIZE
 from whoosh.writing import SegmentWriter
+
+try:
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+    from whoosh.system import _INT_SIZE
+except ImportError as exc:  # pragma: no cover - only with another Whoosh
+    raise ImportError(
+        f"whoosh-reloaded changed {exc.name}: {exc}; the reader relies on it in reader/core/search/"
+        "whoosh_private.py (for analysis.py and scoring.py); pin 2.7.5 or adapt"
+    ) from exc
 
 __all__ = [
     "INT_SIZE",

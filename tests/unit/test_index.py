@@ -366,3 +366,25 @@ def test_schema_version_change_rebuilds(tmp_path: Path, library: Path) -> None:
         assert report.recovered is None
         assert sorted(report.added) == sorted(ARTICLES)
         assert paths(ix, "stale") == set()
+
+
+def test_an_index_written_before_the_package_split_opens_as_it_is(
+    tmp_path: Path, library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table of contents pickles the schema: indexes written when the analyzer and the posting format
+    lived in reader.core.search.index name them there, and must not be taken for damaged."""
+    from reader.core.search import analysis
+
+    with monkeypatch.context() as old_names:
+        for cls in (analysis.MixedTokenizer, analysis._MixedPositions):
+            old_names.setattr(cls, "__module__", "reader.core.search.index")
+        with SearchIndex(tmp_path / "index", library) as ix:
+            ix.update()
+    toc = index_files(tmp_path / "index", ".toc")[-1].read_bytes()
+    assert b"reader.core.search.index" in toc and b"reader.core.search.analysis" not in toc
+    with SearchIndex(tmp_path / "index", library) as ix:
+        report = ix.update()
+        assert (report.recovered, report.rebuilt, report.added) == (None, None, [])
+        assert report.unchanged == len(ARTICLES)
+        assert paths(ix, "therapy") == {"therapy.txt"}
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("index.")] == []

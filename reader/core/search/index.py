@@ -38,6 +38,7 @@ from whoosh.collectors import TopCollector
 from reader.core.articles.loader import load_article
 from reader.core.errors import ArticleReadError, QueryError, SearchIndexError, SidecarError
 from reader.core.notes.sidecar import load_annotations
+from reader.core.search.analysis import MixedTokenizer, _MixedPositions
 from reader.core.search.damage import _DamagedError, _describe, _release
 from reader.core.search.maintenance import IndexMaintenance
 from reader.core.search.query import parse_query
@@ -56,6 +57,11 @@ from reader.core.search.snippets import (
 from reader.core.search.storage import _closing_on_failure, _read_text, _TrackingStorage
 
 __all__ = ["INDEX_NAME", "SearchHit", "SearchIndex", "SearchResults", "UpdateReport"]
+
+#: The table of contents of an index pickles its schema, whose analyzer and posting format were defined in
+#: this module before the package was split: indexes written then name them here (keep these two names, or
+#: every such index would be taken for damaged and rebuilt).
+PICKLED_BEFORE_THE_SPLIT = (MixedTokenizer, _MixedPositions)
 
 log = logging.getLogger(__name__)
 

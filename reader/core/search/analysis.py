@@ -8,6 +8,9 @@ one-syllable run as itself. No stop words are removed (phrases stay exact).
 (indexing). :class:`MixedTokenizer` is the Whoosh tokenizer over :func:`analyze`; :class:`_MixedPositions`
 is the posting format that indexes through :func:`index_terms` and stores positions as 4-byte little-endian
 integers (the position codec: :func:`_positions_bytes`, :func:`_positions`).
+
+Both classes are pickled by name into every index's table of contents: moving or renaming one needs an alias
+at the old place (indexes written before the package split name them in :mod:`reader.core.search.index`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from reader.commands._common import add_index_dir, fail, index_dir, library_arg, warn_unavailable_formats
 from reader.core.errors import ReaderError
-from reader.core.search.results import UpdateReport
+from reader.core.search import UpdateReport
 
 NAME = "index"
 HELP = "build or update the search index of a library (prints what changed)"
@@ -60,7 +60,7 @@ def print_report(report: UpdateReport, *, quiet: bool = False) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reader.core.search.index import SearchIndex  # Whoosh is imported only when a command needs it
+    from reader.core.search import SearchIndex  # Whoosh is imported only when a command needs it
 
     library = args.library
     try:

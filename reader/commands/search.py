@@ -8,7 +8,7 @@ import sys
 
 from reader.commands._common import add_index_dir, fail, index_dir, library_arg
 from reader.core.errors import QueryError, ReaderError
-from reader.core.search.results import SearchHit
+from reader.core.search import SearchHit
 
 NAME = "search"
 HELP = 'search a library (words, "phrases", prefix*, fuzzy~, -exclude, OR, title:, tag:, note:, date:...)'
@@ -60,7 +60,7 @@ def hit_json(hit: SearchHit) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from reader.core.search.index import SearchIndex  # Whoosh is imported only when a command needs it
+    from reader.core.search import SearchIndex  # Whoosh is imported only when a command needs it
 
     library = args.library
     try:

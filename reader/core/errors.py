@@ -1,7 +1,7 @@
 """The project's own exception classes.
 
 Every failure that reaches a user is one of these, with a message written for a person. Whoosh's own
-exceptions (``whoosh.index.IndexError`` shadows the builtin) never leave :mod:`reader.core.search.index`.
+exceptions (``whoosh.index.IndexError`` shadows the builtin) never leave :mod:`reader.core.search`.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from reader.core.articles.loader import load_article  # noqa: E402
 from reader.core.library.scan import iter_article_files  # noqa: E402
-from reader.core.search.index import SearchIndex  # noqa: E402
+from reader.core.search import SearchIndex  # noqa: E402
 
 PAGE = 50  # the window's page of results (reader.ui.library.library_session.SEARCH_PAGE)
 REPEATS = 5

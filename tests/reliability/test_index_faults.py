@@ -23,7 +23,7 @@ import pytest
 from reader.core.errors import IndexBusyError
 from reader.core.notes.sidecar import SIDECAR_SUFFIX
 from reader.core.notes.store import NotesStore
-from reader.core.search.index import SearchIndex
+from reader.core.search import SearchIndex
 
 ARTICLES = 160
 #: Indexer processes killed (at random moments around and inside the commit); RELIABILITY_INDEX_KILLS.

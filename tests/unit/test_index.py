@@ -12,8 +12,8 @@ import pytest
 from whoosh import index as w_index
 
 from reader.core.errors import IndexBusyError
-from reader.core.search import index as index_module
-from reader.core.search.index import INDEX_NAME, SearchIndex
+from reader.core.search import SearchIndex, building
+from reader.core.search.schema import INDEX_NAME
 
 ARTICLES = {
     "therapy.txt": "Stem cell therapy trial\n\nA new therapy for bone disease enters a clinical trial.\n",
@@ -115,17 +115,17 @@ def test_touch_without_content_change_reindexes_nothing(index: SearchIndex, libr
     assert report.unchanged == len(ARTICLES)
     # ... and the verified stamp means it is not even re-read the next time.
     calls: list[Path] = []
-    original = index_module.load_article
+    original = building.load_article
 
     def spy(path: Path, root: Path | None = None):  # type: ignore[no-untyped-def]
         calls.append(path)
         return original(path, root)
 
-    index_module.load_article = spy  # type: ignore[assignment]
+    building.load_article = spy  # type: ignore[assignment]
     try:
         assert not index.update().changed
     finally:
-        index_module.load_article = original
+        building.load_article = original
     assert calls == []
 
 
@@ -157,14 +157,14 @@ def test_unreadable_article_is_skipped_with_reason(
 ) -> None:
     from reader.core.errors import ArticleReadError
 
-    original = index_module.load_article
+    original = building.load_article
 
     def failing(path: Path, root: Path | None = None):  # type: ignore[no-untyped-def]
         if path.name == "garbage.txt":
             raise ArticleReadError("garbage.txt", "binary file")
         return original(path, root)
 
-    monkeypatch.setattr(index_module, "load_article", failing)
+    monkeypatch.setattr(building, "load_article", failing)
     report = index.update()
     assert [(s.relpath, s.reason) for s in report.skipped] == [("garbage.txt", "binary file")]
     assert "garbage.txt" not in report.added
@@ -352,7 +352,7 @@ def test_truncated_segment_found_by_a_search_is_recovered(tmp_path: Path, librar
 
 
 def test_schema_version_change_rebuilds(tmp_path: Path, library: Path) -> None:
-    from reader.core.search.index import _schema
+    from reader.core.search.schema import _schema
 
     folder = tmp_path / "index"
     folder.mkdir()
@@ -366,3 +366,25 @@ def test_schema_version_change_rebuilds(tmp_path: Path, library: Path) -> None:
         assert report.recovered is None
         assert sorted(report.added) == sorted(ARTICLES)
         assert paths(ix, "stale") == set()
+
+
+def test_an_index_written_before_the_package_split_opens_as_it_is(
+    tmp_path: Path, library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table of contents pickles the schema: indexes written when the analyzer and the posting format
+    lived in reader.core.search.index name them there, and must not be taken for damaged."""
+    from reader.core.search import analysis
+
+    with monkeypatch.context() as old_names:
+        for cls in (analysis.MixedTokenizer, analysis._MixedPositions):
+            old_names.setattr(cls, "__module__", "reader.core.search.index")
+        with SearchIndex(tmp_path / "index", library) as ix:
+            ix.update()
+    toc = index_files(tmp_path / "index", ".toc")[-1].read_bytes()
+    assert b"reader.core.search.index" in toc and b"reader.core.search.analysis" not in toc
+    with SearchIndex(tmp_path / "index", library) as ix:
+        report = ix.update()
+        assert (report.recovered, report.rebuilt, report.added) == (None, None, [])
+        assert report.unchanged == len(ARTICLES)
+        assert paths(ix, "therapy") == {"therapy.txt"}
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("index.")] == []

@@ -10,7 +10,8 @@ import pytest
 from whoosh import query as wq
 from whoosh.collectors import TopCollector
 
-from reader.core.search.index import SearchIndex, _bulk_search, _eval, _SegmentData
+from reader.core.search import SearchIndex
+from reader.core.search.scoring import _bulk_search, _eval, _SegmentData
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -134,14 +135,14 @@ def test_a_failure_in_bulk_evaluation_falls_back_to_whoosh(
     corpus_index: SearchIndex, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A bug in the fast path must never be taken for a damaged index (which would be set aside)."""
-    from reader.core.search import index as index_module
+    from reader.core.search import scoring
 
     expected = corpus_index.search("python", snippets=False)
 
     def broken(*_args: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(index_module, "_eval", broken)
+    monkeypatch.setattr(scoring, "_eval", broken)
     again = corpus_index.search("python", snippets=False)
     assert again.total == expected.total and again.recovered is None
     assert [h.relpath for h in again.hits] == [h.relpath for h in expected.hits]
@@ -149,7 +150,7 @@ def test_a_failure_in_bulk_evaluation_falls_back_to_whoosh(
 
 
 def test_positions_are_stored_as_little_endian_integers() -> None:
-    from reader.core.search.index import _MixedPositions
+    from reader.core.search.analysis import _MixedPositions
 
     fmt = _MixedPositions()
     value = fmt.encode([0, 5, 70_000, 4_000_000_000])

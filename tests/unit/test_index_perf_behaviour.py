@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import reader.core.search.index as index_module
-from reader.core.search.index import SearchIndex
+from reader.core.search import SearchIndex, building, query
 
 ARTICLES = {f"a{i:02d}.txt": f"Article {i}\n\nCommon words about python number{i}.\n" for i in range(12)}
 
@@ -114,7 +113,7 @@ def test_small_updates_do_not_merge_until_merge_when_idle(tmp_path: Path) -> Non
 def test_commits_merge_once_there_are_too_many_small_segments(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index_module, "MAX_SMALL_SEGMENTS", 3)
+    monkeypatch.setattr(building, "MAX_SMALL_SEGMENTS", 3)
     library = _library(tmp_path / "lib")
     with SearchIndex(tmp_path / "index", library) as index:
         index.update()
@@ -204,7 +203,7 @@ def test_fast_phrase_matcher_finds_what_whoosh_phrases_find(
     with SearchIndex(tmp_path / "index", library) as index:
         index.update()
         fast = {q: [(h.relpath, round(h.score, 6)) for h in index.search(q).hits] for q in queries}
-        monkeypatch.setattr(index_module, "_fast_phrases", lambda q: q)
+        monkeypatch.setattr(query, "_fast_phrases", lambda q: q)
         slow = {q: [(h.relpath, round(h.score, 6)) for h in index.search(q).hits] for q in queries}
     assert fast == slow
     assert [rp for rp, _ in fast['"the cat sat"']] == ["a.txt"]

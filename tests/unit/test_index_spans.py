@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.core.search import index as ix
-from reader.core.search.index import _first_paragraphs, _Matchers, analyze
+from reader.core.search import snippets
+from reader.core.search.analysis import analyze
+from reader.core.search.snippets import _first_paragraphs, _Matchers
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -24,7 +25,7 @@ def reference_spans(text: str, terms: set[str], phrases: list[tuple[str, ...]]) 
             n = len(words)
             if i + n <= len(tokens) and all(tokens[i + k][0] == words[k] for k in range(n)):
                 found.append((tokens[i][1], tokens[i + n - 1][2]))
-    return ix._merge(found)
+    return snippets._merge(found)
 
 
 def fast_spans(text: str, terms: set[str], phrases: list[tuple[str, ...]]) -> list[tuple[int, int]]:

@@ -16,7 +16,7 @@ import pytest
 
 from reader.core.articles.loader import load_article
 from reader.core.library.scan import iter_article_files
-from reader.core.search.index import SearchIndex
+from reader.core.search import SearchIndex
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"  # ../shared/corpus from the repo root
 KO = CORPUS / "ko-wikinews"

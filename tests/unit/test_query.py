@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from reader.core.errors import QueryError
 from reader.core.models import Article
-from reader.core.search import index as index_module
-from reader.core.search.index import SearchIndex
+from reader.core.search import SearchIndex, building
 
 ARTICLES = {
     "therapy.txt": "Date: 2025-11-20\nAuthor: You Ji-young\nSource: Korea Biomedical Review\nLang: en\n\n"
@@ -85,7 +84,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
 
     (library / "garbage.txt.notes.json").write_text(json.dumps(sidecar), encoding="utf-8")
     patch = pytest.MonkeyPatch()
-    patch.setattr(index_module, "load_article", with_header_meta(index_module.load_article))
+    patch.setattr(building, "load_article", with_header_meta(building.load_article))
     ix = SearchIndex(root / "index", library)
     ix.update()
     yield ix

@@ -9,7 +9,7 @@ import pytest
 
 from reader.__main__ import main
 from reader.core.errors import ArticleReadError
-from reader.core.search import index as index_module
+from reader.core.search import building
 
 
 @pytest.fixture
@@ -55,14 +55,14 @@ def test_index_uses_the_default_index_dir(library: Path, capsys: pytest.CaptureF
 def test_skipped_files_are_listed_with_reasons_and_exit_zero(
     library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = index_module.load_article
+    original = building.load_article
 
     def failing(path: Path, root: Path | None = None):  # type: ignore[no-untyped-def]
         if path.name == "garbage.txt":
             raise ArticleReadError("garbage.txt", "not a text file")
         return original(path, root)
 
-    monkeypatch.setattr(index_module, "load_article", failing)
+    monkeypatch.setattr(building, "load_article", failing)
     status, out, _err = run(capsys, "index", str(library), "--index-dir", str(tmp_path / "ix"))
     assert status == 0
     assert "skipped  garbage.txt: not a text file" in out

@@ -27,12 +27,12 @@ from reader.core.library.relink import relink_sidecars
 from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.sidecar import count_annotations, load_annotations
-from reader.core.search.results import SearchResults
+from reader.core.search import SearchResults
 from reader.ui.library.article_model import LibraryRow
 from reader.ui.workers import TaskRunner, TaskSignals
 
 if TYPE_CHECKING:  # imported in the worker that opens it: Whoosh costs ~0.1 s of start-up
-    from reader.core.search.index import SearchIndex
+    from reader.core.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +271,7 @@ class LibrarySession(QObject):
     def _ensure_index(self) -> SearchIndex:
         with self._index_lock:
             if self.index is None:
-                from reader.core.search.index import SearchIndex
+                from reader.core.search import SearchIndex
 
                 self.index = SearchIndex(self.index_dir, self.library)
             return self.index

@@ -1,0 +1,296 @@
+"""Keeping the index in line with the library: updates, and merging small segments when idle.
+
+:class:`IndexMaintenance` (between :class:`~reader.core.search.lifecycle.IndexLifecycle` and
+:class:`~reader.core.search.index.SearchIndex`) finds new, changed and removed articles by their stored
+update state (size, mtime, content hash, sidecar stamp), reads the changed ones
+(:mod:`reader.core.search.building`, in worker processes for big updates) and commits them. Writes are
+serialized by an internal lock and by Whoosh's file lock (waiting longer than ``lock_timeout`` gives
+:class:`~reader.core.errors.IndexBusyError`). A file whose stat changed but whose content did not is
+remembered in ``reader-verified.json`` so that a touch does not re-read it on every update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from whoosh.writing import LockError
+
+from reader.core.atomic import atomic_write_text
+from reader.core.errors import IndexBusyError, SearchIndexError
+from reader.core.library.scan import iter_article_files
+from reader.core.models import Skipped
+from reader.core.search.building import (
+    ProgressCallback,
+    _build_in_processes,
+    _commit,
+    _is_article_file,
+    _Job,
+    _merge_small,
+    _prepare,
+    _Prepared,
+    _SegmentWriter,
+    _sidecar_stamp,
+    _small_segments,
+    _worker_count,
+)
+from reader.core.search.damage import _DamagedError, _describe, _release
+from reader.core.search.lifecycle import IndexLifecycle
+from reader.core.search.results import UpdateReport
+from reader.core.search.schema import State
+from reader.core.search.storage import _prune_texts
+from reader.core.search.whoosh_private import read_toc
+
+__all__ = ["IndexMaintenance"]
+
+log = logging.getLogger(__name__)
+
+_STATE_FILE = "reader-verified.json"
+
+
+class IndexMaintenance(IndexLifecycle):
+    """Updates and idle merging of one index (the middle layer of SearchIndex)."""
+
+    def update(
+        self, *, progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> UpdateReport:
+        """Bring the index in line with the library: index new and changed articles, drop removed ones."""
+        return self._run_update(None, progress, cancelled)
+
+    def update_paths(self, relpaths: Iterable[str]) -> UpdateReport:
+        """Re-index just these articles (POSIX paths relative to the library); missing ones are removed."""
+        return self._run_update(sorted(set(relpaths)), None, None)
+
+    def _run_update(
+        self,
+        relpaths: list[str] | None,
+        progress: ProgressCallback | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> UpdateReport:
+        with self._write_lock:
+            self._ensure_open(rebuild=False)
+            damage: str | None = None
+            try:
+                report = self._update(relpaths, progress, cancelled)
+            except _DamagedError as exc:
+                damage = str(exc)
+                _release(exc)
+            if damage is not None:
+                self._set_aside(damage)
+                self._create()
+                report = self._update(None, progress, cancelled)
+            report.recovered, self._pending_recovered = self._pending_recovered, None
+            report.rebuilt, self._pending_rebuilt = self._pending_rebuilt, None
+            return report
+
+    def _indexed_states(self, relpaths: list[str] | None) -> dict[str, State]:
+        """relpath -> stored update state, for every indexed article or just ``relpaths``."""
+        states: dict[str, State] = {}
+        try:
+            with self._using() as searcher:
+                if relpaths is None:
+                    fields_iter: Iterable[dict[str, Any]] = searcher.all_stored_fields()
+                else:
+                    fields_iter = [
+                        f for f in (searcher.document(relpath=rp) for rp in relpaths) if f is not None
+                    ]
+                for fields in fields_iter:
+                    state = fields.get("state")
+                    value: State = tuple(state) if state else (-1, -1, "", -1, -1)
+                    states[fields["relpath"]] = value
+        except SearchIndexError:
+            raise
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        return states
+
+    def _load_verified(self) -> dict[str, list[Any]]:
+        try:
+            data = json.loads((self.index_dir / _STATE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _update(
+        self,
+        relpaths: list[str] | None,
+        progress: ProgressCallback | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> UpdateReport:
+        report = UpdateReport()
+        root = self.library
+        indexed = self._indexed_states(relpaths)
+        if relpaths is None:
+            files = {p.relative_to(root).as_posix(): p for p in iter_article_files(root)}
+        else:
+            files = {}
+            for rp in relpaths:
+                path = root / rp
+                if _is_article_file(root, path):
+                    files[rp] = path
+        # `verified`: files whose stat changed but whose content hash equals the indexed one, so that a
+        # touch does not re-read them on every update. Valid only while it agrees with the indexed hash.
+        verified = self._load_verified()
+        verified_dirty = False
+        writer: Any = None
+        total = len(files)
+        removed = sorted(set(indexed) - set(files))
+
+        def get_writer() -> Any:
+            nonlocal writer
+            if writer is None:
+                try:
+                    writer = _SegmentWriter(self._ix, timeout=self.lock_timeout)
+                    writer.reader_pool = self._pool
+                except LockError as exc:
+                    raise IndexBusyError(
+                        f"the search index is busy (another update holds its lock for over "
+                        f"{self.lock_timeout:g} s); try again later"
+                    ) from exc
+                except Exception as exc:
+                    raise _DamagedError(_describe(exc)) from exc
+            return writer
+
+        def apply(result: _Prepared, *, add: bool) -> None:
+            """Record one prepared article; with ``add``, write its document (else a worker did)."""
+            nonlocal verified_dirty
+            rp, kind, old_exists = result.relpath, result.kind, result.old_exists
+            if result.skipped is not None:
+                report.skipped.append(result.skipped)
+            if kind == "unreadable":
+                if old_exists:
+                    get_writer().delete_by_term("relpath", rp)
+                    report.removed.append(rp)
+            elif kind == "same":
+                verified[rp] = result.verified or []
+                verified_dirty = True
+                report.unchanged += 1
+            else:
+                w = get_writer()
+                if add:
+                    assert result.doc is not None
+                    (w.update_document if old_exists else w.add_document)(**result.doc)
+                elif old_exists:
+                    w.delete_by_term("relpath", rp)  # the new version is in a worker's segment
+                (report.updated if old_exists else report.added).append(rp)
+                verified.pop(rp, None)
+
+        segments: list[Any] = []
+        try:
+            for rp in removed:
+                get_writer().delete_by_term("relpath", rp)
+                report.removed.append(rp)
+            todo: list[_Job] = []
+            for done, (rp, path) in enumerate(files.items(), 1):
+                if cancelled is not None and done % 256 == 0 and cancelled():
+                    report.cancelled = True
+                    break
+                try:
+                    st = path.stat()
+                except OSError as exc:
+                    report.skipped.append(Skipped(rp, f"cannot be read ({exc.strerror or exc})"))
+                    continue
+                sc_size, sc_mtime = _sidecar_stamp(path)
+                old = indexed.get(rp)
+                if old is not None and old[3:] == (sc_size, sc_mtime):
+                    if old[:2] == (st.st_size, st.st_mtime_ns):
+                        report.unchanged += 1
+                        continue
+                    seen = verified.get(rp)
+                    if seen == [st.st_size, st.st_mtime_ns, old[2]]:
+                        report.unchanged += 1
+                        continue
+                todo.append(_Job(rp, (st.st_size, st.st_mtime_ns), (sc_size, sc_mtime), old))
+            base = total - len(todo)
+            procs = _worker_count(len(todo))
+            if not report.cancelled and procs > 1:
+                get_writer()  # take the lock before the workers write segments
+                try:
+                    segments, results, stopped = _build_in_processes(
+                        self.index_dir, root, todo, procs, base, total, progress, cancelled
+                    )
+                except Exception as exc:  # noqa: BLE001 - no processes here: do the work in this thread
+                    log.warning("indexing in %d processes failed (%s); indexing here", procs, _describe(exc))
+                    procs = 1
+                else:
+                    report.cancelled = report.cancelled or stopped
+                    for result in results:
+                        apply(result, add=False)
+            if not report.cancelled and procs <= 1:
+                for i, job in enumerate(todo):
+                    if cancelled is not None and cancelled():
+                        report.cancelled = True
+                        break
+                    if progress is not None:
+                        progress(base + i + 1, total)
+                    apply(_prepare(self.index_dir, root, job), add=True)
+            if writer is not None:
+                try:
+                    _commit(writer, segments)
+                except Exception as exc:
+                    raise SearchIndexError(f"the search index could not be saved: {_describe(exc)}") from exc
+                writer = None
+                self._reopen_searcher()
+                if relpaths is None and not report.cancelled and (report.updated or report.removed):
+                    _prune_texts(self.index_dir, {state[2] for state in self._indexed_states(None).values()})
+        except BaseException:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+            raise
+        if verified_dirty or (verified and (report.added or report.updated or report.removed)):
+            keep = {k: v for k, v in verified.items() if k in files or relpaths is not None}
+            with contextlib.suppress(OSError):
+                atomic_write_text(self.index_dir / _STATE_FILE, json.dumps(keep))
+        return report
+
+    def merge_when_idle(self) -> bool:
+        """Merge the small segments recent commits added into one; returns whether there was any to merge.
+
+        Commits do not merge (that made ``update_paths`` slow now and then); every small update adds a
+        segment, and each segment makes searches a little slower. Run this when the user is idle (e.g. a few
+        seconds after the last update), never on the GUI thread: it takes the index's write lock (other
+        updates wait; :class:`IndexBusyError` if another process holds it over ``lock_timeout``) and costs
+        about as much as reading the small segments' documents. Searches keep running meanwhile.
+        """
+        with self._write_lock:
+            self._ensure_open(rebuild=False)
+            damage: str | None = None
+            try:
+                return self._merge_small_segments()
+            except _DamagedError as exc:
+                damage = str(exc)
+                _release(exc)
+            self._set_aside(damage)
+            self._create()
+            self._update(None, None, None)
+            return True
+
+    def _merge_small_segments(self) -> bool:
+        try:
+            segments = read_toc(self._ix).segments
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        if len(_small_segments(segments)) < 2:
+            return False
+        try:
+            writer = _SegmentWriter(self._ix, timeout=self.lock_timeout)
+        except LockError as exc:
+            raise IndexBusyError(
+                f"the search index is busy (another update holds its lock for over {self.lock_timeout:g} s); "
+                "try again later"
+            ) from exc
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        writer.reader_pool = self._pool
+        try:
+            writer.commit(mergetype=_merge_small)
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise SearchIndexError(f"the search index could not be saved: {_describe(exc)}") from exc
+        self._reopen_searcher()
+        return True

@@ -1,0 +1,310 @@
+"""Bulk scoring: BM25F over whole posting lists, as Whoosh's matchers would score, several times faster.
+
+:func:`_bulk_search` returns the total and the best ``(score, docnum)`` of a query, computed per segment
+(:func:`_eval`) from whole posting lists with sets and dictionaries instead of Whoosh's per-document matcher
+calls; the scores are Whoosh's BM25F scores, the same floating-point operations in the same order
+(:func:`_bm25`, :func:`_tree_sum`). Query shapes it does not handle raise :class:`_UnsupportedError`
+internally and :func:`_bulk_search` returns None: the caller then uses Whoosh's collector. Counting and
+scoring happen in one pass (no block-quality skipping, no matcher replacement).
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from itertools import repeat
+from operator import sub
+from typing import Any, ClassVar
+
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+from reader.core.search.analysis import _NATIVE_LE, _POSITION_CODE, _positions
+from reader.core.search.damage import _describe
+from reader.core.search.whoosh_private import (
+    INT_SIZE,
+    bm25_parameters,
+    expanded_terms,
+    field_length_bytes,
+    read_whole_postings,
+    reader_segment_id,
+    term_matcher,
+)
+
+__all__ = ["_SegmentData", "_bulk_search", "_eval"]
+
+log = logging.getLogger(__name__)
+
+
+class _UnsupportedError(Exception):
+    """Internal: a query shape :func:`_bulk_search` leaves to Whoosh's matchers."""
+
+
+_LENGTH_TABLE = [byte_to_length(b) for b in range(256)]
+
+
+class _SegmentData:
+    """What bulk scoring reads from one segment: its deletions and, per field, each document's BM25 length
+    normalisation (segments never change, so this is computed once per segment, field and average)."""
+
+    _cache: ClassVar[dict[tuple[str, str], list[int]]] = {}
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.deleted: frozenset[int] = reader.deleted_docs_set
+        self.segid: str = reader_segment_id(reader) or str(id(reader))
+
+    def lengths(self, fieldname: str) -> list[int]:
+        key = (self.segid, fieldname)
+        found = self._cache.get(key)
+        if found is None:
+            reader = self.reader
+            count = reader.doc_count_all()
+            raw = field_length_bytes(reader, fieldname, count)
+            if raw is None:
+                found = [0] * count
+            else:
+                table = _LENGTH_TABLE
+                found = [table[b] for b in raw] + [0] * (count - len(raw))
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+    def postings(
+        self, fieldname: str, btext: bytes, values: bool = False
+    ) -> tuple[list[int], list[Any], list[Any]]:
+        """Document numbers, weights (and raw values) of a term, deleted documents left out."""
+        reader = self.reader
+        if (fieldname, btext) not in reader:
+            return [], [], []
+        m = term_matcher(reader, fieldname, btext)
+        ids: list[int] = []
+        weights: list[Any] = []
+        vals: list[Any] = []
+        if not read_whole_postings(m, ids, weights, vals if values else None):
+            while m.is_active():
+                ids.append(m.id())
+                weights.append(m.weight())
+                if values:
+                    vals.append(m.value())
+                m.next()
+        deleted = self.deleted
+        if deleted:
+            keep = [i for i, d in enumerate(ids) if d not in deleted]
+            ids = [ids[i] for i in keep]
+            weights = [weights[i] for i in keep]
+            vals = [vals[i] for i in keep] if values else vals
+        return ids, weights, vals
+
+
+def _bm25(
+    top: Any, seg: _SegmentData, fieldname: str, btext: bytes, ids: list[int], weights: list[Any]
+) -> list[float]:
+    """Whoosh's BM25F score of each posting, the same floating-point operations in the same order."""
+    weighting = top.weighting
+    b_param, k1 = bm25_parameters(weighting, fieldname)
+    idf = top.idf(fieldname, btext)
+    avgfl = top.avg_field_length(fieldname) or 1
+    lengths = seg.lengths(fieldname)
+    k1p1 = k1 + 1
+    return [
+        idf * ((tf * k1p1) / (tf + k1 * ((1 - b_param) + b_param * lengths[d] / avgfl)))
+        for d, tf in zip(ids, weights, strict=True)
+    ]
+
+
+def _term_scores(top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: float) -> dict[int, float]:
+    schema = seg.reader.schema
+    if fieldname not in schema:
+        return {}
+    field = schema[fieldname]
+    try:
+        btext = text if isinstance(text, bytes) else field.to_bytes(text)
+    except ValueError:
+        return {}
+    ids, weights, _ = seg.postings(fieldname, btext)
+    if not ids:
+        return {}
+    if field.scorable:
+        scores = _bm25(top, seg, fieldname, btext, ids, weights)
+    else:  # keyword and ID fields: Whoosh scores the posting's weight
+        scores = [float(w) for w in weights]
+    if boost != 1.0:
+        scores = [x * boost for x in scores]
+    return dict(zip(ids, scores, strict=True))
+
+
+def _tree_sum(values: list[float]) -> float:
+    """Sum in the order of Whoosh's ``make_binary_tree`` (intersections of phrase words)."""
+    if len(values) == 2:
+        return values[0] + values[1]
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+
+
+def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
+    fieldname = q.fieldname
+    schema = seg.reader.schema
+    if q.slop != 1 or fieldname not in schema or not schema[fieldname].format.supports("positions"):
+        raise _UnsupportedError("phrase")
+    if not schema[fieldname].scorable:
+        raise _UnsupportedError(f"field {fieldname}")
+    field = schema[fieldname]
+    postings = []
+    for word in q.words:
+        try:
+            btext = field.to_bytes(word)
+        except ValueError:
+            return {}
+        ids, weights, vals = seg.postings(fieldname, btext, values=True)
+        if not ids:
+            return {}
+        postings.append((btext, ids, weights, vals))
+    candidates = set(postings[0][1])
+    for _btext, ids, _w, _v in postings[1:]:
+        candidates.intersection_update(ids)
+    if not candidates:
+        return {}
+    values = [dict(zip(ids, vals, strict=True)) for _b, ids, _w, vals in postings]
+    # Word k's positions shifted back by k: the phrase starts where all of them meet.
+    first, middle, last = values[0], list(enumerate(values[1:-1], 1)), values[-1]
+    k_last = len(values) - 1
+    matched: list[int] = []
+    skip = INT_SIZE  # each value: the count, then the positions
+    if not _NATIVE_LE:
+        read = _positions
+        for d in candidates:
+            starts = set(read(first[d]))
+            for k, vmap in middle:
+                starts.intersection_update(map(sub, read(vmap[d]), repeat(k)))
+            # The last word only needs one start in common (isdisjoint stops at the first).
+            if not starts.isdisjoint(map(sub, read(last[d]), repeat(k_last))):
+                matched.append(d)
+    elif not middle:  # two words on a little-endian machine (the usual case): reads inlined
+        code = _POSITION_CODE
+        matched = [
+            d
+            for d in candidates
+            if not set(memoryview(first[d])[skip:].cast(code)).isdisjoint(  # type: ignore[call-overload]
+                map(sub, memoryview(last[d])[skip:].cast(code), repeat(1))  # type: ignore[call-overload]
+            )
+        ]
+    else:
+        code = _POSITION_CODE
+        for d in candidates:
+            starts = set(memoryview(first[d])[skip:].cast(code))  # type: ignore[call-overload]
+            for k, vmap in middle:
+                starts.intersection_update(map(sub, memoryview(vmap[d])[skip:].cast(code), repeat(k)))  # type: ignore[call-overload]
+                if not starts:
+                    break
+            else:
+                if not starts.isdisjoint(map(sub, memoryview(last[d])[skip:].cast(code), repeat(k_last))):  # type: ignore[call-overload]
+                    matched.append(d)
+    if not matched:
+        return {}
+    word_scores = []
+    for btext, ids, weights, _vals in postings:
+        weight_of = dict(zip(ids, weights, strict=True))
+        word_scores.append(_bm25(top, seg, fieldname, btext, matched, [weight_of[d] for d in matched]))
+    # Summed in the order of Whoosh's binary tree of intersections (a + b, a + (b + c), ...).
+    totals = [_tree_sum(list(parts)) for parts in zip(*word_scores, strict=True)]
+    if q.boost != 1.0:
+        totals = [x * q.boost for x in totals]
+    return dict(zip(matched, totals, strict=True))
+
+
+def _multiterm_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
+    """Prefix and wildcard: the sum of the scores of the words they expand to in this segment, times the
+    query's boost. (Whoosh's own matchers score these by the index's size: below 5,000 articles an array
+    union whose skipping loses the title boost of an AndMaybe, and one word alone loses the boost.)"""
+    words = [w for w in expanded_terms(q, seg.reader) if w]
+    return _sum_union([_term_scores(top, seg, q.field(), w, 1.0) for w in words], q.boost)
+
+
+def _sum_union(parts: list[dict[int, float]], boost: float) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for part in parts:
+        for d, x in part.items():
+            out[d] = out[d] + x if d in out else x
+    if boost != 1.0:
+        out = {d: x * boost for d, x in out.items()}
+    return out
+
+
+def _eval(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
+    """Document number -> score in one segment, as Whoosh's matchers would score them."""
+    if isinstance(q, wq.AndMaybe):
+        a = _eval(top, seg, q.a)
+        if not a:
+            return a
+        b = _eval(top, seg, q.b)
+        return {d: x + b[d] if d in b else x for d, x in a.items()}
+    if isinstance(q, wq.AndNot):
+        a = _eval(top, seg, q.a)
+        if not a:
+            return a
+        b = _eval(top, seg, q.b)
+        return {d: x for d, x in a.items() if d not in b}
+    if isinstance(q, wq.And):
+        subs = q.subqueries
+        if len(subs) == 1:
+            return _eval(top, seg, subs[0])
+        positive = [s for s in subs if not isinstance(s, wq.Not)]
+        negative = [s.query for s in subs if isinstance(s, wq.Not)]
+        if not positive:
+            raise _UnsupportedError("only negative terms")
+        parts = sorted((_eval(top, seg, s) for s in positive), key=len)
+        if not parts[0]:
+            return {}
+        common = set(parts[0]).intersection(*parts[1:])
+        for neg in negative:
+            common.difference_update(_eval(top, seg, neg))
+        # A Not inside an And is Whoosh's InverseMatcher, which adds a score of 1.0.
+        extra = float(len(negative))
+        out = {d: sum(part[d] for part in parts) + extra for d in common}
+        if q.boost != 1.0:
+            out = {d: x * q.boost for d, x in out.items()}
+        return out
+    if isinstance(q, wq.Or):
+        subs = q.subqueries
+        if any(isinstance(s, wq.Not) for s in subs) or q.scale or getattr(q, "minmatch", 0):
+            raise _UnsupportedError("or")
+        if len(subs) == 1:
+            return _eval(top, seg, subs[0])
+        return _sum_union([_eval(top, seg, s) for s in subs], q.boost)
+    if isinstance(q, wq.Phrase):
+        return _phrase_scores(top, seg, q)
+    if type(q) is wq.Term:
+        return _term_scores(top, seg, q.fieldname, q.text, q.boost)
+    if type(q) in (wq.Prefix, wq.Wildcard):
+        return _multiterm_scores(top, seg, q)
+    if q is wq.NullQuery:
+        return {}
+    raise _UnsupportedError(type(q).__name__)
+
+
+def _bulk_search(searcher: Any, q: Any, limit: int) -> tuple[int, list[tuple[float, int]]] | None:
+    """The total and the ``limit`` best ``(score, docnum)`` of ``q``, best first (ties: lower document
+    number first, as Whoosh's collector), computed from whole posting lists with sets and dictionaries
+    instead of Whoosh's per-document matcher calls. ``None`` for query shapes left to Whoosh."""
+    if not isinstance(searcher.weighting, BM25F):
+        return None
+    total = 0
+    best: list[tuple[float, int]] = []
+    try:
+        for sub, offset in searcher.leaf_searchers():
+            seg = _SegmentData(sub.reader())
+            scores = _eval(searcher, seg, q)
+            total += len(scores)
+            best.extend((x, offset + d) for d, x in scores.items())
+    except _UnsupportedError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - Whoosh's matchers then answer (or report real damage)
+        log.warning("bulk evaluation of %r failed (%s); using Whoosh's matchers", q, _describe(exc))
+        return None
+    top = heapq.nsmallest(limit, best, key=lambda item: (-item[0], item[1]))
+    return total, top

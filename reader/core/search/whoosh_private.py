@@ -1,0 +1,297 @@
+"""Every private or undocumented Whoosh name the search package relies on, and nothing else.
+
+whoosh-reloaded is pinned at 2.7.5: the speed-ups of this package reach into Whoosh's internals (names that
+start with ``_``, attributes of its codec, writer, readers and matchers that its documentation does not
+promise). They are all touched here, behind small functions and subclasses with hooks, so that the other
+modules use only Whoosh's public API plus this module. :data:`RELIED_ON` lists each name with the modules that
+depend on it; ``tests/unit/test_whoosh_private.py`` checks every one of them in the installed Whoosh and names
+the module to adapt when an upgrade changes one.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from io import BytesIO
+from itertools import accumulate
+from typing import Any
+
+from whoosh import qparser
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.structfile import BufferFile
+from whoosh.query.spans import SpanNear2
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
+
+try:
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+    from whoosh.system import _INT_SIZE
+except ImportError as exc:  # pragma: no cover - only with another Whoosh
+    raise ImportError(
+        f"whoosh-reloaded changed {exc.name}: {exc}; the reader relies on it in reader/core/search/"
+        "whoosh_private.py (for analysis.py and scoring.py); pin 2.7.5 or adapt"
+    ) from exc
+
+__all__ = [
+    "INT_SIZE",
+    "RELIED_ON",
+    "LazyCompoundStorage",
+    "PhraseSpanMatcher",
+    "PresetSegmentReader",
+    "SegmentWriterWithHooks",
+    "StarOnlyWildcardPlugin",
+    "bm25_parameters",
+    "close_segment",
+    "commit_with_segments",
+    "expanded_terms",
+    "field_length_bytes",
+    "finish_unlocked_segment",
+    "open_unlocked_writer",
+    "read_toc",
+    "read_whole_postings",
+    "reader_segment_id",
+    "term_matcher",
+    "writer_has_documents",
+    "writer_segments",
+]
+
+#: Private or undocumented Whoosh names -> the modules of this package that rely on them.
+RELIED_ON: dict[str, tuple[str, ...]] = {
+    "whoosh.system._INT_SIZE": ("analysis.py", "scoring.py"),
+    "whoosh.codec.whoosh3._lenfield, LENGTHS_COLUMN": ("scoring.py",),
+    "W3PerDocReader._cached_reader, column ._dbfile ._basepos ._count": ("scoring.py",),
+    "W3LeafMatcher._read_data ._data ._byteids ._read_weights ._weights": ("scoring.py",),
+    "W3LeafMatcher._read_values ._values ._next_block": ("scoring.py",),
+    "SegmentReader._terms ._segid ._perdoc ._segment ._gen ._storage ._codec": ("scoring.py", "storage.py"),
+    "BM25F._field_B .B .K1": ("scoring.py",),
+    "Query._btexts": ("query.py", "scoring.py", "snippets.py"),
+    "FileIndex._read_toc": ("lifecycle.py", "maintenance.py"),
+    "SegmentWriter(_lk=False)": ("building.py",),
+    "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": ("building.py",),
+    "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": ("building.py",),
+    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec": ("building.py",),
+    "CompoundStorage._source .is_closed .range": ("storage.py",),
+    "BufferFile._buf ._name .onclose .is_real .is_closed .file": ("storage.py",),
+    "SpanNear2.SpanNear2Matcher._get_spans .ms": ("query.py",),
+    "WildcardPlugin.qmarks": ("query.py",),
+}
+
+#: Bytes of the count in front of a posting value (Whoosh's ``_INT_SIZE``).
+INT_SIZE: int = _INT_SIZE
+
+
+# ------------------------------------------------------------------------------------------- the index
+
+
+def read_toc(ix: Any) -> Any:
+    """The newest table of contents of a FileIndex (schema, segments, generation), read from disk."""
+    return ix._read_toc()
+
+
+# ------------------------------------------------------------------------------------------- readers
+
+
+class PresetSegmentReader(SegmentReader):  # type: ignore[misc]
+    """A SegmentReader over files someone else opened (no files opened here): the per-document reader is a
+    shallow copy (its column caches shared) pointing at ``segment``, so that it sees this segment's
+    deletions."""
+
+    def __init__(
+        self, schema: Any, segment: Any, generation: int, storage: Any, codec: Any, terms: Any, perdoc: Any
+    ) -> None:
+        self.schema = schema
+        self.is_closed = False
+        self._segment = segment
+        self._segid = segment.segment_id()
+        self._gen = generation
+        self._storage = storage
+        self._codec = codec
+        self._terms = terms
+        perdoc = copy.copy(perdoc)
+        perdoc._segment = segment
+        self._perdoc = perdoc
+
+
+def reader_segment_id(reader: Any) -> str | None:
+    """The segment id of a segment reader, None for other readers."""
+    segid: str | None = getattr(reader, "_segid", None)
+    return segid
+
+
+def field_length_bytes(reader: Any, fieldname: str, count: int) -> bytes | None:
+    """The first ``count`` one-byte encoded field lengths of a segment's documents (None: no column)."""
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    raw: bytes = column._dbfile.get(column._basepos, min(column._count, count))
+    return raw
+
+
+def term_matcher(reader: Any, fieldname: str, btext: bytes) -> Any:
+    """The raw posting matcher of a term in a segment reader (no scorer)."""
+    return reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format, scorer=None)
+
+
+def read_whole_postings(m: Any, ids: list[int], weights: list[Any], values: list[Any] | None) -> bool:
+    """Append a matcher's document numbers, weights (and raw values) a whole block at a time; False (nothing
+    read) when ``m`` is not Whoosh 3's block matcher."""
+    if not isinstance(m, W3LeafMatcher):
+        return False
+    while m.is_active():
+        m._read_data()
+        raw_ids = m._data[0]
+        ids.extend(raw_ids if m._byteids else accumulate(raw_ids))  # Whoosh: delta_decode in Python
+        m._read_weights()
+        weights.extend(m._weights)
+        if values is not None:
+            m._read_values()
+            values.extend(m._values)
+        m._next_block()
+    return True
+
+
+# ------------------------------------------------------------------------------------------- queries
+
+
+def expanded_terms(q: Any, reader: Any) -> Iterator[Any]:
+    """The indexed words a prefix, wildcard, fuzzy term or range expands to in ``reader``."""
+    found: Iterator[Any] = q._btexts(reader)
+    return found
+
+
+def bm25_parameters(weighting: Any, fieldname: str) -> tuple[float, float]:
+    """``(B, K1)`` of a BM25F weighting for one field."""
+    return weighting._field_B.get(fieldname, weighting.B), weighting.K1
+
+
+class PhraseSpanMatcher(SpanNear2.SpanNear2Matcher):  # type: ignore[misc]
+    """SpanNear2's matcher whose spans come from :meth:`find_spans` over the phrase's word matchers."""
+
+    def _get_spans(self) -> list[Any]:
+        return self.find_spans(self.ms)
+
+    def find_spans(self, word_matchers: list[Any]) -> list[Any]:
+        raise NotImplementedError
+
+
+class StarOnlyWildcardPlugin(qparser.WildcardPlugin):  # type: ignore[misc]
+    """Only ``*`` is a wildcard: a question mark typed at the end of a question stays punctuation."""
+
+    qmarks = ""
+    expr = "(?P<text>[*])"
+
+
+# ------------------------------------------------------------------------------------------- writers
+
+
+class SegmentWriterWithHooks(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's SegmentWriter with two hooks: :meth:`segments_reader` (the reader ``delete_by_term``
+    searches) and :meth:`field_lengths` (what the flush asks each posting's field length)."""
+
+    def segments_reader(self, storage: Any, schema: Any, segments: list[Any], generation: int) -> Any:
+        """A reader over the writer's segments, or None for Whoosh's own."""
+        return None
+
+    def field_lengths(self, per_document_reader: Any) -> Any:
+        """An object with ``doc_field_length(docnum, fieldname)`` for the flush."""
+        return per_document_reader
+
+    def reader(self, reuse: Any = None) -> Any:
+        self._check_state()
+        found = self.segments_reader(self.storage, self.schema, self.segments, self.generation)
+        return super().reader(reuse=reuse) if found is None else found
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        self.fieldwriter.add_postings(self.schema, self.field_lengths(pdr) if pdr else None, postings)
+        self.fieldwriter.close()
+        if pdr:
+            pdr.close()
+
+
+def open_unlocked_writer(writer_class: type[Any], ix: Any, **kwargs: Any) -> Any:
+    """A writer that does not take the index lock (a worker process: its parent holds it)."""
+    return writer_class(ix, _lk=False, **kwargs)
+
+
+def writer_segments(writer: Any) -> list[Any]:
+    """The segments of the table of contents the writer started from."""
+    segments: list[Any] = writer.segments
+    return segments
+
+
+def writer_has_documents(writer: Any) -> bool:
+    """Whether documents were added to the writer's new segment."""
+    return bool(writer._added)
+
+
+def finish_unlocked_segment(writer: Any) -> Any:
+    """Write the writer's new segment and return it (None if it is empty), without committing."""
+    segment = writer._finalize_segment() if writer._added else None
+    if segment is None:
+        writer._close_segment()
+    return segment
+
+
+def close_segment(writer: Any) -> None:
+    """Abandon the writer's new segment."""
+    writer._close_segment()
+
+
+def commit_with_segments(writer: Any, segments: list[Any]) -> None:
+    """Commit the writer plus ``segments`` (written elsewhere) into one table of contents, merging nothing."""
+    final = writer._merge_segments(None, False, False)
+    final.extend(segments)
+    if writer._added:
+        final.append(writer._finalize_segment())
+    else:
+        writer._close_segment()
+    writer._commit_toc(final)
+    writer._finish()
+
+
+# ------------------------------------------------------------------------------------------- storage
+
+
+class LazyBufferFile(BufferFile):  # type: ignore[misc]
+    """Whoosh's BufferFile without the up-front copy: whoosh-reloaded copies every part of a compound segment
+    (the whole postings file) into a BytesIO when a reader opens it (~10 ms a segment); most reads use
+    ``get`` on the memory map, so the copy is made only if a stream read asks for it."""
+
+    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        self._buf = buf
+        self._name = name
+        self._stream: Any = None
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    @property
+    def file(self) -> Any:
+        stream = self._stream
+        if stream is None:
+            stream = self._stream = BytesIO(self._buf)
+        return stream
+
+    def close(self) -> None:
+        if self.is_closed:
+            raise OSError("this file is already closed")
+        if self.onclose:
+            self.onclose(self)
+        if self._stream is not None:
+            self._stream.close()
+        self.is_closed = True
+
+
+class LazyCompoundStorage(CompoundStorage):  # type: ignore[misc]
+    """A compound segment file whose parts are opened as :class:`LazyBufferFile` (no copy)."""
+
+    def open_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if self._source is None:
+            return super().open_file(name, *args, **kwargs)
+        if self.is_closed:
+            raise OSError("the compound file was closed")
+        offset, length = self.range(name)
+        return LazyBufferFile(memoryview(self._source)[offset : offset + length], name=name)

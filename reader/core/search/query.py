@@ -31,6 +31,7 @@ from whoosh.query.spans import Span
 from reader.core.errors import QueryError
 from reader.core.search.analysis import _CJK_RE, analyze
 from reader.core.search.damage import _DamagedError, _describe
+from reader.core.search.query_checks import check_query_text
 from reader.core.search.whoosh_private import PhraseSpanMatcher, StarOnlyWildcardPlugin, expanded_terms
 
 __all__ = ["MAX_EXPANSION", "_iter_leaves", "parse_query"]
@@ -72,6 +73,7 @@ def parse_query(text: str, searcher: Any) -> Any:
     if not text.strip():
         raise QueryError("type something to search for")
     schema = searcher.schema
+    check_query_text(text, schema.names())
     try:
         q = _parser(schema).parse(text)
     except QueryError:

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python tests/benchmarks/bench_documents.py``. Prints
 
 - pages per second extracted by :func:`reader.core.articles.pdf.pdf_text` (ours: pypdfium2 + layout) per
-  paper and for the 352-page book, and, when installed (``pip install pypdf``, not a dependency), by pypdf;
+  paper and for the 352-page book, and, when installed (the ``bench`` extra), by pypdf;
 - text quality against the hand-checked excerpts in ``documents_expected/`` (``<pdf>.p<page>.txt``): the
   excerpt is aligned with the window of the page's extracted words that overlaps it most, then scored with
   word F1 (bag of words: hyphenation, ligatures, junk) and bigram F1 (also order: reading order, glued or

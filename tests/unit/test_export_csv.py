@@ -57,6 +57,7 @@ def test_one_row_per_annotation(library: Path, tmp_path: Path) -> None:
         "created": a.created,
         "modified": a.modified,
         "status": "anchored",
+        "location": "",
         "id": a.id,
     }
     assert rows[1]["article"] == "기사 B"

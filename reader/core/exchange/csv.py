@@ -7,8 +7,9 @@ leading apostrophe (``'``), so spreadsheet programs show it as text instead of e
 
 The ``status`` column is the anchoring status: ``anchored``, ``moved`` (found exactly, elsewhere),
 ``fuzzy`` (an approximate match: the passage changed since the note was made) or ``orphaned`` (the passage
-was not found in the current text). There are no offset columns, so an orphan's last known position is
-never presented as a position in the current text.
+was not found in the current text). ``location`` is ``p. 12`` for a PDF (its page label where it has
+labels), the chapter for an EPUB, empty otherwise and for orphans. There are no offset columns, so an
+orphan's last known position is never presented as a position in the current text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import csv as _csv
 import io
 from collections.abc import Sequence
 
+from reader.core.exchange.presentation import location_label
 from reader.core.exchange.selection import ExportItem
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -29,6 +31,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "created",
     "modified",
     "status",
+    "location",
     "id",
 )
 CSV_TAG_SEPARATOR = "; "
@@ -57,6 +60,7 @@ def render_csv(items: Sequence[ExportItem], *, bom: bool = False) -> bytes:
                 a.created,
                 a.modified,
                 a.status,
+                location_label(item.article, a),
                 a.id,
             ]
             writer.writerow([csv_cell(value) for value in row])

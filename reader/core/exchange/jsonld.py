@@ -4,11 +4,11 @@ Format: one ``AnnotationCollection`` with an embedded ``first`` ``AnnotationPage
 annotations. Each annotation has ``@context`` ``http://www.w3.org/ns/anno.jsonld``, ``id`` ``urn:uuid:…``,
 ``motivation: highlighting``, ``created``/``modified``, a ``TextualBody`` note (``text/markdown``,
 ``purpose: commenting``), one ``TextualBody`` per tag (``purpose: tagging``), and a ``SpecificResource``
-target (``source`` = file URI, ``selector`` = [TextQuoteSelector, TextPositionSelector]; an ``orphaned``
-annotation, whose passage was not found in the current text, has no TextPositionSelector, since its stored
-offsets are only its last known position). The colour uses the
-model's own styling (§4.4): ``target.styleClass`` is the colour name and the annotation carries a
-``CssStylesheet`` defining it. The article's library-relative path is kept in ``reader:relpath`` (an
+target (``source`` = file URI, ``selector`` = [TextQuoteSelector, TextPositionSelector, and for a PDF a
+FragmentSelector ``page=N`` (RFC 3778)]; an ``orphaned`` annotation, whose passage was not found in the
+current text, has no TextPositionSelector, since its stored offsets are only its last known position). The
+colour uses the model's own styling (§4.4): ``target.styleClass`` is the colour name and the annotation
+carries a ``CssStylesheet`` defining it. The article's library-relative path is kept in ``reader:relpath`` (an
 absolute-IRI key, kept by JSON-LD processors) so that :mod:`.jsonld_import` can match articles in
 another library; the anchoring status (``anchored``, ``moved``, ``fuzzy``: an approximate match, or
 ``orphaned``) is kept in ``reader:status``; a colour that is not a valid class name is kept verbatim in
@@ -30,6 +30,7 @@ from reader.core.exchange.presentation import (
     color_class,
     file_uri,
     has_position,
+    pdf_page,
 )
 from reader.core.exchange.selection import ExportItem, parse_timestamp
 from reader.core.models import Annotation, Article, now_iso
@@ -41,6 +42,9 @@ RELPATH_KEY = "reader:relpath"
 STATUS_KEY = "reader:status"
 #: Key of a colour kept verbatim when its class name differs from it.
 COLOR_KEY = "reader:color"
+
+#: ``conformsTo`` of a FragmentSelector naming a PDF page (``page=12``, RFC 3778).
+PDF_FRAGMENT = "http://tools.ietf.org/rfc/rfc3778"
 
 
 def rfc3339(value: str) -> str | None:
@@ -108,6 +112,9 @@ def annotation_jsonld(annotation: Annotation, article: Article) -> dict[str, Any
                 "end": max(0, annotation.end),
             }
         )
+    page = pdf_page(article, annotation)
+    if page is not None:  # RFC 3778: a PDF page, 1-based
+        selectors.append({"type": "FragmentSelector", "conformsTo": PDF_FRAGMENT, "value": f"page={page}"})
     data["target"] = {
         "type": "SpecificResource",
         "source": file_uri(article.path),

@@ -7,17 +7,19 @@
   whose passage changed (``fuzzy``: re-anchored by approximate matching) or was not found (``orphaned``);
   :func:`has_position`: whether the stored offsets point into the current text (not for an orphan, whose
   offsets are only its last known position, so no export presents them as a position);
+- :func:`location_label` and :func:`pdf_page`: where a highlight is: a PDF page (``p. 12``), an EPUB chapter;
 - :data:`GENERATOR`: the name written as the exporting software.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import urllib.parse
 from pathlib import Path
 
-from reader.core.models import Annotation
+from reader.core.models import Annotation, Article, Block
 
 GENERATOR = "research-notes-reader"
 
@@ -67,3 +69,29 @@ def relative_link(target: Path, from_dir: Path) -> str:
     except ValueError:  # pragma: no cover - different drives on Windows
         return file_uri(target)
     return urllib.parse.quote(Path(rel).as_posix(), safe="/")
+
+
+def block_at(article: Article, offset: int) -> Block | None:
+    """The block of ``article`` holding code point ``offset`` (the last one starting at or before it)."""
+    starts = [block.start for block in article.blocks]
+    index = bisect.bisect_right(starts, offset) - 1
+    return article.blocks[index] if 0 <= index < len(article.blocks) else None
+
+
+def location_label(article: Article, annotation: Annotation) -> str:
+    """Where a highlight is, for people: ``p. 12`` (the page label where the PDF has labels: ``p. xii``) for a
+    PDF, the chapter for an EPUB, ``""`` otherwise or for an orphan (it has no place in the current text)."""
+    if not has_position(annotation):
+        return ""
+    block = block_at(article, annotation.start)
+    if block is None:
+        return ""
+    if block.page is not None:
+        return f"p. {block.page_label or block.page}"
+    return block.chapter or ""
+
+
+def pdf_page(article: Article, annotation: Annotation) -> int | None:
+    """The 1-based PDF page a highlight starts on (for a ``page=N`` fragment), or ``None``."""
+    block = block_at(article, annotation.start) if has_position(annotation) else None
+    return block.page if block is not None else None

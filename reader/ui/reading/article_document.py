@@ -58,6 +58,7 @@ class Theme:
     search: str
     search_current: str
     highlights: dict[str, str]
+    selection: str
 
 
 LIGHT_HIGHLIGHTS = {
@@ -77,12 +78,14 @@ DARK_HIGHLIGHTS = {
 
 THEMES: dict[str, Theme] = {
     "light": Theme(
-        "light", "#ffffff", "#1d1f21", "#5f6b76", "#1f5fa8", "#ffd59e", "#ff9f43", LIGHT_HIGHLIGHTS
+        "light", "#ffffff", "#1d1f21", "#5f6b76", "#1f5fa8", "#ffd59e", "#ff9f43", LIGHT_HIGHLIGHTS, "#b9d3ee"
     ),
     "sepia": Theme(
-        "sepia", "#f7f0e1", "#3b3024", "#7a6a55", "#7a4a12", "#f2c98a", "#e8953a", LIGHT_HIGHLIGHTS
+        "sepia", "#f7f0e1", "#3b3024", "#7a6a55", "#7a4a12", "#f2c98a", "#e8953a", LIGHT_HIGHLIGHTS, "#e3cfa6"
     ),
-    "dark": Theme("dark", "#1b1e22", "#dcdfe3", "#9aa4ae", "#7fb2ea", "#7a5a1c", "#b86e12", DARK_HIGHLIGHTS),
+    "dark": Theme(
+        "dark", "#1b1e22", "#dcdfe3", "#9aa4ae", "#7fb2ea", "#7a5a1c", "#9c4a00", DARK_HIGHLIGHTS, "#2d5a88"
+    ),
 }
 
 

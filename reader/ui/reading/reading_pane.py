@@ -256,12 +256,30 @@ class ReadingPane(QTextBrowser):
         self.set_scroll_fraction(fraction)
 
     def set_theme(self, name: str) -> None:
+        """Restyle the pane for theme ``name``: its background, text, link and selection colours, and the
+        document (text, highlight and search-mark colours are part of it).
+
+        The colours are set in the pane's own style sheet as well as its palette: the application's style
+        sheet, applied when the theme changes at run time, re-polishes every widget and gives the viewport
+        a palette of its own, so a palette set on the pane alone no longer reaches what is drawn."""
         self._theme = THEMES.get(name, THEMES["light"])
+        t = self._theme
         palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Base, QColor(self._theme.background))
-        palette.setColor(QPalette.ColorRole.Text, QColor(self._theme.text))
-        palette.setColor(QPalette.ColorRole.Link, QColor(self._theme.link))
+        for role, value in (
+            (QPalette.ColorRole.Base, t.background),
+            (QPalette.ColorRole.Window, t.background),
+            (QPalette.ColorRole.Text, t.text),
+            (QPalette.ColorRole.Link, t.link),
+            (QPalette.ColorRole.Highlight, t.selection),
+            (QPalette.ColorRole.HighlightedText, t.text),
+        ):
+            palette.setColor(role, QColor(value))
         self.setPalette(palette)
+        self.viewport().setPalette(palette)
+        self.setStyleSheet(
+            f"QTextBrowser#readingPane {{ background-color: {t.background}; color: {t.text}; "
+            f"selection-background-color: {t.selection}; selection-color: {t.text}; }}"
+        )
         self._rebuild()
 
     @property

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QMenu,
     QTableView,
     QVBoxLayout,
@@ -58,6 +59,12 @@ class LibraryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._build_filters())
+        #: Above the search hits: why they may be incomplete (the index is still being built).
+        self.notice = QLabel("", self)
+        self.notice.setObjectName("searchNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout.addWidget(self.notice)
         self.table = self._build_table()
         layout.addWidget(self.table)
 
@@ -139,8 +146,14 @@ class LibraryView(QWidget):
         self.show_rows(rows)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
+    def show_notice(self, text: str) -> None:
+        """Say ``text`` above the list (an empty text hides the notice)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
     def end_search(self) -> None:
         """Back from search hits to the catalog, with rows of the normal height."""
+        self.show_notice("")
         self.snippet_delegate.searching = False
         header = self.table.verticalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -89,8 +89,9 @@ class SearchBox(QObject):
         self._timer.stop()
         if not self.query or self.session is None:
             return
-        if not self.session.searchable:
-            self.hit_label.setText("  indexing…")
+        if not self.session.searchable:  # the index is being opened: show no stale list meanwhile
+            self.hit_label.setText("  opening the index…")
+            self._view.show_hits([])
         self.session.search(self.query)
 
     def _finished(self, generation: int, results: SearchResults) -> None:
@@ -109,6 +110,10 @@ class SearchBox(QObject):
         if total > shown:
             text += f" (best {shown} shown)"
         self.hit_label.setText(text)
+        coverage = self.session.index_coverage()
+        self._view.show_notice(
+            f"{coverage[0]} of {coverage[1]} articles indexed — results may be incomplete" if coverage else ""
+        )
         self.field.setStyleSheet("")
         self.field.setToolTip("")
         self.mark_terms()

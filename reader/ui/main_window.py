@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
             library,
             self.watcher,
             show_status=self.status.show_message,
+            clear_status=self.status.clear_message,
             parent=self,
         )
         self.reading.file_changed.connect(self._file_changed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +39,12 @@ from reader.ui.library.library_session import SEARCH_PAGE
 
 #: Initial widths of the narrow columns (the title column stretches).
 COLUMN_WIDTHS = {"author": 110, "source": 110, "date": 84, "language": 44, "words": 60, "notes": 48}
+#: The narrow columns are as wide as their header or their longest value, up to this many average characters;
+#: together they take at most :data:`NARROW_SHARE` of the table, the title the rest.
+COLUMN_MAX_CHARS = {"author": 18, "source": 16, "date": 11, "language": 4, "words": 7, "notes": 5}
+NARROW_SHARE = 0.5
+#: Rows measured for the widths of the narrow columns.
+FIT_SAMPLE_ROWS = 300
 
 
 class LibraryView(QWidget):
@@ -72,6 +78,7 @@ class LibraryView(QWidget):
         filters = QHBoxLayout()
         self.tag_filter = QComboBox(self)
         self.tag_filter.setToolTip("Show only articles with a note tagged …")
+        self.tag_filter.addItem("Any tag", "")
         self.color_filter = QComboBox(self)
         self.color_filter.addItem("Any colour", "")
         for color in COLORS:
@@ -115,7 +122,34 @@ class LibraryView(QWidget):
         self.snippet_delegate = SnippetDelegate(table)
         table.setItemDelegateForColumn(0, self.snippet_delegate)
         table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        table.installEventFilter(self)
         return table
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def fit_columns(self) -> None:
+        """Size the narrow columns by their contents (capped), never leaving the title less than half."""
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        em = metrics.averageCharWidth()
+        pad = 3 * em  # cell margins and the sort indicator
+        rows = min(self.model.rowCount(), FIT_SAMPLE_ROWS)
+        wants: dict[int, int] = {}
+        for i, key in enumerate(COLUMN_KEYS):
+            if key not in COLUMN_MAX_CHARS or self.table.isColumnHidden(i):
+                continue
+            widest = header.fontMetrics().horizontalAdvance(COLUMNS[i][1])
+            for r in range(rows):
+                widest = max(widest, metrics.horizontalAdvance(str(self.model.index(r, i).data() or "")))
+            wants[i] = min(widest, COLUMN_MAX_CHARS[key] * em) + pad
+        room = self.table.viewport().width() * NARROW_SHARE
+        total = sum(wants.values())
+        scale = min(1.0, room / total) if total else 1.0
+        for i, width in wants.items():
+            header.resizeSection(i, max(header.minimumSectionSize(), int(width * scale)))
 
     # ------------------------------------------------------------------------------------- rows
     def set_catalog(self, rows: list[LibraryRow]) -> None:
@@ -130,6 +164,7 @@ class LibraryView(QWidget):
         """Show ``rows``, keeping the current article current when it is among them."""
         current = self.current_relpath()
         self.model.set_rows(rows)
+        self.fit_columns()
         if current:
             index = self.proxy.mapFromSource(self.model.index_for(current))
             if index.isValid():
@@ -259,6 +294,10 @@ class LibraryView(QWidget):
         """Show every row: the proxy drops its filters (the filter widgets are left as they are)."""
         self.proxy.set_filters()
 
+    def _show_column(self, column: int, shown: bool) -> None:
+        self.table.setColumnHidden(column, not shown)
+        self.fit_columns()
+
     def _header_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         for i, (key, label) in enumerate(COLUMNS):
@@ -266,5 +305,5 @@ class LibraryView(QWidget):
             act.setCheckable(True)
             act.setChecked(not self.table.isColumnHidden(i))
             act.setEnabled(key != "title")
-            act.toggled.connect(lambda on, col=i: self.table.setColumnHidden(col, not on))
+            act.toggled.connect(lambda on, col=i: self._show_column(col, on))
         menu.popup(self.table.horizontalHeader().mapToGlobal(pos))

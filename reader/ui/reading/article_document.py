@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 
 from reader.core.models import Article
+from reader.ui.dates import display_date
 from reader.ui.reading.textpos import OffsetMap
 
 #: Fonts tried in order; Qt falls back per glyph, so Korean text uses a CJK font where one is installed.
@@ -159,7 +160,7 @@ def article_document(
         part
         for part in (
             meta.author or "",
-            meta.date or "",
+            display_date(meta.date),
             meta.source or "",
             f"{meta.reading_minutes} min read" if meta.reading_minutes else "",
         )

@@ -43,13 +43,18 @@ class ReadingController(QObject):
         watcher: QFileSystemWatcher,
         *,
         show_status: Callable[[str], None],
+        clear_status: Callable[[str], None],
         parent: QWidget,
     ) -> None:
+        """``show_status`` shows a message; ``clear_status(text)`` clears it if it still shows ``text``."""
         super().__init__(parent)
         self.pane = pane
         self._runner = runner
         self._settings = settings
         self._show_status = show_status
+        self._clear_status = clear_status
+        #: The "Match i of n" message shown last (cleared when the marks it counts are replaced).
+        self._match_message = ""
         self._parent = parent
         #: The library the relpaths are relative to (the window sets it when it opens another).
         self.library = library
@@ -62,6 +67,7 @@ class ReadingController(QObject):
         self._position_timer = QTimer(self, singleShot=True, interval=POSITION_SAVE_DELAY_MS)
         self._position_timer.timeout.connect(self.save_position)
         pane.link_activated.connect(self._link_activated)
+        pane.search_marks_changed.connect(self._marks_changed)
         pane.verticalScrollBar().valueChanged.connect(lambda _v: self._position_timer.start())
 
     # ------------------------------------------------------------------------------------- loading
@@ -121,7 +127,13 @@ class ReadingController(QObject):
         """Go to the next (``1``) or previous (``-1``) marked match."""
         if self.pane.next_hit(step):
             n = self.pane.search_hit_count
-            self._show_status(f"Match {self.pane.current_hit + 1} of {n}")
+            self._match_message = f"Match {self.pane.current_hit + 1} of {n}"
+            self._show_status(self._match_message)
+
+    def _marks_changed(self) -> None:
+        if self._match_message:
+            self._clear_status(self._match_message)
+            self._match_message = ""
 
     def find_in_article(self) -> None:
         """Ask for a word or phrase and mark it throughout the article shown."""

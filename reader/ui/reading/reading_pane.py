@@ -50,6 +50,7 @@ class ReadingPane(QTextBrowser):
     link_activated = Signal(QUrl)
     selection_changed_cp = Signal(int, int)  #: start, end (equal when nothing is selected)
     annotation_clicked = Signal(str)  #: annotation id
+    search_marks_changed = Signal()  #: the search marks were replaced (another query, find, article)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +174,7 @@ class ReadingPane(QTextBrowser):
         self._search_spans = sorted(spans)
         self._current_hit = -1
         self._refresh_extra()
+        self.search_marks_changed.emit()
 
     @property
     def search_hit_count(self) -> int:

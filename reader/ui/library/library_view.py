@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,6 +44,8 @@ COLUMN_WIDTHS = {"author": 110, "source": 110, "date": 84, "language": 44, "word
 #: together they take at most :data:`NARROW_SHARE` of the table, the title the rest.
 COLUMN_MAX_CHARS = {"author": 18, "source": 16, "date": 11, "language": 4, "words": 7, "notes": 5}
 NARROW_SHARE = 0.5
+#: The columns that give up width first when the table is narrow.
+ELASTIC_COLUMNS = frozenset({"author", "source"})
 #: Rows measured for the widths of the narrow columns.
 FIT_SAMPLE_ROWS = 300
 
@@ -131,25 +134,33 @@ class LibraryView(QWidget):
         return super().eventFilter(watched, event)
 
     def fit_columns(self) -> None:
-        """Size the narrow columns by their contents (capped), never leaving the title less than half."""
+        """Size the narrow columns by their contents, never leaving the title less than half the table: the
+        short columns (date, counts) get what they need, author and source share what is left."""
         header = self.table.horizontalHeader()
-        metrics = self.table.fontMetrics()
+        font = QFont(self.table.font())
+        font.setBold(True)  # unread rows are bold
+        metrics = QFontMetrics(font)
         em = metrics.averageCharWidth()
-        pad = 3 * em  # cell margins and the sort indicator
+        pad = 2 * em  # cell margins
         rows = min(self.model.rowCount(), FIT_SAMPLE_ROWS)
         wants: dict[int, int] = {}
         for i, key in enumerate(COLUMN_KEYS):
             if key not in COLUMN_MAX_CHARS or self.table.isColumnHidden(i):
                 continue
-            widest = header.fontMetrics().horizontalAdvance(COLUMNS[i][1])
+            widest = header.fontMetrics().horizontalAdvance(COLUMNS[i][1]) + em  # and the sort indicator
             for r in range(rows):
                 widest = max(widest, metrics.horizontalAdvance(str(self.model.index(r, i).data() or "")))
             wants[i] = min(widest, COLUMN_MAX_CHARS[key] * em) + pad
-        room = self.table.viewport().width() * NARROW_SHARE
-        total = sum(wants.values())
-        scale = min(1.0, room / total) if total else 1.0
+        elastic = [i for i in wants if COLUMN_KEYS[i] in ELASTIC_COLUMNS]
+        room = self.table.viewport().width() * NARROW_SHARE - sum(
+            w for i, w in wants.items() if i not in elastic
+        )
+        total = sum(wants[i] for i in elastic)
+        scale = max(0.0, min(1.0, room / total)) if total else 1.0
         for i, width in wants.items():
-            header.resizeSection(i, max(header.minimumSectionSize(), int(width * scale)))
+            if i in elastic:
+                width = max(header.fontMetrics().horizontalAdvance(COLUMNS[i][1]) + pad, int(width * scale))
+            header.resizeSection(i, max(header.minimumSectionSize(), width))
 
     # ------------------------------------------------------------------------------------- rows
     def set_catalog(self, rows: list[LibraryRow]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
@@ -111,3 +112,14 @@ def test_placeholder_follows_the_theme(window: MainWindow, qtbot: QtBot) -> None
         background, ink = background_and_ink(image, image.rect())
         assert background.name() == THEMES[choice].background, (choice, background.name())
         assert ink >= 3.0, (choice, ink)  # muted text, but readable
+
+
+@pytest.mark.parametrize("name", sorted(THEMES))
+def test_every_mark_colour_keeps_the_text_readable(name: str) -> None:
+    """Each highlight colour and both search-mark colours, under the theme's text colour."""
+    theme = THEMES[name]
+    text = QColor(theme.text)
+    backgrounds = {**theme.highlights, "search": theme.search, "current match": theme.search_current}
+    for what, colour in backgrounds.items():
+        assert contrast(text, QColor(colour)) >= MIN_CONTRAST, (name, what, colour)
+    assert contrast(text, QColor(theme.background)) >= 7.0

@@ -14,7 +14,7 @@ import gc
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QLineEdit, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -22,7 +22,7 @@ from reader import APP_NAME
 from reader.core.models import Article, Skipped
 from reader.ui import actions, theme
 from reader.ui.dialogs import ProblemsDialog, ShortcutsDialog, show_about, show_error
-from reader.ui.library.library_controller import WATCH_DEBOUNCE_MS, LibraryController
+from reader.ui.library.library_controller import LibraryController
 from reader.ui.library.library_session import CatalogSnapshot, LibrarySession
 from reader.ui.library.library_view import LibraryView
 from reader.ui.library.search_box import SearchBox
@@ -61,9 +61,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(theme.app_icon())
         self.setAcceptDrops(True)
+        self.watcher = QFileSystemWatcher(self)
         self._build_parts(library)
         self._build_actions()
-        self.watcher = QFileSystemWatcher(self)
         self.libraries = LibraryController(
             self.library_view,
             self.search,
@@ -78,7 +78,6 @@ class MainWindow(QMainWindow):
         )
         self.libraries.catalog_shown.connect(self._catalog_shown)
         self.libraries.catalog_checked.connect(self.catalog_checked)
-        self.watcher.fileChanged.connect(self._file_changed)
         self._build_notes()
         self._apply_theme(self.settings.theme())
         self.pane.set_zoom(self.settings.zoom())
@@ -128,8 +127,16 @@ class MainWindow(QMainWindow):
         self.status = StatusArea(self.statusBar(), self.show_problems, self)
         self.problems_button = self.status.problems_button
         self.reading = ReadingController(
-            self.pane, self.runner, self.settings, library, show_status=self.status.show_message, parent=self
+            self.pane,
+            self.runner,
+            self.settings,
+            library,
+            self.watcher,
+            show_status=self.status.show_message,
+            clear_status=self.status.clear_message,
+            parent=self,
         )
+        self.reading.file_changed.connect(self._file_changed)
         self.reading.loaded.connect(self._article_ready)
         self.reading.load_failed.connect(self._article_failed)
 
@@ -219,6 +226,7 @@ class MainWindow(QMainWindow):
         self._restore_article = self.settings.last_article(library)
         self.setWindowTitle(f"{library.name} — {APP_NAME}")
         self.pane.show_article(None)
+        self.reading.shown(None)
         self.libraries.open(library)
 
     def _catalog_shown(self, _snapshot: CatalogSnapshot) -> None:
@@ -230,16 +238,12 @@ class MainWindow(QMainWindow):
     def _library_changed(self) -> None:
         self.libraries.rescan()
 
-    def _file_changed(self, path: str) -> None:
-        """A watched file changed (the open article); reload it if it still exists."""
+    def _file_changed(self, path: Path) -> None:
+        """The open article's file changed on disk (reported once quiet): reload it, and rescan."""
         current = self.current_relpath()
-        if current and Path(path) == self.library / current:
+        if current and path == self.library / current:
             self.libraries.schedule_rescan()
-            QTimer.singleShot(WATCH_DEBOUNCE_MS, lambda: self._reload_current(current))
-
-    def _reload_current(self, relpath: str) -> None:
-        if self.current_relpath() == relpath:
-            self.reading.load(relpath, scroll_to=self.pane.scroll_fraction())
+            self.reading.load(current, scroll_to=self.pane.scroll_fraction())
 
     def _choose_library(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open Library Folder", str(self.library))
@@ -311,6 +315,7 @@ class MainWindow(QMainWindow):
     def _article_failed(self, message: str) -> None:
         self.annotations.set_article(None)
         self.pane.show_article(None)
+        self.reading.shown(None)
         self.report_error(message)
 
     def _article_ready(self, article: Article, scroll_to: float | None) -> None:
@@ -321,10 +326,7 @@ class MainWindow(QMainWindow):
         if scroll_to:
             self.pane.set_scroll_fraction(scroll_to)
         self.settings.set_last_article(self.library, relpath)
-        watched = set(self.watcher.files())
-        if watched:
-            self.watcher.removePaths(list(watched))
-        self.watcher.addPath(str(article.path))
+        self.reading.shown(article)  # watched from now on (before the notes add their sidecar)
         self.libraries.mark_read(relpath)
         if self.search.query:
             self.search.mark_terms()

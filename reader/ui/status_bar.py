@@ -18,7 +18,6 @@ class StatusArea:
 
     def __init__(self, bar: QStatusBar, show_problems: Callable[[], None], parent: QWidget) -> None:
         self.progress = QProgressBar(parent)
-        self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.label = QLabel("", parent)
@@ -35,12 +34,20 @@ class StatusArea:
     def show_message(self, text: str) -> None:
         self.label.setText(text)
 
+    def clear_message(self, text: str) -> None:
+        """Clear the message if it is still ``text`` (another may have replaced it since)."""
+        if self.label.text() == text:
+            self.label.setText("")
+
     def show_progress(self, what: str, done: int, total: int) -> None:
         """``done`` of ``total`` steps of ``what``; hidden once done (or when the total is unknown)."""
         self.progress.setVisible(total > 0 and done < total)
         self.progress.setMaximum(max(1, total))
         self.progress.setValue(done)
         self.progress.setFormat(f"{what} %v/%m")
+        # Wide enough for the longest text of this task (the count's digits at their widest), on one line.
+        widest = self.progress.fontMetrics().horizontalAdvance(f"{what} {total}/{total}".replace("1", "0"))
+        self.progress.setFixedWidth(max(120, widest + 24))
 
     def hide_progress(self) -> None:
         self.progress.hide()

@@ -153,8 +153,14 @@ def test_empty_model_and_proxy_pass_modeltester(qtmodeltester: object) -> None:
     assert model.rowCount(QModelIndex()) == 0
 
 
+def _complete(window: MainWindow) -> Callable[[int], bool]:
+    """For ``waitSignal``: results shown from a complete index (during the first build the window answers
+    from what is indexed so far, says so above the list, and searches again when the build ends)."""
+    return lambda _shown: not window.library_view.notice.text()
+
+
 def _wait_for_hits(window: MainWindow, qtbot: QtBot, query: str) -> int:
-    with qtbot.waitSignal(window.search_shown, timeout=30000) as blocker:
+    with qtbot.waitSignal(window.search_shown, timeout=30000, check_params_cb=_complete(window)) as blocker:
         window.search_field.setText(query)
     return int(blocker.args[0])
 
@@ -171,7 +177,7 @@ def test_search_as_you_type_shows_ranked_hits_with_snippets(window: MainWindow, 
 def test_typing_fast_drops_stale_results(window: MainWindow, qtbot: QtBot) -> None:
     for partial in ("d", "da", "dae", "daew", "daewoong"):
         window.search_field.setText(partial)
-    with qtbot.waitSignal(window.search_shown, timeout=30000):
+    with qtbot.waitSignal(window.search_shown, timeout=30000, check_params_cb=_complete(window)):
         pass
     qtbot.wait(300)
     titles = [row.entry.meta.title for row in window.model.rows()]

@@ -23,6 +23,7 @@ from PySide6.QtGui import QFont
 
 from reader.core.models import CatalogEntry
 from reader.core.search.results import SearchHit
+from reader.ui.dates import display_date
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -132,7 +133,7 @@ class ArticleTableModel(QAbstractTableModel):
         if key == "source":
             return meta.source or ""
         if key == "date":
-            return meta.date or ""
+            return display_date(meta.date)
         if key == "language":
             return meta.language or ""
         if key == "words":

@@ -153,8 +153,8 @@ class LibraryController(QObject):
         if extra:
             self.skipped.extend(extra)
             self._status.show_problem_count(len(self.skipped))
-        if self._search.query and changed:
-            self._search.start()
+        if self._search.query and (changed or self._view.notice.text()):
+            self._search.start()  # new results, or the same ones without "may be incomplete"
 
     # ------------------------------------------------------------------------------------- read marks
     def mark_read(self, relpath: str) -> None:

@@ -5,6 +5,9 @@ in the reader pool; every index write goes through the runner's single writer th
 race. Results come back as signals; the window never waits.
 
 Searches carry a generation number: when the user keeps typing, results of older generations are dropped.
+While the index is being built or brought up to date, searches answer from what it already holds (a first
+build commits only when it ends: nothing until then); :meth:`LibrarySession.index_coverage` says how much
+that is, for the window to say the results may be incomplete.
 """
 
 from __future__ import annotations
@@ -194,8 +197,11 @@ class LibrarySession(QObject):
         self._pending_search: tuple[int, str] | None = None
         self.index_error: str | None = None
         self._index_lock = threading.Lock()
-        #: True once searches can run: the index on disk has articles (it may still be updating).
+        #: True once searches can run: the index on disk is open (it may still be building or updating).
         self.searchable = False
+        #: Articles the index holds now (what searches see), and articles the library has.
+        self.indexed_count = 0
+        self.article_count = 0
         self._merge_timer = QTimer(self, singleShot=True, interval=IDLE_MERGE_MS)
         self._merge_timer.timeout.connect(self._merge_when_idle)
         self._tasks: set[TaskSignals] = set()
@@ -232,12 +238,30 @@ class LibrarySession(QObject):
         library = self.library
         self._run(
             lambda progress: build_catalog(library, read, progress, lambda: self._closed),
-            on_success=self.catalog_ready.emit,
+            on_success=self._catalog_scanned,
             on_failure=self.failed.emit,
             on_progress=self.scan_progressed.emit,
         )
 
+    def _catalog_scanned(self, snapshot: CatalogSnapshot) -> None:
+        if not snapshot.provisional:
+            self.article_count = len(snapshot.rows)
+        self.catalog_ready.emit(snapshot)
+
     # ------------------------------------------------------------------------------------- index
+    @property
+    def index_building(self) -> bool:
+        """An index build or update is running (searches see the index as it was before it)."""
+        return self._index_running
+
+    def index_coverage(self) -> tuple[int, int] | None:
+        """``(indexed, articles)`` while the index does not hold every article yet (a build or update is
+        running or about to), else ``None``: search results may then be incomplete."""
+        if self.index_ready and not self._index_running:
+            return None
+        total = max(self.article_count, self.indexed_count)
+        return (self.indexed_count, total) if self.indexed_count < total else None
+
     def update_index(self) -> None:
         """Bring the index up to date in the writer thread (coalesced: at most one queued run)."""
         if self._index_running:
@@ -262,7 +286,7 @@ class LibrarySession(QObject):
         self._index_running = True
         index = self.index
         self._run(
-            lambda: index.update_paths(relpaths),
+            lambda: (index.update_paths(relpaths), index.doc_count()),
             on_success=self._index_done,
             on_failure=self._index_failed,
             writes=True,
@@ -281,7 +305,8 @@ class LibrarySession(QObject):
         return self._ensure_index().doc_count()
 
     def _opened(self, count: int) -> None:
-        if count > 0 and not self.searchable:
+        self.indexed_count = count
+        if not self.searchable:
             self.searchable = True
             self._run_pending()
 
@@ -295,10 +320,13 @@ class LibrarySession(QObject):
             index.merge_when_idle, on_failure=lambda m: log.warning("idle merge failed: %s", m), writes=True
         )
 
-    def _update_in_worker(self, progress: object) -> object:
-        return self._ensure_index().update(
+    def _update_in_worker(self, progress: object) -> tuple[object, int]:
+        """The update's report and the number of articles the index holds afterwards."""
+        index = self._ensure_index()
+        report = index.update(
             progress=progress if callable(progress) else None, cancelled=lambda: self._closed
         )
+        return report, index.doc_count()
 
     def _run_pending(self) -> None:
         if self._pending_search is not None:
@@ -307,7 +335,8 @@ class LibrarySession(QObject):
             if generation == self._generation:
                 self._run_search(generation, query)
 
-    def _index_done(self, report: object) -> None:
+    def _index_done(self, result: tuple[object, int]) -> None:
+        report, self.indexed_count = result
         self._index_running = False
         self.index_ready = True
         self.searchable = True

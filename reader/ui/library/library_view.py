@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QMenu,
     QTableView,
     QVBoxLayout,
@@ -38,6 +40,14 @@ from reader.ui.library.library_session import SEARCH_PAGE
 
 #: Initial widths of the narrow columns (the title column stretches).
 COLUMN_WIDTHS = {"author": 110, "source": 110, "date": 84, "language": 44, "words": 60, "notes": 48}
+#: The narrow columns are as wide as their header or their longest value, up to this many average characters;
+#: together they take at most :data:`NARROW_SHARE` of the table, the title the rest.
+COLUMN_MAX_CHARS = {"author": 18, "source": 16, "date": 11, "language": 4, "words": 7, "notes": 5}
+NARROW_SHARE = 0.5
+#: The columns that give up width first when the table is narrow.
+ELASTIC_COLUMNS = frozenset({"author", "source"})
+#: Rows measured for the widths of the narrow columns.
+FIT_SAMPLE_ROWS = 300
 
 
 class LibraryView(QWidget):
@@ -58,6 +68,12 @@ class LibraryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._build_filters())
+        #: Above the search hits: why they may be incomplete (the index is still being built).
+        self.notice = QLabel("", self)
+        self.notice.setObjectName("searchNotice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        layout.addWidget(self.notice)
         self.table = self._build_table()
         layout.addWidget(self.table)
 
@@ -65,6 +81,7 @@ class LibraryView(QWidget):
         filters = QHBoxLayout()
         self.tag_filter = QComboBox(self)
         self.tag_filter.setToolTip("Show only articles with a note tagged …")
+        self.tag_filter.addItem("Any tag", "")
         self.color_filter = QComboBox(self)
         self.color_filter.addItem("Any colour", "")
         for color in COLORS:
@@ -108,7 +125,42 @@ class LibraryView(QWidget):
         self.snippet_delegate = SnippetDelegate(table)
         table.setItemDelegateForColumn(0, self.snippet_delegate)
         table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        table.installEventFilter(self)
         return table
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def fit_columns(self) -> None:
+        """Size the narrow columns by their contents, never leaving the title less than half the table: the
+        short columns (date, counts) get what they need, author and source share what is left."""
+        header = self.table.horizontalHeader()
+        font = QFont(self.table.font())
+        font.setBold(True)  # unread rows are bold
+        metrics = QFontMetrics(font)
+        em = metrics.averageCharWidth()
+        pad = 2 * em  # cell margins
+        rows = min(self.model.rowCount(), FIT_SAMPLE_ROWS)
+        wants: dict[int, int] = {}
+        for i, key in enumerate(COLUMN_KEYS):
+            if key not in COLUMN_MAX_CHARS or self.table.isColumnHidden(i):
+                continue
+            widest = header.fontMetrics().horizontalAdvance(COLUMNS[i][1]) + em  # and the sort indicator
+            for r in range(rows):
+                widest = max(widest, metrics.horizontalAdvance(str(self.model.index(r, i).data() or "")))
+            wants[i] = min(widest, COLUMN_MAX_CHARS[key] * em) + pad
+        elastic = [i for i in wants if COLUMN_KEYS[i] in ELASTIC_COLUMNS]
+        room = self.table.viewport().width() * NARROW_SHARE - sum(
+            w for i, w in wants.items() if i not in elastic
+        )
+        total = sum(wants[i] for i in elastic)
+        scale = max(0.0, min(1.0, room / total)) if total else 1.0
+        for i, width in wants.items():
+            if i in elastic:
+                width = max(header.fontMetrics().horizontalAdvance(COLUMNS[i][1]) + pad, int(width * scale))
+            header.resizeSection(i, max(header.minimumSectionSize(), width))
 
     # ------------------------------------------------------------------------------------- rows
     def set_catalog(self, rows: list[LibraryRow]) -> None:
@@ -123,6 +175,7 @@ class LibraryView(QWidget):
         """Show ``rows``, keeping the current article current when it is among them."""
         current = self.current_relpath()
         self.model.set_rows(rows)
+        self.fit_columns()
         if current:
             index = self.proxy.mapFromSource(self.model.index_for(current))
             if index.isValid():
@@ -139,8 +192,14 @@ class LibraryView(QWidget):
         self.show_rows(rows)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
+    def show_notice(self, text: str) -> None:
+        """Say ``text`` above the list (an empty text hides the notice)."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
     def end_search(self) -> None:
         """Back from search hits to the catalog, with rows of the normal height."""
+        self.show_notice("")
         self.snippet_delegate.searching = False
         header = self.table.verticalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -246,6 +305,10 @@ class LibraryView(QWidget):
         """Show every row: the proxy drops its filters (the filter widgets are left as they are)."""
         self.proxy.set_filters()
 
+    def _show_column(self, column: int, shown: bool) -> None:
+        self.table.setColumnHidden(column, not shown)
+        self.fit_columns()
+
     def _header_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         for i, (key, label) in enumerate(COLUMNS):
@@ -253,5 +316,5 @@ class LibraryView(QWidget):
             act.setCheckable(True)
             act.setChecked(not self.table.isColumnHidden(i))
             act.setEnabled(key != "title")
-            act.toggled.connect(lambda on, col=i: self.table.setColumnHidden(col, not on))
+            act.toggled.connect(lambda on, col=i: self._show_column(col, on))
         menu.popup(self.table.horizontalHeader().mapToGlobal(pos))

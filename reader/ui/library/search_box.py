@@ -19,6 +19,9 @@ from reader.ui.library.library_view import LibraryView
 from reader.ui.reading.reading_pane import ReadingPane
 
 SEARCH_DEBOUNCE_MS = 150
+#: The hit count and query messages take this many average characters beside the field, whatever they say
+#: (longer messages are elided, in full in the tooltip): the toolbars never move as the text changes.
+HIT_LABEL_CHARS = 36
 PLACEHOLDER = 'Search the library   (words, "phrases", prefix*, title:, tag:, -not)'
 
 
@@ -45,6 +48,7 @@ class SearchBox(QObject):
         self.field.returnPressed.connect(self.start)
         self.field.installEventFilter(self)
         self.hit_label = QLabel("", parent)
+        self.hit_label.setFixedWidth(self.hit_label.fontMetrics().averageCharWidth() * HIT_LABEL_CHARS)
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._timer.timeout.connect(self.start)
 
@@ -78,7 +82,7 @@ class SearchBox(QObject):
             self._timer.stop()
             if self.session is not None:
                 self.session.cancel_search()
-            self.hit_label.setText("")
+            self._say("")
             self._view.end_search()
             self._pane.set_search_spans([])
             return
@@ -89,8 +93,9 @@ class SearchBox(QObject):
         self._timer.stop()
         if not self.query or self.session is None:
             return
-        if not self.session.searchable:
-            self.hit_label.setText("  indexing…")
+        if not self.session.searchable:  # the index is being opened: show no stale list meanwhile
+            self._say("opening the index…")
+            self._view.show_hits([])
         self.session.search(self.query)
 
     def _finished(self, generation: int, results: SearchResults) -> None:
@@ -105,10 +110,14 @@ class SearchBox(QObject):
         self._view.show_hits(rows)
         shown = len(rows)
         total = results.total
-        text = f"  {total} hit{'s' if total != 1 else ''}"
+        text = f"{total} hit{'s' if total != 1 else ''}"
         if total > shown:
             text += f" (best {shown} shown)"
-        self.hit_label.setText(text)
+        self._say(text)
+        coverage = self.session.index_coverage()
+        self._view.show_notice(
+            f"{coverage[0]} of {coverage[1]} articles indexed — results may be incomplete" if coverage else ""
+        )
         self.field.setStyleSheet("")
         self.field.setToolTip("")
         self.mark_terms()
@@ -117,8 +126,16 @@ class SearchBox(QObject):
     def _failed(self, generation: int, message: str) -> None:
         if self.session is None or generation != self.session.generation:
             return
-        self.hit_label.setText("  " + message.splitlines()[0][:120])
+        self._say(message.splitlines()[0][:200])
         self.field.setToolTip(message)
+
+    def _say(self, text: str) -> None:
+        """Show ``text`` beside the field, elided to the label's fixed width (in full in its tooltip)."""
+        label = self.hit_label
+        room = label.width() - label.fontMetrics().averageCharWidth()
+        shown = label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room)
+        label.setText("  " + shown if shown else "")
+        label.setToolTip(text if shown != text else "")
 
     def mark_terms(self) -> None:
         """Mark the query's words in the article shown, and go to the first."""

@@ -43,6 +43,7 @@ class NoteDialog(QDialog):
         form = QFormLayout()
         self.note = QPlainTextEdit(annotation.note, self)
         self.note.setPlaceholderText("Your note (Markdown)")
+        self.note.setTabChangesFocus(True)  # Tab moves on to Tags, as in every other field
         self.tags = QLineEdit(", ".join(annotation.tags), self)
         self.tags.setPlaceholderText("tags, separated by commas")
         completer = QCompleter(known_tags, self)

@@ -54,6 +54,13 @@ FORMAT_LABELS = {
     "html": "HTML (self-contained, printable)",
     "csv": "CSV (spreadsheet)",
 }
+#: The file name ending of each format's single-file export.
+FORMAT_SUFFIXES = {"markdown": ".md", "jsonld": ".jsonld", "html": ".html", "csv": ".csv"}
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 note``, ``2 notes``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def collect_notes(library: Path, rows: list[tuple[str, str]]) -> list[LibraryNote]:
@@ -90,6 +97,7 @@ class LibraryNotesDialog(QDialog):
         self.text.setPlaceholderText("Filter notes…")
         self.text.setClearButtonEnabled(True)
         self.tag = QComboBox(self)
+        self.tag.addItem("All tags", "")  # until the notes are loaded
         self.color = QComboBox(self)
         self.color.addItem("All colours", "")
         for color in COLORS:
@@ -211,7 +219,11 @@ class ExportDialog(QDialog):
         self.bom = QCheckBox("Byte-order mark for spreadsheet programs (CSV)", self)
         form.addRow("", self.bom)
         dest = QHBoxLayout()
-        self.dest = QLineEdit(str(Path.home() / f"{library.name} notes"), self)
+        self.dest = QLineEdit("", self)
+        #: The destination typed or chosen for each kind of export (format, into a folder or not): switching
+        #: format never sends one format's file into another's folder.
+        self._destinations: dict[tuple[str, bool], str] = {}
+        self._dest_key: tuple[str, bool] | None = None
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         dest.addWidget(self.dest)
@@ -231,6 +243,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.buttons)
         self._selected = selected
         self.format.currentIndexChanged.connect(self._format_changed)
+        self.per_article.toggled.connect(lambda _on: self._follow_format())
         self._format_changed()
         self.report: ExportReport | None = None
 
@@ -238,8 +251,27 @@ class ExportDialog(QDialog):
         fmt = self.format.currentData()
         self.bom.setEnabled(fmt == "csv")
         self.per_article.setEnabled(fmt == "markdown" or fmt == "html")
-        if fmt == "markdown":
-            self.per_article.setChecked(True)
+        self.per_article.setChecked(fmt == "markdown")  # a vault is a folder; the others are one file
+        self._follow_format()
+
+    def _into_folder(self) -> bool:
+        return self.per_article.isChecked() and self.per_article.isEnabled()
+
+    def _default_destination(self, fmt: str, folder: bool) -> str:
+        name = f"{self._library.name} notes"
+        if folder:
+            return str(Path.home() / (name if fmt == "markdown" else f"{name} ({fmt})"))
+        return str(Path.home() / (name + FORMAT_SUFFIXES.get(fmt, "")))
+
+    def _follow_format(self) -> None:
+        """Show the destination of the format chosen: a folder for one file per article, else a file."""
+        key = (str(self.format.currentData()), self._into_folder())
+        if key == self._dest_key:
+            return
+        if self._dest_key is not None:
+            self._destinations[self._dest_key] = self.dest.text()
+        self._dest_key = key
+        self.dest.setText(self._destinations.get(key) or self._default_destination(*key))
 
     def _browse(self) -> None:
         if self.per_article.isChecked() and self.per_article.isEnabled():
@@ -297,8 +329,9 @@ class ExportDialog(QDialog):
         if not report.written:
             self.message.setText("Nothing to export: no notes match.")
             return
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)  # nothing left to cancel
         self.message.setText(
-            f"Exported {report.annotations} notes from {report.articles} articles to "
+            f"Exported {plural(report.annotations, 'note')} from {plural(report.articles, 'article')} to "
             f"{report.written[0].parent if len(report.written) > 1 else report.written[0]}"
         )
         target = report.written[0].parent

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 
 from reader.core.models import Article
+from reader.ui.dates import display_date
 from reader.ui.reading.textpos import OffsetMap
 
 #: Fonts tried in order; Qt falls back per glyph, so Korean text uses a CJK font where one is installed.
@@ -58,6 +59,7 @@ class Theme:
     search: str
     search_current: str
     highlights: dict[str, str]
+    selection: str
 
 
 LIGHT_HIGHLIGHTS = {
@@ -77,12 +79,14 @@ DARK_HIGHLIGHTS = {
 
 THEMES: dict[str, Theme] = {
     "light": Theme(
-        "light", "#ffffff", "#1d1f21", "#5f6b76", "#1f5fa8", "#ffd59e", "#ff9f43", LIGHT_HIGHLIGHTS
+        "light", "#ffffff", "#1d1f21", "#5f6b76", "#1f5fa8", "#ffd59e", "#ff9f43", LIGHT_HIGHLIGHTS, "#b9d3ee"
     ),
     "sepia": Theme(
-        "sepia", "#f7f0e1", "#3b3024", "#7a6a55", "#7a4a12", "#f2c98a", "#e8953a", LIGHT_HIGHLIGHTS
+        "sepia", "#f7f0e1", "#3b3024", "#7a6a55", "#7a4a12", "#f2c98a", "#e8953a", LIGHT_HIGHLIGHTS, "#e3cfa6"
     ),
-    "dark": Theme("dark", "#1b1e22", "#dcdfe3", "#9aa4ae", "#7fb2ea", "#7a5a1c", "#b86e12", DARK_HIGHLIGHTS),
+    "dark": Theme(
+        "dark", "#1b1e22", "#dcdfe3", "#9aa4ae", "#7fb2ea", "#7a5a1c", "#9c4a00", DARK_HIGHLIGHTS, "#2d5a88"
+    ),
 }
 
 
@@ -156,7 +160,7 @@ def article_document(
         part
         for part in (
             meta.author or "",
-            meta.date or "",
+            display_date(meta.date),
             meta.source or "",
             f"{meta.reading_minutes} min read" if meta.reading_minutes else "",
         )

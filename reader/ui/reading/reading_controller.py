@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from reader.core.articles.loader import load_article
 from reader.core.models import Article
+from reader.ui.reading.article_watch import ArticleWatch, FileSignature, file_signature
 from reader.ui.reading.reading_pane import ReadingPane
 from reader.ui.settings import Settings
 from reader.ui.workers import TaskRunner
@@ -29,6 +30,8 @@ class ReadingController(QObject):
     """Loads articles into the pane's keeping and keeps the reader's place in them."""
 
     loaded = Signal(object, object)  #: Article, scroll fraction to restore (or None)
+    #: The file of the article shown changed on disk (another program edited it): its Path.
+    file_changed = Signal(object)
     load_failed = Signal(str)  #: message
 
     def __init__(
@@ -37,22 +40,34 @@ class ReadingController(QObject):
         runner: TaskRunner,
         settings: Settings,
         library: Path,
+        watcher: QFileSystemWatcher,
         *,
         show_status: Callable[[str], None],
+        clear_status: Callable[[str], None],
         parent: QWidget,
     ) -> None:
+        """``show_status`` shows a message; ``clear_status(text)`` clears it if it still shows ``text``."""
         super().__init__(parent)
         self.pane = pane
         self._runner = runner
         self._settings = settings
         self._show_status = show_status
+        self._clear_status = clear_status
+        #: The "Match i of n" message shown last (cleared when the marks it counts are replaced).
+        self._match_message = ""
         self._parent = parent
         #: The library the relpaths are relative to (the window sets it when it opens another).
         self.library = library
         self._generation = 0
+        #: The file signature each article shown had when it was read (see :meth:`shown`).
+        self._read_as: dict[Path, FileSignature | None] = {}
+        #: Watches the file of the article shown (:meth:`shown`), reporting outside edits.
+        self.watch = ArticleWatch(watcher, self)
+        self.watch.changed.connect(self.file_changed)
         self._position_timer = QTimer(self, singleShot=True, interval=POSITION_SAVE_DELAY_MS)
         self._position_timer.timeout.connect(self.save_position)
         pane.link_activated.connect(self._link_activated)
+        pane.search_marks_changed.connect(self._marks_changed)
         pane.verticalScrollBar().valueChanged.connect(lambda _v: self._position_timer.start())
 
     # ------------------------------------------------------------------------------------- loading
@@ -61,15 +76,32 @@ class ReadingController(QObject):
         self._generation += 1
         generation = self._generation
         library = self.library
+
+        def read() -> tuple[FileSignature | None, Article]:
+            # The signature first: a change after it is noticed by :meth:`shown`, even one made while reading.
+            signature = file_signature(library / relpath)
+            return signature, load_article(library / relpath, library)
+
         self._runner.run(
-            lambda: load_article(library / relpath, library),
-            on_success=lambda article: self._ready(generation, article, scroll_to),
+            read,
+            on_success=lambda result: self._ready(generation, result[0], result[1], scroll_to),
             on_failure=lambda message: self._failed(generation, message),
         )
 
-    def _ready(self, generation: int, article: Article, scroll_to: float | None) -> None:
+    def _ready(
+        self, generation: int, signature: FileSignature | None, article: Article, scroll_to: float | None
+    ) -> None:
         if generation == self._generation:
+            self._read_as = {article.path: signature}
             self.loaded.emit(article, scroll_to)
+
+    def shown(self, article: Article | None) -> None:
+        """``article`` is shown now (``None``: nothing is): watch its file for outside edits; one made since
+        it was read is reported at once."""
+        if article is None:
+            self.watch.stop()
+            return
+        self.watch.follow(article.path, self._read_as.get(article.path))
 
     def _failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
@@ -95,7 +127,13 @@ class ReadingController(QObject):
         """Go to the next (``1``) or previous (``-1``) marked match."""
         if self.pane.next_hit(step):
             n = self.pane.search_hit_count
-            self._show_status(f"Match {self.pane.current_hit + 1} of {n}")
+            self._match_message = f"Match {self.pane.current_hit + 1} of {n}"
+            self._show_status(self._match_message)
+
+    def _marks_changed(self) -> None:
+        if self._match_message:
+            self._clear_status(self._match_message)
+            self._match_message = ""
 
     def find_in_article(self) -> None:
         """Ask for a word or phrase and mark it throughout the article shown."""

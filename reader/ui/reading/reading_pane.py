@@ -50,6 +50,7 @@ class ReadingPane(QTextBrowser):
     link_activated = Signal(QUrl)
     selection_changed_cp = Signal(int, int)  #: start, end (equal when nothing is selected)
     annotation_clicked = Signal(str)  #: annotation id
+    search_marks_changed = Signal()  #: the search marks were replaced (another query, find, article)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +174,7 @@ class ReadingPane(QTextBrowser):
         self._search_spans = sorted(spans)
         self._current_hit = -1
         self._refresh_extra()
+        self.search_marks_changed.emit()
 
     @property
     def search_hit_count(self) -> int:
@@ -256,12 +258,30 @@ class ReadingPane(QTextBrowser):
         self.set_scroll_fraction(fraction)
 
     def set_theme(self, name: str) -> None:
+        """Restyle the pane for theme ``name``: its background, text, link and selection colours, and the
+        document (text, highlight and search-mark colours are part of it).
+
+        The colours are set in the pane's own style sheet as well as its palette: the application's style
+        sheet, applied when the theme changes at run time, re-polishes every widget and gives the viewport
+        a palette of its own, so a palette set on the pane alone no longer reaches what is drawn."""
         self._theme = THEMES.get(name, THEMES["light"])
+        t = self._theme
         palette = self.palette()
-        palette.setColor(QPalette.ColorRole.Base, QColor(self._theme.background))
-        palette.setColor(QPalette.ColorRole.Text, QColor(self._theme.text))
-        palette.setColor(QPalette.ColorRole.Link, QColor(self._theme.link))
+        for role, value in (
+            (QPalette.ColorRole.Base, t.background),
+            (QPalette.ColorRole.Window, t.background),
+            (QPalette.ColorRole.Text, t.text),
+            (QPalette.ColorRole.Link, t.link),
+            (QPalette.ColorRole.Highlight, t.selection),
+            (QPalette.ColorRole.HighlightedText, t.text),
+        ):
+            palette.setColor(role, QColor(value))
         self.setPalette(palette)
+        self.viewport().setPalette(palette)
+        self.setStyleSheet(
+            f"QTextBrowser#readingPane {{ background-color: {t.background}; color: {t.text}; "
+            f"selection-background-color: {t.selection}; selection-color: {t.text}; }}"
+        )
         self._rebuild()
 
     @property

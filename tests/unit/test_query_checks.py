@@ -9,7 +9,10 @@ import pytest
 
 from reader.core.errors import QueryError
 from reader.core.search import SearchIndex
+from reader.core.search.query import FIELD_ALIASES
 from reader.core.search.query_checks import USER_FIELDS, check_query_text
+
+FIELDS = ["title", "all", "author", "source", "lang", "tag", "note", "quote", "color", "date", "path"]
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "library"
@@ -71,6 +74,9 @@ def test_a_query_that_cannot_mean_anything_says_why(index: SearchIndex, query: s
         "대통령",
         "ratio 3:1",
         "see https://example.org/page",
+        "body:stem",
+        "colour:yellow",
+        "tags:todo",
     ],
 )
 def test_the_documented_queries_run(index: SearchIndex, query: str) -> None:
@@ -79,6 +85,16 @@ def test_the_documented_queries_run(index: SearchIndex, query: str) -> None:
 
 def test_every_field_offered_in_the_message_exists(index: SearchIndex) -> None:
     for field in USER_FIELDS:
-        check_query_text(f"{field}:x" if field != "color" else "color:yellow", ["title", "all", "author",
-                         "source", "lang", "tag", "note", "quote", "color", "date", "path"])  # fmt: skip
+        check_query_text(f"{field}:x" if field != "color" else "color:yellow", FIELDS, FIELD_ALIASES)
         index.search(f"{field}:{'yellow' if field == 'color' else '2025' if field == 'date' else 'x'}")
+
+
+def test_an_index_without_articles_answers_quietly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    empty = tmp_path / "empty-library"
+    empty.mkdir()
+    index = SearchIndex(tmp_path / "ix", empty)
+    index.update()
+    with caplog.at_level("WARNING"):
+        results = index.search("stem cell")
+    assert results.total == 0
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]

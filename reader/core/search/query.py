@@ -73,7 +73,7 @@ def parse_query(text: str, searcher: Any) -> Any:
     if not text.strip():
         raise QueryError("type something to search for")
     schema = searcher.schema
-    check_query_text(text, schema.names())
+    check_query_text(text, schema.names(), FIELD_ALIASES)
     try:
         q = _parser(schema).parse(text)
     except QueryError:

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from reader.core.errors import QueryError
 from reader.core.models import COLORS
 
 #: Fields a user may type (with their aliases), as listed in messages.
 USER_FIELDS = ("title", "author", "source", "lang", "tag", "note", "quote", "color", "date", "path", "all")
-_ALIASES = {"colour": "color", "colors": "color", "colours": "color", "tags": "tag", "notes": "note",
-            "quotes": "quote", "highlight": "quote", "language": "lang"}  # fmt: skip
 _OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 _FIELD = re.compile(r"(?<![\w:/])([A-Za-z][A-Za-z_]*):(?!//)(\S*)")
 _TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')
@@ -79,13 +77,14 @@ def _check_date(value: str) -> None:
             raise QueryError(f"{value!r} is not a date: {calendar.month_name[month]} has {last} days")
 
 
-def _check_fields(text: str, fields: Iterable[str]) -> None:
-    known = set(fields) | set(_ALIASES)
+def _check_fields(text: str, fields: Iterable[str], aliases: Mapping[str, Sequence[str]]) -> None:
+    to_field = {alias: field for field, names in aliases.items() for alias in names}
+    known = set(fields) | set(to_field)
     for outside in _FIELD.finditer(_outside_quotes(text)):
         match = _FIELD.match(text, outside.start())  # the value may be a quoted phrase
         assert match is not None
         name, value = match.group(1), match.group(2)
-        field = _ALIASES.get(name.lower(), name.lower())
+        field = to_field.get(name.lower(), name.lower())
         if name not in known and field not in known:
             raise QueryError(f"there is no field {name}: — fields are {', '.join(USER_FIELDS)}")
         if not value or value in (")",):
@@ -102,8 +101,9 @@ def _example(field: str) -> str:
     return {"color": COLORS[0], "date": "2025-11", "lang": "ko", "tag": "todo"}.get(field, "therapy")
 
 
-def check_query_text(text: str, fields: Iterable[str]) -> None:
-    """Raise :class:`QueryError` when ``text`` is not a query the user can have meant (see the module)."""
+def check_query_text(text: str, fields: Iterable[str], aliases: Mapping[str, Sequence[str]]) -> None:
+    """Raise :class:`QueryError` when ``text`` is not a query the user can have meant (see the module).
+    ``fields`` are the index's field names, ``aliases`` the other names the parser accepts for them."""
     _check_operators(text)
     _check_balance(text)
-    _check_fields(text, fields)
+    _check_fields(text, fields, aliases)

@@ -293,6 +293,8 @@ def _bulk_search(searcher: Any, q: Any, limit: int) -> tuple[int, list[tuple[flo
     instead of Whoosh's per-document matcher calls. ``None`` for query shapes left to Whoosh."""
     if not isinstance(searcher.weighting, BM25F):
         return None
+    if searcher.doc_count_all() == 0:
+        return 0, []  # an index with no segment yet (a first build): nothing to score
     total = 0
     best: list[tuple[float, int]] = []
     try:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import time
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from reader.core.articles import boilerplate, metadata
+from reader.core.articles import html as html_module
+from reader.core.articles import loader as loader_module
 from reader.core.articles.loader import load_article
 from reader.core.articles.text import plain_blocks
 
@@ -176,28 +180,90 @@ def test_html_encoding_from_meta_charset(tmp_path: Path) -> None:
     assert article.encoding == "cp949"
 
 
+def _refuse(name: str, calls: list[str]) -> Callable[..., object]:
+    def refused(*_args: object, **_kwargs: object) -> object:
+        calls.append(name)
+        raise AssertionError(f"{name} was given pathological input")
+
+    return refused
+
+
 @pytest.mark.parametrize(
-    ("name", "content"),
+    ("name", "content", "fallback"),
     [
-        ("tables.html", "<html><body>" + "<table><tr><td>" * 25 + "deep cell" + "</td></tr></table>" * 25),
+        (
+            "tables.html",
+            "<html><body>" + "<table><tr><td>" * 25 + "deep cell" + "</td></tr></table>" * 25,
+            "HTML read as plain text: tables nested more than 8 deep",
+        ),
         (
             "divs.html",
-            "<html><body>" + "<div>" * 100_000 + "deep div" + "</div>" * 100_000 + "</body></html>",
+            "<html><body>\n" + "<div>\n" * 100_000 + "deep div" + "</div>\n" * 100_000 + "</body></html>",
+            "HTML read as plain text: elements nested more than 200 deep",
         ),
-        ("line.html", "<html><body><p>" + "word " * 220_000 + "</p></body></html>"),
-        ("line.md", "# T\n\n" + "*a **" * 220_000),
-        ("line.txt", "x" * 1_100_000),
+        (
+            "line.html",
+            "<html><body><p>" + "word " * 220_000 + "</p></body></html>",
+            "HTML read as plain text: a line longer than the limit",
+        ),
+        ("line.md", "# T\n\n" + "*a **" * 220_000, "Markdown with a very long line read as plain text"),
+        ("line.txt", "x" * 1_100_000, None),
     ],
+    ids=["nested-tables", "nested-divs", "long-html-line", "long-markdown-line", "long-text-line"],
 )
-def test_pathological_input_falls_back_quickly(tmp_path: Path, name: str, content: str) -> None:
+def test_pathological_input_takes_the_linear_fallback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    name: str,
+    content: str,
+    fallback: str | None,
+) -> None:
+    """Pathological input never reaches the superlinear parsers (trafilatura, nh3 + lxml, the Markdown
+    parser): a linear pre-scan sends it to the plain-text reader, and says why in the log. The boilerplate
+    check never normalizes a whole huge line (it looks at the first words only)."""
+    calls: list[str] = []
+    monkeypatch.setattr(html_module, "_extract_blocks", _refuse("trafilatura", calls))
+    monkeypatch.setattr(html_module, "_body_blocks", _refuse("nh3 + lxml", calls))
+    monkeypatch.setattr(html_module, "page_meta", _refuse("the head parser", calls))
+    monkeypatch.setattr(loader_module, "markdown_blocks", _refuse("the Markdown parser", calls))
+    normalized: list[int] = []
+    real_norm = boilerplate._norm
+    monkeypatch.setattr(boilerplate, "_norm", lambda line: normalized.append(len(line)) or real_norm(line))
     path = _write(tmp_path, name, content)
-    started = time.perf_counter()
-    article = load_article(path)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"{name} took {elapsed:.2f} s"
+    with caplog.at_level(logging.INFO, logger="reader.core.articles"):
+        article = load_article(path)
+    assert calls == []
+    fallbacks = [r.getMessage() for r in caplog.records if "read as plain text" in r.getMessage()]
+    assert fallbacks == ([fallback] if fallback else [])
+    assert max(normalized, default=0) <= 4 * boilerplate.MAX_LINE
     assert article.text.strip()
     assert "<div>" not in article.text
     assert "<table>" not in article.text
+
+
+def test_a_huge_line_is_counted_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Word counts of a 5 MB single line are taken over pieces of about CHUNK_CHARS cut at whitespace, so
+    that no single ``str.split`` holds the GIL for long while an article loads in a worker thread."""
+    cuts: list[list[str]] = []
+    real_pieces = metadata._pieces
+
+    def recorded(text: str) -> list[str]:
+        cuts.append(real_pieces(text))
+        return cuts[-1]
+
+    monkeypatch.setattr(metadata, "_pieces", recorded)
+    text = ("word " * 1_000_000)[:5_000_000] + " 대통령은 오늘 취임하였다"
+    words = len(text.split())
+    assert metadata.word_count(text) == words
+    assert metadata.reading_minutes(text) == round(11 / 500 + (words - 3) / 230)
+    assert len(cuts) == 2  # each counter went through the pieces
+    assert len(text) >= metadata.CHUNK_CHARS * 16  # a piece is a small part of a 5 MB line
+    for pieces in cuts:
+        assert "".join(pieces) == text
+        assert len(pieces) >= len(text) // metadata.CHUNK_CHARS
+        assert max(len(p) for p in pieces) <= metadata.CHUNK_CHARS + len(" word")
+        assert all(p[:1].isspace() for p in pieces[1:])  # cut at whitespace: no word is split
 
 
 @pytest.mark.parametrize("suffix", [".rst", ".org", ".txt"])

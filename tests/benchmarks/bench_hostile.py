@@ -91,7 +91,7 @@ def measure_load(library: Path, repeat: int) -> dict[str, Any]:
 
 def measure_pane(library: Path, repeat: int) -> dict[str, Any]:
     from reader.core.articles.loader import load_article
-    from reader.ui.reading_pane import ReadingPane
+    from reader.ui.reading.reading_pane import ReadingPane
 
     article = load_article(library / "line.txt", library)
     pane = ReadingPane()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
+from reader.ui.annotations import SAVE_DELAY_MS
 
 from reader.core.articles.loader import load_article
 from reader.core.notes.sidecar import sidecar_path
 from reader.core.notes.store import open_notes
-from reader.ui.annotations import SAVE_DELAY_MS
 from reader.ui.main_window import MainWindow
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from reader.core.articles import boilerplate, metadata
 from reader.core.articles import html as html_module
-from reader.core.articles import loader as loader_module
+from reader.core.articles import markdown as markdown_module
 from reader.core.articles.loader import load_article
 from reader.core.articles.text import plain_blocks
 
@@ -225,8 +225,8 @@ def test_pathological_input_takes_the_linear_fallback(
     calls: list[str] = []
     monkeypatch.setattr(html_module, "_extract_blocks", _refuse("trafilatura", calls))
     monkeypatch.setattr(html_module, "_body_blocks", _refuse("nh3 + lxml", calls))
-    monkeypatch.setattr(html_module, "page_meta", _refuse("the head parser", calls))
-    monkeypatch.setattr(loader_module, "markdown_blocks", _refuse("the Markdown parser", calls))
+    monkeypatch.setattr(html_module, "html_metadata", _refuse("the head parser", calls))
+    monkeypatch.setattr(markdown_module, "markdown_blocks", _refuse("the Markdown parser", calls))
     normalized: list[int] = []
     real_norm = boilerplate._norm
     monkeypatch.setattr(boilerplate, "_norm", lambda line: normalized.append(len(line)) or real_norm(line))

@@ -19,6 +19,7 @@ from pathlib import Path
 from reader.commands._common import fail, library_arg, plural
 from reader.core import paths
 from reader.core.errors import ExportError
+from reader.core.exchange.importers.reading import is_jsonld_export
 
 NAME = "import"
 HELP = (
@@ -38,17 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="source_format", choices=FORMATS, help="the file's format (detected)")
     parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     parser.epilog = "Exit status 3 when some notes were left out because their article is not in the library."
-
-
-def _is_jsonld(path: Path) -> bool:
-    if path.suffix.lower() == ".jsonld":
-        return True
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return b'"@context"' in head and b"w3.org/ns/anno" in head
 
 
 def _left_out(count: int, library: Path, dry_run: bool) -> int:
@@ -107,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if library is None:
         return fail("no library given and no sample library found")
     try:
-        if args.source_format == "jsonld" or (args.source_format is None and _is_jsonld(path)):
+        if args.source_format == "jsonld" or (args.source_format is None and is_jsonld_export(path)):
             return _run_jsonld(path, library, args.dry_run)
         return _run_tool(path, library, args.source_format, args.dry_run)
     except ExportError as exc:

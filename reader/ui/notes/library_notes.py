@@ -1,4 +1,5 @@
-"""The notes of the whole library: the All Notes browser, export, and import of a JSON-LD export.
+"""The notes of the whole library: the All Notes browser, export, and import (a JSON-LD export, or another
+tool's highlights after a preview of what will be imported).
 
 :class:`LibraryNotes` opens the dialogs of :mod:`reader.ui.notes.notes_views` on the open library and runs
 an import in the background (progress in the status bar); afterwards the library is rescanned and
@@ -14,10 +15,13 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from reader.core.exchange import ImportReport, import_notes
+from reader.core.exchange.importers.apply import ToolImportReport, import_tool_file
+from reader.core.exchange.importers.reading import is_jsonld_export
 from reader.ui.library.library_controller import LibraryController
 from reader.ui.library.library_view import LibraryView
 from reader.ui.library.search_box import SearchBox
 from reader.ui.notes.annotation_controller import AnnotationController
+from reader.ui.notes.import_preview import ImportPreviewDialog
 from reader.ui.notes.notes_views import ExportDialog, LibraryNotesDialog
 from reader.ui.status_bar import StatusArea
 from reader.ui.workers import TaskRunner
@@ -26,7 +30,8 @@ from reader.ui.workers import TaskRunner
 class LibraryNotes(QObject):
     """Library-wide notes: browse, export, import."""
 
-    imported = Signal(object)  #: ImportReport
+    imported = Signal(object)  #: ImportReport or ToolImportReport
+    preview_shown = Signal(object)  #: the ImportPreviewDialog of another tool's file
     open_requested = Signal(str, str)  #: relpath, annotation id (chosen in the All Notes browser)
 
     def __init__(
@@ -78,16 +83,22 @@ class LibraryNotes(QObject):
     def choose_import(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self._parent,
-            "Import Notes (W3C Web Annotation JSON-LD)",
+            "Import Notes",
             str(Path.home()),
-            "JSON-LD (*.jsonld *.json)",
+            "Notes and highlights (*.jsonld *.json *.txt *.lua *.csv);;"
+            "JSON-LD export (*.jsonld *.json);;Kindle My Clippings (*.txt);;KOReader sidecar (*.lua);;"
+            "Hypothesis, Readwise, calibre, Kobo (*.json *.csv);;All files (*)",
         )
         if path:
             self.import_file(Path(path))
 
     def import_file(self, source: Path) -> None:
-        """Merge a JSON-LD export into this library's sidecars in the background."""
+        """Merge an export into this library's sidecars in the background: a JSON-LD export at once, another
+        tool's highlights after :class:`ImportPreviewDialog` showed what will be imported."""
         self._annotations.flush()
+        if not is_jsonld_export(source):
+            self._preview_tool_import(source)
+            return
         library = self._libraries.library
 
         def work(progress: Callable[[int, int], None]) -> ImportReport:
@@ -109,4 +120,47 @@ class LibraryNotes(QObject):
             on_success=done,
             on_failure=lambda message: self._report_error(f"Import failed: {message}"),
             on_progress=lambda d, t: self._status.show_progress("Importing notes", d, t),
+        )
+
+    def _preview_tool_import(self, source: Path) -> None:
+        library = self._libraries.library
+
+        def preview(progress: Callable[[int, int], None]) -> ToolImportReport:
+            return import_tool_file(source, library, dry_run=True, progress=progress)
+
+        def show(report: ToolImportReport) -> None:
+            self._status.hide_progress()
+            dialog = ImportPreviewDialog(report, source.name, self._parent)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(lambda: self._run_tool_import(source))
+            self.preview_shown.emit(dialog)
+            dialog.open()
+
+        self._runner.run(
+            preview,
+            on_success=show,
+            on_failure=lambda message: self._report_error(f"Import failed: {message}"),
+            on_progress=lambda d, t: self._status.show_progress("Reading the highlights", d, t),
+        )
+
+    def _run_tool_import(self, source: Path) -> None:
+        library = self._libraries.library
+
+        def work(progress: Callable[[int, int], None]) -> ToolImportReport:
+            return import_tool_file(source, library, progress=progress)
+
+        def done(report: ToolImportReport) -> None:
+            self._status.hide_progress()
+            text = f"Imported highlights from {source.name}: {report.summary()}"
+            self._status.show_message(text if not report.errors else f"{text}; {report.errors[0]}")
+            self.imported.emit(report)
+            self._libraries.rescan()
+            if self._libraries.session is not None:
+                self._libraries.session.update_index()
+
+        self._runner.run(
+            work,
+            on_success=done,
+            on_failure=lambda message: self._report_error(f"Import failed: {message}"),
+            on_progress=lambda d, t: self._status.show_progress("Importing highlights", d, t),
         )

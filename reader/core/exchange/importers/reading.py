@@ -27,6 +27,18 @@ TOOLS = ("kindle", "koreader", "hypothesis", "readwise", "calibre", "kobo")
 MAX_BYTES = 100 * 1024 * 1024
 
 
+def is_jsonld_export(path: Path) -> bool:
+    """Whether ``path`` is a W3C Web Annotation JSON-LD file (the reader's own export format)."""
+    if Path(path).suffix.lower() == ".jsonld":
+        return True
+    try:
+        with Path(path).open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b'"@context"' in head and b"w3.org/ns/anno" in head
+
+
 def _decode(path: Path) -> str:
     try:
         size = path.stat().st_size

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from reader.ui.annotations import SAVE_DELAY_MS
 
 from reader.core.articles.loader import load_article
 from reader.core.notes.sidecar import sidecar_path
 from reader.core.notes.store import open_notes
 from reader.ui.main_window import MainWindow
+from reader.ui.notes.annotation_controller import SAVE_DELAY_MS
 
 
 def _open_first(window: MainWindow, qtbot: QtBot) -> Path:

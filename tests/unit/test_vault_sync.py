@@ -406,3 +406,60 @@ def test_an_edited_quote_is_not_lost(library: Path, vault: Path) -> None:
     text = alpha_file(vault).read_text(encoding="utf-8")
     assert "(my paraphrase)" in text and "(my paraphrase)" not in region_of(text, first)
     assert notes(library, "alpha.txt")["results are conclusive"].exact == "results are conclusive"
+
+
+# ------------------------------------------------------------------------------- the vault as people use it
+
+
+def test_a_file_renamed_in_the_vault_is_followed(library: Path, vault: Path) -> None:
+    (vault / "reading").mkdir()
+    moved = vault / "reading" / "Alpha (my name).md"
+    alpha_file(vault).rename(moved)
+    replace_in(moved, "First note.\n", "Edited after the move.\n")
+    report = sync_vault(vault, library)
+    assert report.clean and not report.skipped
+    assert any("reading/Alpha (my name).md: was Alpha article.md" in line for line in report.changes)
+    assert notes(library, "alpha.txt")["results are conclusive"].note == "Edited after the move."
+    files = json.loads(manifest_path(vault).read_text())["files"]
+    assert "reading/Alpha (my name).md" in files and "Alpha article.md" not in files
+    assert sync_vault(vault, library).changes == []
+
+
+def test_windows_line_endings_are_kept(library: Path, vault: Path) -> None:
+    path = alpha_file(vault)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n").replace(b"First note.", b"Edited with CRLF."))
+    second = ids(library)["A second paragraph"]
+    edit_in_library(
+        library, "alpha.txt", second, note="From the library.\n\nTwo paragraphs.", tags=["new tag"]
+    )
+    assert sync_vault(vault, library).clean
+    assert notes(library, "alpha.txt")["results are conclusive"].note == "Edited with CRLF."
+    data = path.read_bytes()
+    assert b"From the library.\r\n\r\nTwo paragraphs.\r\n" in data
+    assert data.count(b"\n") == data.count(b"\r\n")  # no bare line feed was mixed in
+    assert b"- new-tag\r\n" in data  # the front matter's tags
+
+
+def test_front_matter_keys_and_tags_of_the_user_stay(library: Path, vault: Path) -> None:
+    path = alpha_file(vault)
+    replace_in(path, "- review\n", "- review\n- my-own-tag\n")
+    replace_in(path, "source: null\n", "source: https://example.org/mine\naliases:\n- Alpha\n")
+    second = ids(library)["A second paragraph"]
+    edit_in_library(library, "alpha.txt", second, tags=["needs citation", "added"])
+    assert sync_vault(vault, library).clean
+    front = path.read_text(encoding="utf-8").split("---\n")[1]
+    assert "tags:\n- added\n- needs-citation\n- review\n- my-own-tag\n" in front
+    assert "source: https://example.org/mine\naliases:\n- Alpha\n" in front  # the user's value, and key, kept
+    # the user's front matter tags do not become highlight tags
+    assert all("my-own-tag" not in a.tags for a in notes(library, "alpha.txt").values())
+
+
+def test_a_note_written_under_a_highlight_without_one(library: Path, vault: Path) -> None:
+    third = annotate(library, "alpha.txt", "A third sentence")
+    assert sync_vault(vault, library).clean  # brings the new highlight into the vault
+    path = alpha_file(vault)
+    block = f"^{third.id[:8]}\n"
+    replace_in(path, block, block + "\nA note typed in Obsidian.\n\n#typed\n")
+    assert sync_vault(vault, library).clean
+    annotation = notes(library, "alpha.txt")["A third sentence"]
+    assert (annotation.note, annotation.tags) == ("A note typed in Obsidian.", ["typed"])

@@ -38,6 +38,7 @@ from reader.core.exchange.selection import ExportItem, text_order
 from reader.core.exchange.vault.manifest import (
     BaseEntry,
     FileEntry,
+    Manifest,
     head_hash,
     read_manifest,
     write_manifest,
@@ -87,8 +88,34 @@ def _label(base: BaseEntry | None, annotation_id: str) -> str:
     return "^" + (base.block if base is not None and base.block else block_id(annotation_id))
 
 
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
+_BEGIN_ID = re.compile(r"^\s*<!--\s*reader:begin\s+(\S+)\s*-->\s*$", re.M)
+
+
+def _find_moved_files(vault: Path, manifest: Manifest, report: SyncReport) -> None:
+    """Follow files renamed or moved in the vault (Obsidian does both): a listed file that is gone, whose
+    regions are all in one unlisted Markdown file, is that file now."""
+    missing = {name for name in manifest.files if not (vault / name).exists()}
+    if not missing:
+        return
+    holders: dict[str, set[str]] = {}
+    for path in vault.rglob("*.md"):
+        relative = path.relative_to(vault).as_posix()
+        if relative in manifest.files or any(part.startswith(".") for part in Path(relative).parts):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for annotation_id in _BEGIN_ID.findall(text):
+            holders.setdefault(annotation_id, set()).add(relative)
+    taken: set[str] = set()
+    for name in sorted(missing):
+        candidates = {f for i in manifest.files[name].annotations for f in holders.get(i, set())}
+        if len(candidates) == 1 and not candidates & taken:
+            (new_name,) = candidates
+            taken.add(new_name)
+            manifest.files[new_name] = manifest.files.pop(name)
+            report.changes.append(f"{new_name}: was {name} (renamed or moved in the vault): followed")
 
 
 def _structural_problems(parsed: ParsedFile, entry: FileEntry) -> list[str]:
@@ -233,6 +260,7 @@ def sync_vault(vault: Path, library: Path, *, dry_run: bool = False) -> SyncRepo
             "their path in the library)"
         )
         manifest.library = str(library)
+    _find_moved_files(vault, manifest, report)
     for name in sorted(manifest.files):
         entry = manifest.files[name]
         try:

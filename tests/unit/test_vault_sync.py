@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from reader.__main__ import main
 from reader.core.articles.loader import load_article
 from reader.core.exchange import export_notes
+from reader.core.exchange.markdown import sanitize_tag
 from reader.core.exchange.vault import VaultError, manifest_path, sync_vault
 from reader.core.models import Annotation
 from reader.core.notes.store import open_notes
@@ -463,3 +467,48 @@ def test_a_note_written_under_a_highlight_without_one(library: Path, vault: Path
     assert sync_vault(vault, library).clean
     annotation = notes(library, "alpha.txt")["A third sentence"]
     assert (annotation.note, annotation.tags) == ("A note typed in Obsidian.", ["typed"])
+
+
+NOTES = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+TAGS = st.lists(st.text(alphabet="abc XYZ-/é#_1", min_size=1, max_size=8), max_size=3)
+TYPED = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(note=NOTES, tags=TAGS, typed=TYPED)
+def test_any_note_survives_export_and_sync_and_a_typed_note_comes_back(
+    note: str, tags: list[str], typed: str
+) -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp) / "library"
+        root.mkdir()
+        (root / "beta.txt").write_text(BETA, encoding="utf-8")
+        annotation = annotate(root, "beta.txt", "Only one passage", note=note, tags=tags)
+        dest = Path(temp) / "vault"
+        export_notes(root, None, "markdown", dest, per_article=True)
+        path = dest / "Beta article.md"
+        exported = path.read_bytes()
+        stored = notes(root, "beta.txt")["Only one passage"]
+        report = sync_vault(dest, root)  # nothing edited anywhere: nothing changes
+        assert (report.changes, report.conflicts, report.problems, report.files_written) == ([], [], [], [])
+        assert path.read_bytes() == exported
+        assert notes(root, "beta.txt")["Only one passage"] == stored
+        # A one-paragraph note typed in the vault in place of the note comes back as typed.
+        paragraph = " ".join(typed.split())
+        if not paragraph or all(word.startswith("#") for word in paragraph.split()):
+            return
+        text = path.read_text(encoding="utf-8")
+        region = region_of(text, annotation.id)
+        head, _, _ = region.partition(f"^{annotation.id[:8]}\n")
+        end = f"<!-- reader:end {annotation.id} -->\n"
+        path.write_text(
+            text.replace(region, f"{head}^{annotation.id[:8]}\n\n{paragraph}\n{end}"), encoding="utf-8"
+        )
+        report = sync_vault(dest, root)
+        assert report.clean, report.problems
+        after = notes(root, "beta.txt")["Only one passage"]
+        assert after.note == paragraph
+        # the tags line was removed: the tags go, except those Obsidian cannot show (never in the vault)
+        assert after.tags == [tag for tag in stored.tags if not sanitize_tag(tag)]

@@ -65,11 +65,16 @@ def conflict_block(annotation_id: str, message: list[str], kept: list[str]) -> l
 
 
 def vault_tags_to_library(vault_tags: list[str], known: Sequence[str]) -> list[str]:
-    """Vault tags as library tags: a sanitized form of a known tag stands for that tag."""
-    by_form: dict[str, str] = {}
-    for tag in known:
-        by_form.setdefault(sanitize_tag(tag), tag)
-    return [by_form.get(tag, tag) for tag in vault_tags]
+    """Vault tags as library tags: a sanitized form of a known tag stands for that tag (two known tags with
+    the same form, ``a b`` and ``a-b``, are matched in order)."""
+    by_form: dict[str, list[str]] = {}
+    for tag in dict.fromkeys(known):
+        by_form.setdefault(sanitize_tag(tag), []).append(tag)
+    result: list[str] = []
+    for tag in vault_tags:
+        originals = by_form.get(tag)
+        result.append(originals.pop(0) if originals else tag)
+    return result
 
 
 def merge_tags(base: Sequence[str], library: Sequence[str], vault: Sequence[str]) -> list[str]:
@@ -140,12 +145,16 @@ def merge_highlight(
                 "highlight, the vault's in a conflict block below it"
             )
     if tags_edited:
-        known = [*base.tags, *current.tags]
-        vault_library_tags = vault_tags_to_library(vault_tags, known)
+        # Tags with no Obsidian form (e.g. "/") are never in the vault: the vault cannot have removed them.
+        hidden = [tag for tag in current.tags if not sanitize_tag(tag)]
+        visible_base = [tag for tag in base.tags if sanitize_tag(tag)]
+        visible_current = [tag for tag in current.tags if sanitize_tag(tag)]
+        vault_library_tags = vault_tags_to_library(vault_tags, [*current.tags, *base.tags])
         if current.tags == base.tags:
-            merged = vault_library_tags
+            merged = vault_library_tags + hidden
         else:
-            merged = merge_tags(base.tags, current.tags, vault_library_tags)
+            merged = merge_tags(visible_base, visible_current, vault_library_tags) + hidden
+        merged = list(dict.fromkeys(merged))
         if merged != current.tags:
             out.updates["tags"] = merged
             shown = " ".join("#" + t for t in merged) or "none"

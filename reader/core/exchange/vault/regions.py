@@ -63,6 +63,13 @@ class ParsedFile:
         return [s for s in self.segments if isinstance(s, Region)]
 
 
+def split_lines(text: str) -> list[str]:
+    """``text`` as lines with their endings, split at ``\n`` only (``str.splitlines`` would also split at
+    form feeds, U+2028 and the like, which may be inside a note)."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def _short(annotation_id: str) -> str:
     return annotation_id if len(annotation_id) <= 13 else annotation_id[:8] + "…"
 
@@ -70,7 +77,7 @@ def _short(annotation_id: str) -> str:
 def parse_vault_file(text: str) -> ParsedFile:
     """Split ``text`` into the user's lines and the reader's regions; list what is structurally wrong."""
     result = ParsedFile()
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     open_region: Region | None = None
     user: list[str] = []
     seen: dict[str, int] = {}
@@ -227,7 +234,7 @@ def update_front_matter(
     user changed is theirs and stays. For ``tags`` the user's own additions are kept (appended). The user's
     keys, comments and order are kept byte for byte; a reader key the user deleted is not added back.
     """
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     end = _front_bounds(lines)
     if end is None:
         return text, dict(base)

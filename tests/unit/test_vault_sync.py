@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from reader.__main__ import main
 from reader.core.articles.loader import load_article
-from reader.core.exchange import export_notes
+from reader.core.exchange import NoteFilter, export_notes, select_items
 from reader.core.exchange.markdown import sanitize_tag
 from reader.core.exchange.vault import VaultError, manifest_path, sync_vault
 from reader.core.models import Annotation
@@ -512,3 +512,32 @@ def test_any_note_survives_export_and_sync_and_a_typed_note_comes_back(
         assert after.note == paragraph
         # the tags line was removed: the tags go, except those Obsidian cannot show (never in the vault)
         assert after.tags == [tag for tag in stored.tags if not sanitize_tag(tag)]
+
+
+def test_the_same_edit_made_on_both_sides_is_no_conflict(library: Path, vault: Path) -> None:
+    first = ids(library)["results are conclusive"]
+    edit_in_library(library, "alpha.txt", first, note="Agreed wording.")
+    replace_in(alpha_file(vault), "First note.\n", "Agreed wording.\n")
+    report = sync_vault(vault, library)
+    assert report.clean and "Sync conflict" not in alpha_file(vault).read_text(encoding="utf-8")
+    assert notes(library, "alpha.txt")["results are conclusive"].note == "Agreed wording."
+
+
+def test_highlights_a_filtered_export_left_out_stay_out(library: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "filtered"
+    items = select_items(library, note_filter=NoteFilter(tags=["review"]))
+    export_notes(library, items, "markdown", dest, per_article=True)
+    path = dest / "Alpha article.md"
+    left_out = ids(library)["A second paragraph"]
+    assert left_out not in path.read_text(encoding="utf-8")
+    later = annotate(library, "alpha.txt", "A third sentence", note="Made after the export.")
+    report = sync_vault(dest, library)
+    assert report.clean
+    text = path.read_text(encoding="utf-8")
+    assert left_out not in text  # the export's filter left it out, and the sync does not bring it in
+    assert later.id in text  # a highlight made after the export is added
+    assert set(notes(library, "alpha.txt")) == {
+        "results are conclusive",
+        "A second paragraph",
+        "A third sentence",
+    }

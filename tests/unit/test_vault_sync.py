@@ -20,7 +20,7 @@ from reader.core.exchange import NoteFilter, export_notes, select_items
 from reader.core.exchange.markdown import sanitize_tag
 from reader.core.exchange.vault import VaultError, manifest_path, sync_vault
 from reader.core.models import Annotation
-from reader.core.notes.store import open_notes
+from reader.core.notes.store import NotesStore, open_notes
 
 ALPHA = (
     "Alpha article\n\nThe results are conclusive and final.\nA second paragraph follows here.\n"
@@ -541,3 +541,43 @@ def test_highlights_a_filtered_export_left_out_stay_out(library: Path, tmp_path:
         "A second paragraph",
         "A third sentence",
     }
+
+
+def test_a_file_edited_during_the_sync_is_left_alone_and_the_next_sync_converges(
+    library: Path, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = alpha_file(vault)
+    replace_in(path, "First note.\n", "Edited before the sync.\n")
+    first = ids(library)["results are conclusive"]
+    edit_in_library(library, "alpha.txt", first, tags=["review", "from-window"])  # the file must be rewritten
+    original_save = NotesStore.save
+
+    def save_while_obsidian_writes(self: NotesStore) -> bool:
+        replace_in(path, "#review\n", "#review #typed-meanwhile\n")  # Obsidian saves the file meanwhile
+        return original_save(self)
+
+    monkeypatch.setattr(NotesStore, "save", save_while_obsidian_writes)
+    report = sync_vault(vault, library)
+    monkeypatch.undo()
+    assert any("changed while it was being synced" in line for line in report.problems), report
+    assert "#review #typed-meanwhile" in path.read_text(encoding="utf-8")  # the newest edit is still there
+    assert notes(library, "alpha.txt")["results are conclusive"].note == "Edited before the sync."
+    report = sync_vault(vault, library)
+    assert report.clean
+    annotation = notes(library, "alpha.txt")["results are conclusive"]
+    assert (annotation.note, annotation.tags) == (
+        "Edited before the sync.",
+        ["review", "from-window", "typed-meanwhile"],
+    )
+    assert sync_vault(vault, library).changes == []
+
+
+def test_a_sidecar_that_cannot_be_read_leaves_its_file_alone(library: Path, vault: Path) -> None:
+    sidecar = next(library.glob("alpha.txt*.json"))
+    sidecar.write_text("{ not json", encoding="utf-8")
+    replace_in(alpha_file(vault), "First note.\n", "Edited.\n")
+    before = alpha_file(vault).read_bytes()
+    report = sync_vault(vault, library)
+    assert any(line.startswith("Alpha article.md: ") and "read-only" in line for line in report.problems)
+    assert alpha_file(vault).read_bytes() == before
+    assert sidecar.read_text(encoding="utf-8") == "{ not json"

@@ -303,7 +303,6 @@ def sync_vault(vault: Path, library: Path, *, dry_run: bool = False) -> SyncRepo
             ):
                 report.changes.append(f"{name}: ^{rewritten.base[annotation_id].block}: library → vault")
         if rewritten.text != plan.text:
-            report.files_written.append(plan.path)
             if not dry_run:
                 if not _unchanged_on_disk(plan.path, plan.text):
                     report.problems.append(
@@ -315,6 +314,7 @@ def sync_vault(vault: Path, library: Path, *, dry_run: bool = False) -> SyncRepo
                 except OSError as exc:
                     report.problems.append(f"{name}: cannot be written ({exc.strerror or exc}); sync again")
                     continue
+            report.files_written.append(plan.path)
         if not dry_run:
             entry.annotations = rewritten.base
             entry.front = rewritten.front

@@ -4,7 +4,8 @@ VAULT is a folder written by ``export LIBRARY --format markdown --out VAULT``. E
 highlight's note or tags, and highlights deleted there, are carried back into the library's sidecars
 (three-way merged with what was exported); then the vault files are rewritten with the library's state,
 leaving everything outside the reader's marked regions as the user wrote it. Conflicts are reported and
-never resolved by dropping text. ``--dry-run`` prints what would change and writes nothing.
+never resolved by dropping text. ``--dry-run`` prints what would change and writes nothing; ``--add-new``
+also writes a file for each annotated article that has none in the vault yet.
 
 Exit status: 0 synced cleanly; 1 synced, but with conflicts or files that could not be synced (see the
 messages); 2 the vault cannot be synced at all (no manifest, bad arguments).
@@ -26,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("vault", type=Path, metavar="VAULT", help="the folder the notes were exported to")
     parser.add_argument("library", type=library_arg, metavar="LIBRARY", help="the library folder")
     parser.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    parser.add_argument(
+        "--add-new",
+        action="store_true",
+        help="also write a file for each annotated article that has none in the vault yet",
+    )
 
 
 def _print_report(report: SyncReport) -> None:
@@ -58,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if not vault.is_dir():
         return fail(f"not a folder: {vault}")
     try:
-        report = sync_vault(vault, args.library, dry_run=args.dry_run)
+        report = sync_vault(vault, args.library, dry_run=args.dry_run, add_new=args.add_new)
     except VaultError as exc:
         return fail(str(exc))
     _print_report(report)

@@ -581,3 +581,26 @@ def test_a_sidecar_that_cannot_be_read_leaves_its_file_alone(library: Path, vaul
     assert any(line.startswith("Alpha article.md: ") and "read-only" in line for line in report.problems)
     assert alpha_file(vault).read_bytes() == before
     assert sidecar.read_text(encoding="utf-8") == "{ not json"
+
+
+def test_articles_without_a_file_are_added_on_request(library: Path, vault: Path) -> None:
+    (library / "gamma.txt").write_text("Gamma article\n\nA newly clipped article.\n", encoding="utf-8")
+    annotate(library, "gamma.txt", "newly clipped", note="Fresh.")
+    (vault / "Gamma article.md").write_text("My own page with the same name.\n", encoding="utf-8")
+    report = sync_vault(vault, library)
+    assert report.clean and not any("Gamma" in line for line in report.changes)  # not without --add-new
+    before = snapshot(vault, library)
+    assert (
+        sync_vault(vault, library, dry_run=True, add_new=True).files_written[0].name == "Gamma article (2).md"
+    )
+    assert snapshot(vault, library) == before
+    report = sync_vault(vault, library, add_new=True)
+    assert [line for line in report.changes if "new file" in line] == [
+        "Gamma article (2).md: new file for gamma.txt (1 highlight)"
+    ]
+    assert (vault / "Gamma article.md").read_text(encoding="utf-8") == "My own page with the same name.\n"
+    added = vault / "Gamma article (2).md"
+    replace_in(added, "Fresh.\n", "Fresh, then edited.\n")
+    assert sync_vault(vault, library, add_new=True).clean
+    assert notes(library, "gamma.txt")["newly clipped"].note == "Fresh, then edited."
+    assert sync_vault(vault, library, add_new=True).changes == []

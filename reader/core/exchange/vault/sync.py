@@ -16,6 +16,9 @@ For each file the vault's manifest lists (:mod:`.manifest`):
    Conflict blocks (the vault's side of a conflict) are written outside the regions: they are the user's.
 4. The base is updated.
 
+Articles annotated in the library that have no file in the vault are only given one on request
+(``add_new``): an export may have left them out on purpose (a filter, a chosen article).
+
 A file the user deleted from the vault means "do not sync this article": it is reported, its notes are left
 alone, and it stays in the manifest (export it again to bring it back). Writes are atomic; a dry run
 reads everything and writes nothing. If a sidecar cannot be saved, its vault file is not rewritten either
@@ -32,13 +35,14 @@ from pathlib import Path
 from reader.core.articles.loader import load_article
 from reader.core.atomic import atomic_write_bytes
 from reader.core.errors import ArticleReadError, ExportError, SidecarError
-from reader.core.exchange.filenames import ensure_inside
-from reader.core.exchange.markdown import block_id, highlight_head
-from reader.core.exchange.selection import ExportItem, text_order
+from reader.core.exchange.filenames import ensure_inside, safe_filename
+from reader.core.exchange.markdown import block_id, highlight_head, render_markdown_article
+from reader.core.exchange.selection import ExportItem, select_items, text_order
 from reader.core.exchange.vault.manifest import (
     BaseEntry,
     FileEntry,
     Manifest,
+    exported_entry,
     head_hash,
     read_manifest,
     write_manifest,
@@ -46,7 +50,7 @@ from reader.core.exchange.vault.manifest import (
 from reader.core.exchange.vault.merge import MergeOutcome, conflict_block, merge_highlight
 from reader.core.exchange.vault.regions import ParsedFile, parse_vault_file
 from reader.core.exchange.vault.rewrite import rewrite_file
-from reader.core.models import Annotation
+from reader.core.models import Annotation, Skipped
 from reader.core.notes.store import NotesStore, open_notes
 
 
@@ -237,6 +241,30 @@ def _apply(plan: _Plan, dry_run: bool) -> list[Annotation]:
     return store.annotations()
 
 
+def _add_new_articles(vault: Path, library: Path, manifest: Manifest, report: SyncReport) -> None:
+    """Write a file for each annotated article of the library that has none in the vault (``--add-new``)."""
+    known = {entry.article for entry in manifest.files.values()}
+    skipped: list[Skipped] = []
+    items = [item for item in select_items(library, skipped=skipped) if item.article.relpath not in known]
+    report.warnings += [f"{skip.relpath}: cannot be read ({skip.reason}); not added" for skip in skipped]
+    taken = {path.name.casefold() for path in vault.iterdir()}
+    for item in items:
+        name = safe_filename(item.article.meta.title or Path(item.article.relpath).stem, ".md", taken=taken)
+        path = ensure_inside(vault, vault / name)
+        count = len(item.annotations)
+        if not report.dry_run:
+            try:
+                atomic_write_bytes(path, render_markdown_article(item, vault).encode("utf-8"))
+            except OSError as exc:
+                report.problems.append(f"{name}: cannot be written ({exc.strerror or exc}); not added")
+                continue
+            manifest.files[name] = exported_entry(item)
+        report.changes.append(
+            f"{name}: new file for {item.article.relpath} ({count} highlight{'s' if count != 1 else ''})"
+        )
+        report.files_written.append(path)
+
+
 def _unchanged_on_disk(path: Path, text: str) -> bool:
     try:
         return path.read_bytes() == text.encode("utf-8")
@@ -244,11 +272,13 @@ def _unchanged_on_disk(path: Path, text: str) -> bool:
         return False
 
 
-def sync_vault(vault: Path, library: Path, *, dry_run: bool = False) -> SyncReport:
+def sync_vault(vault: Path, library: Path, *, dry_run: bool = False, add_new: bool = False) -> SyncReport:
     """Sync ``vault`` (a folder exported from ``library`` as per-article Markdown) both ways.
 
-    See the module documentation. Raises :class:`.manifest.VaultError` when the vault has no readable
-    manifest; everything else is reported in the returned :class:`SyncReport`.
+    With ``add_new``, annotated articles that have no file in the vault get one (as the export writes it);
+    otherwise the sync keeps to the files the vault has. See the module documentation. Raises
+    :class:`.manifest.VaultError` when the vault has no readable manifest; everything else is reported in the
+    returned :class:`SyncReport`.
     """
     vault = Path(vault).expanduser().resolve()
     library = Path(library).expanduser().resolve()
@@ -319,6 +349,8 @@ def sync_vault(vault: Path, library: Path, *, dry_run: bool = False) -> SyncRepo
             entry.annotations = rewritten.base
             entry.front = rewritten.front
             entry.excluded = [i for i in entry.excluded if i in by_id]
+    if add_new:
+        _add_new_articles(vault, library, manifest, report)
     if not dry_run:
         report.manifest_written = write_manifest(vault, manifest)
     return report

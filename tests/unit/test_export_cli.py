@@ -97,7 +97,11 @@ def test_markdown_per_article_is_the_default(
 ) -> None:
     dest = tmp_path / "vault"
     assert main(["export", str(library), "--format", "markdown", "--out", str(dest)]) == 0
-    assert sorted(p.name for p in dest.iterdir()) == ["First article.md", "Second article.md"]
+    assert sorted(p.name for p in dest.iterdir() if not p.name.startswith(".")) == [
+        "First article.md",
+        "Second article.md",
+    ]
+    assert (dest / ".research-notes-reader" / "vault.json").is_file()  # the vault's manifest, for sync
     out = capsys.readouterr().out
     assert "exported 3 annotations from 2 articles to 2 files" in out
 

@@ -159,7 +159,9 @@ def test_per_article_export_with_hostile_titles_stays_inside(tmp_path: Path, fmt
     dest = tmp_path / "deep" / "out"
     report = export_notes(tmp_path / "lib", items, fmt, dest, per_article=True)
     assert len(report.written) == len(HOSTILE)
-    assert sorted(report.written) == sorted(p.resolve() for p in dest.iterdir())
+    # (a Markdown vault also holds the reader's hidden manifest folder, .research-notes-reader)
+    exported = [p.resolve() for p in dest.iterdir() if p.name != ".research-notes-reader"]
+    assert sorted(report.written) == sorted(exported)
     assert len({p.name.casefold() for p in report.written}) == len(HOSTILE)
     for path in report.written:
         assert path.resolve().parent == dest.resolve()

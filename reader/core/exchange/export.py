@@ -24,6 +24,9 @@ API for the GUI (run both calls in a worker thread; ``progress(done, total)`` is
 - ``bom``: CSV only, write ``utf-8-sig`` (a byte-order mark) so that spreadsheet programs detect UTF-8.
 
 Only articles with at least one (matching) annotation are exported; annotations are in text order.
+
+A per-article Markdown export is a notes vault: it also records what it wrote in the vault's manifest
+(``.research-notes-reader/vault.json``, see :mod:`.vault`), the base that ``sync`` merges against.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from reader.core.exchange.html import render_html
 from reader.core.exchange.jsonld import render_jsonld
 from reader.core.exchange.markdown import render_markdown_article, render_markdown_combined
 from reader.core.exchange.selection import ExportItem, ExportReport, ProgressCallback, select_items
+from reader.core.exchange.vault.manifest import record_export
 from reader.core.exchange.writing import write_plan
 
 ExportFormat = Literal["markdown", "jsonld", "html", "csv"]
@@ -133,4 +137,11 @@ def export_notes(
     except OSError as exc:
         raise ExportError(f"cannot create {dest}: {exc.strerror or exc}") from exc
     report.written = write_plan(plan, dest_root, force)
+    if fmt == "markdown" and per_article:
+        try:
+            record_export(dest_root, library, zip(report.written, selected, strict=True))
+        except ExportError as exc:
+            raise ExportError(
+                f"exported, but {exc}; the vault cannot be synced until exported again"
+            ) from exc
     return report

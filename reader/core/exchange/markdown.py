@@ -9,6 +9,11 @@ block id on its own paragraph (``^`` + the first 8 hex digits of the annotation 
 user's own Markdown (wrapped in a code fence if it would otherwise swallow the rest of the file, e.g. an
 unclosed fence), and the tags as ``#tags``.
 
+In a per-article file (:func:`render_markdown_article`, a vault file) each highlight's generated lines are
+wrapped in two HTML comments that no Markdown viewer shows, ``<!-- reader:begin <annotation id> -->`` and
+``<!-- reader:end <annotation id> -->``: the marked region :mod:`.vault` reads back and regenerates when it
+syncs the vault (everything outside the markers belongs to the user).
+
 :func:`render_markdown_article` writes one article's file (a note vault: one file per article);
 :func:`render_markdown_combined` writes every article in one file, one ``##`` section each.
 """
@@ -34,6 +39,10 @@ _ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])")
 _FENCE_RUN = re.compile(r"`+")
 _SENTINEL = "reader-export-sentinel-7f3a"
 _COMMONMARK = MarkdownIt("commonmark")
+
+#: The markers around a highlight's region in a vault file (full lines; ``{id}`` is the annotation id).
+REGION_BEGIN = "<!-- reader:begin {id} -->"
+REGION_END = "<!-- reader:end {id} -->"
 
 
 def block_id(annotation_id: str, used: set[str] | None = None) -> str:
@@ -128,7 +137,8 @@ def markdown_note(note: str) -> list[str]:
     return [fence + "markdown", *text.split("\n"), fence]
 
 
-def _markdown_highlight(annotation: Annotation, used_ids: set[str]) -> list[str]:
+def highlight_head(annotation: Annotation) -> list[str]:
+    """The generated lines before the block id: the quote, its colour and its anchoring notice."""
     lines = markdown_blockquote(annotation.exact)
     lines += [
         ">",
@@ -137,22 +147,44 @@ def _markdown_highlight(annotation: Annotation, used_ids: set[str]) -> list[str]
     notice = status_notice(annotation)
     if notice is not None:
         lines += [">", f"> *({escape_markdown_line(notice)})*"]
-    lines += ["", "^" + block_id(annotation.id, used_ids)]
-    note = markdown_note(annotation.note)
-    if note:
-        lines += ["", *note]
-    tags = [t for t in (sanitize_tag(tag) for tag in annotation.tags) if t]
-    if tags:
-        lines += ["", " ".join("#" + t for t in tags)]
     return lines
 
 
-def _front_matter(data: dict[str, Any]) -> list[str]:
+def note_and_tags(note: str, tags: Sequence[str]) -> list[str]:
+    """The lines after the block id: the note (see :func:`markdown_note`) and the tags as ``#tags``."""
+    lines: list[str] = []
+    rendered = markdown_note(note)
+    if rendered:
+        lines += ["", *rendered]
+    kept = [t for t in (sanitize_tag(tag) for tag in tags) if t]
+    if kept:
+        lines += ["", " ".join("#" + t for t in kept)]
+    return lines
+
+
+def _markdown_highlight(annotation: Annotation, used_ids: set[str]) -> list[str]:
+    lines = highlight_head(annotation)
+    lines += ["", "^" + block_id(annotation.id, used_ids)]
+    return lines + note_and_tags(annotation.note, annotation.tags)
+
+
+def highlight_region(annotation: Annotation, used_ids: set[str]) -> list[str]:
+    """A highlight's lines between its ``reader:begin`` and ``reader:end`` markers (included)."""
+    return [
+        REGION_BEGIN.format(id=annotation.id),
+        *_markdown_highlight(annotation, used_ids),
+        REGION_END.format(id=annotation.id),
+    ]
+
+
+def front_matter_lines(data: dict[str, Any]) -> list[str]:
+    """YAML front matter between ``---`` lines."""
     dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False, width=4096)
     return ["---", *dumped.rstrip("\n").split("\n"), "---"]
 
 
-def _article_front(item: ExportItem) -> dict[str, Any]:
+def article_front(item: ExportItem) -> dict[str, Any]:
+    """The front matter of an article's file (the reader's keys)."""
     meta = item.article.meta
     return {
         "title": meta.title,
@@ -171,10 +203,13 @@ def _markdown_source_line(item: ExportItem, out_dir: Path) -> str:
     return f"Source: [{escape_markdown_line(article.relpath)}]({link}) · [file]({file_uri(article.path)})"
 
 
-def _markdown_highlights(item: ExportItem, used_ids: set[str]) -> list[str]:
+def _markdown_highlights(item: ExportItem, used_ids: set[str], *, markers: bool = False) -> list[str]:
     lines: list[str] = []
     for annotation in item.annotations:
-        lines += ["", *_markdown_highlight(annotation, used_ids)]
+        if markers:
+            lines += ["", *highlight_region(annotation, used_ids)]
+        else:
+            lines += ["", *_markdown_highlight(annotation, used_ids)]
     return lines
 
 
@@ -183,10 +218,12 @@ def _markdown_title(title: str) -> str:
 
 
 def render_markdown_article(item: ExportItem, out_dir: Path) -> str:
-    """One article's notes as a Markdown file to be written in ``out_dir`` (links are relative to it)."""
-    lines = _front_matter(_article_front(item))
+    """One article's notes as a Markdown file to be written in ``out_dir`` (links are relative to it).
+
+    Each highlight is a marked region (``reader:begin``/``reader:end``), so the file can be synced back."""
+    lines = front_matter_lines(article_front(item))
     lines += ["", f"# {_markdown_title(item.article.meta.title)}", "", _markdown_source_line(item, out_dir)]
-    lines += _markdown_highlights(item, set())
+    lines += _markdown_highlights(item, set(), markers=True)
     return "\n".join(lines) + "\n"
 
 
@@ -201,7 +238,7 @@ def render_markdown_combined(items: Sequence[ExportItem], out_dir: Path, title: 
         "exported": now_iso(),
         "generator": GENERATOR,
     }
-    lines = [*_front_matter(front), "", f"# {_markdown_title(title)}"]
+    lines = [*front_matter_lines(front), "", f"# {_markdown_title(title)}"]
     used_ids: set[str] = set()
     for item in items:
         meta = item.article.meta

@@ -19,7 +19,12 @@ Modules (each imports only those listed above it, so the package has no import c
 - :mod:`.export`: :func:`export_notes`, which chooses the files (one per article or one combined) and
   dispatches to the format modules;
 - :mod:`.jsonld_import`: :func:`import_notes`, reading a JSON-LD export back and merging it into the
-  sidecars of a library by annotation id.
+  sidecars of a library by annotation id;
+- :mod:`.importers`: other tools' highlights (Kindle, KOReader, Hypothesis, Readwise, calibre, Kobo) read
+  into one record shape, matched to articles, anchored by their quotes and merged
+  (:func:`.importers.apply.import_tool_file`);
+- :mod:`.vault`: a Markdown note vault kept in sync both ways (:func:`.vault.sync.sync_vault`): the edits
+  made in the vault's marked regions merged three ways into the sidecars, then the regions rewritten.
 
 The names below are the package's API; callers import them from ``reader.core.exchange``.
 """

@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
             "quit": self.close,
             "export": self.show_export,
             "import": lambda: self.library_notes.choose_import(),
+            "sync_vault": lambda: self.library_notes.choose_vault(),
             "all_notes": self.show_all_notes,
             "search": self.search.focus,
             "clear": self.clear_search,

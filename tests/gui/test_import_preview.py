@@ -69,3 +69,31 @@ def test_a_file_with_nothing_for_this_library_cannot_be_imported(
     assert not dialog.import_button.isEnabled()
     assert "No article found" in dialog.details.toPlainText()
     dialog.reject()
+
+
+def test_a_vault_sync_is_previewed_then_carries_an_edit_back(
+    window_factory: Callable[[Path], MainWindow], qtbot: QtBot, tmp_path: Path
+) -> None:
+    from reader.core.exchange import export_notes
+    from reader.core.exchange.importers.apply import import_tool_file
+
+    library = _library(tmp_path)
+    import_tool_file(HYPOTHESIS / "api-search_wikipedia-regression-testing.json", library)
+    vault = tmp_path / "vault"
+    export_notes(library, None, "markdown", vault, per_article=True)
+    (note_file,) = vault.glob("*.md")
+    text = note_file.read_text(encoding="utf-8")
+    assert "\nHeading\n" in text
+    note_file.write_text(text.replace("\nHeading\n", "\nHeading, as edited in the vault\n"), encoding="utf-8")
+    window = window_factory(library)
+    with qtbot.waitSignal(window.library_notes.preview_shown, timeout=20000) as shown:
+        window.library_notes.sync_vault_folder(vault)
+    dialog = shown.args[0]
+    assert dialog.import_button.isEnabled()
+    assert "Changes:" in dialog.details.toPlainText()
+    notes = {a.note for a in load_annotations(library / "wikipedia-regression-testing.html")}
+    assert "Heading, as edited in the vault" not in notes  # the preview wrote nothing
+    with qtbot.waitSignal(window.library_notes.vault_synced, timeout=20000):
+        dialog.accept()
+    notes = {a.note for a in load_annotations(library / "wikipedia-regression-testing.html")}
+    assert "Heading, as edited in the vault" in notes

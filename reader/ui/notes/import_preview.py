@@ -1,7 +1,9 @@
-"""What an import of another tool's highlights will do, shown before anything is written.
+"""What an import of another tool's highlights, or a sync with a notes vault, will do, shown before anything
+is written.
 
-The import runs once as a dry run (in the background); :class:`ImportPreviewDialog` lists which book went to
-which article and how, what will be imported, updated or left out and why; *Import* runs it for real.
+Each runs once as a dry run (in the background); :class:`ImportPreviewDialog` lists which book went to which
+article and how, what will be imported, updated or left out and why; :class:`VaultSyncPreviewDialog` lists
+the changes, conflicts and problems of a vault sync. The dialog's action button runs it for real.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from reader.core.exchange.importers.apply import ToolImportReport
+from reader.core.exchange.vault.sync import SyncReport
 
 
 def _plural(count: int, noun: str) -> str:
@@ -32,28 +35,69 @@ def preview_text(report: ToolImportReport) -> str:
     return "\n".join(lines)
 
 
-class ImportPreviewDialog(QDialog):
-    """The dry run's report with *Import* and *Cancel*; *Import* is disabled when nothing would change."""
+class PreviewDialog(QDialog):
+    """A dry run's report with an action button (disabled when nothing would change) and *Cancel*."""
+
+    def __init__(
+        self, title: str, heading: str, details: str, action: str, enabled: bool, parent: QWidget | None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(640, 420)
+        label = QLabel(heading)
+        label.setWordWrap(True)
+        self.details = QPlainTextEdit(details)
+        self.details.setReadOnly(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = self.buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button.setEnabled(enabled)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.details)
+        layout.addWidget(self.buttons)
+
+
+class ImportPreviewDialog(PreviewDialog):
+    """What importing another tool's file will do; *Import* is disabled when nothing would change."""
 
     def __init__(self, report: ToolImportReport, source_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Import {source_name}")
-        self.resize(640, 420)
         changes = report.imported + report.updated
-        heading = QLabel(
+        heading = (
             f"{_plural(changes, 'highlight')} will be added or updated."
             if changes
             else "Nothing new to import: these highlights are already in the library, or have no article."
         )
-        heading.setWordWrap(True)
-        self.details = QPlainTextEdit(preview_text(report))
-        self.details.setReadOnly(True)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.import_button.setEnabled(changes > 0)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addWidget(self.details)
-        layout.addWidget(self.buttons)
+        super().__init__(
+            f"Import {source_name}", heading, preview_text(report), "Import", changes > 0, parent
+        )
+
+
+def sync_text(report: SyncReport) -> str:
+    """A vault sync's report as lines for people."""
+    sections = (
+        ("Changes", report.changes),
+        ("Conflicts (both texts are kept)", report.conflicts),
+        ("Not synced", report.problems),
+        ("Skipped", report.skipped),
+        ("Warnings", report.warnings),
+    )
+    lines: list[str] = []
+    for title, items in sections:
+        if items:
+            lines += [f"{title}:", *(f"  {item}" for item in items), ""]
+    return "\n".join(lines).strip() or "The vault and the library already agree."
+
+
+class VaultSyncPreviewDialog(PreviewDialog):
+    """What syncing a notes vault will do; *Sync* is disabled when nothing would change."""
+
+    def __init__(self, report: SyncReport, vault_name: str, parent: QWidget | None = None) -> None:
+        changes = len(report.changes) + len(report.conflicts)
+        heading = (
+            f"{_plural(len(report.changes), 'change')}, {_plural(len(report.conflicts), 'conflict')} to sync."
+            if changes
+            else "Nothing to sync."
+        )
+        super().__init__(f"Sync {vault_name}", heading, sync_text(report), "Sync", changes > 0, parent)

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from reader.core.exchange import ImportReport, import_notes
 from reader.core.exchange.importers.apply import ToolImportReport, import_tool_file
 from reader.core.exchange.importers.reading import is_jsonld_export
+from reader.core.exchange.vault.sync import SyncReport, sync_vault
 from reader.ui.library.library_controller import LibraryController
 from reader.ui.library.library_view import LibraryView
 from reader.ui.library.search_box import SearchBox
 from reader.ui.notes.annotation_controller import AnnotationController
-from reader.ui.notes.import_preview import ImportPreviewDialog
+from reader.ui.notes.import_preview import ImportPreviewDialog, VaultSyncPreviewDialog
 from reader.ui.notes.notes_views import ExportDialog, LibraryNotesDialog
 from reader.ui.status_bar import StatusArea
 from reader.ui.workers import TaskRunner
@@ -31,7 +32,8 @@ class LibraryNotes(QObject):
     """Library-wide notes: browse, export, import."""
 
     imported = Signal(object)  #: ImportReport or ToolImportReport
-    preview_shown = Signal(object)  #: the ImportPreviewDialog of another tool's file
+    preview_shown = Signal(object)  #: a PreviewDialog (another tool's file, a vault sync)
+    vault_synced = Signal(object)  #: SyncReport
     open_requested = Signal(str, str)  #: relpath, annotation id (chosen in the All Notes browser)
 
     def __init__(
@@ -120,6 +122,50 @@ class LibraryNotes(QObject):
             on_success=done,
             on_failure=lambda message: self._report_error(f"Import failed: {message}"),
             on_progress=lambda d, t: self._status.show_progress("Importing notes", d, t),
+        )
+
+    def choose_vault(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self._parent, "Sync a Notes Vault (exported as Markdown)")
+        if folder:
+            self.sync_vault_folder(Path(folder))
+
+    def sync_vault_folder(self, vault: Path) -> None:
+        """Preview a two-way sync of ``vault`` with this library (a dry run), then run it if accepted."""
+        self._annotations.flush()
+        library = self._libraries.library
+
+        def preview() -> SyncReport:
+            return sync_vault(vault, library, dry_run=True)
+
+        def show(report: SyncReport) -> None:
+            dialog = VaultSyncPreviewDialog(report, vault.name, self._parent)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(lambda: self._run_vault_sync(vault))
+            self.preview_shown.emit(dialog)
+            dialog.open()
+
+        self._runner.run(
+            preview, on_success=show, on_failure=lambda message: self._report_error(f"Sync failed: {message}")
+        )
+
+    def _run_vault_sync(self, vault: Path) -> None:
+        library = self._libraries.library
+
+        def work() -> SyncReport:
+            return sync_vault(vault, library)
+
+        def done(report: SyncReport) -> None:
+            conflicts = (
+                f", {len(report.conflicts)} conflicts to review in the vault" if report.conflicts else ""
+            )
+            self._status.show_message(f"Synced {vault.name}: {len(report.changes)} changes{conflicts}")
+            self.vault_synced.emit(report)
+            self._libraries.rescan()
+            if self._libraries.session is not None:
+                self._libraries.session.update_index()
+
+        self._runner.run(
+            work, on_success=done, on_failure=lambda message: self._report_error(f"Sync failed: {message}")
         )
 
     def _preview_tool_import(self, source: Path) -> None:

@@ -122,8 +122,9 @@ class ScanResult:
 
 AnchorStatus = Literal["anchored", "moved", "fuzzy", "orphaned"]
 
-#: The highlight colours offered in the UI, in menu order, with single-key shortcuts 1-5.
-COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink", "purple")
+#: The highlight colours offered in the UI, in menu order, with single-key shortcuts 1-9: the reader's first
+#: five, then the rest of Zotero's and KOReader's palettes (imported colours map to the nearest of these).
+COLORS: tuple[str, ...] = ("yellow", "green", "blue", "pink", "purple", "red", "orange", "gray", "magenta")
 
 
 def now_iso() -> str:

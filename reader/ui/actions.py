@@ -121,7 +121,8 @@ MENUS: tuple[MenuSpec, ...] = (
     ),
     MenuSpec("help", "&Help", ("shortcuts", "about")),
 )
-ANNOTATE_TOOLBAR = (*_HIGHLIGHTS, SEPARATOR, "note", "delete", SEPARATOR, "undo", "redo")
+#: The toolbar offers the first five colours; menus and the context menu offer all of them.
+ANNOTATE_TOOLBAR = (*_HIGHLIGHTS[:5], SEPARATOR, "note", "delete", SEPARATOR, "undo", "redo")
 #: Added below the reading pane's standard context menu (copy, select all).
 PANE_CONTEXT_MENU = (SEPARATOR, *_HIGHLIGHTS, "note", "delete")
 PANEL_CONTEXT_MENU = ("note", "delete")

@@ -16,6 +16,10 @@ SWATCHES = {
     "blue": "#3b82f6",
     "pink": "#ec4899",
     "purple": "#8b5cf6",
+    "red": "#ef4444",
+    "orange": "#f97316",
+    "gray": "#9ca3af",
+    "magenta": "#d946ef",
 }
 
 

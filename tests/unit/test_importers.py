@@ -245,6 +245,12 @@ def test_colours_map_to_the_nearest_palette_colour() -> None:
     assert nearest_color("yellow") == "yellow"
     assert nearest_color("#ffe050") == "yellow"
     assert nearest_color("cyan") == "blue"
+    # The palette covers Zotero's and KOReader's colours: they keep their own name.
+    for name in ("red", "orange", "gray", "magenta", "purple", "green"):
+        assert nearest_color(name) == name
+    assert nearest_color("#ff2020") == "red"
+    assert nearest_color("#808080") == "gray"
+    assert nearest_color("grey") == "gray"
     assert nearest_color(None) == "yellow"
     assert stable_id("kindle", "k") == stable_id("kindle", "k") != stable_id("koreader", "k")
 

@@ -30,6 +30,10 @@ SWATCHES: dict[str, tuple[str, str]] = {
     "blue": ("#cde4ff", "#2f6fc0"),
     "pink": ("#ffd3e6", "#d0497f"),
     "purple": ("#e6d5fa", "#7a4cc2"),
+    "red": ("#ffd0cc", "#c8402f"),
+    "orange": ("#ffe0b8", "#c7711a"),
+    "gray": ("#e6e6e6", "#7a7a7a"),
+    "magenta": ("#f9d0f5", "#b23aa8"),
 }
 DEFAULT_SWATCH = ("#e8e8e8", "#777777")
 

@@ -106,7 +106,7 @@ class AnnotationsPanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         layout.addWidget(self.view, 3)
         self.empty = QLabel(
-            "Select text in the article, then press 1–5 to highlight it, or N to add a note.", self
+            "Select text in the article, then press 1–9 to highlight it, or N to add a note.", self
         )
         self.empty.setWordWrap(True)
         self.empty.setStyleSheet("color: palette(mid);")

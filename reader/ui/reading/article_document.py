@@ -68,6 +68,10 @@ LIGHT_HIGHLIGHTS = {
     "blue": "#c7e0ff",
     "pink": "#ffd1e3",
     "purple": "#e3d4ff",
+    "red": "#ffcdc8",
+    "orange": "#ffdfb8",
+    "gray": "#e4e4e4",
+    "magenta": "#f8cdf4",
 }
 DARK_HIGHLIGHTS = {
     "yellow": "#6b5d12",
@@ -75,6 +79,10 @@ DARK_HIGHLIGHTS = {
     "blue": "#234a73",
     "pink": "#6e2946",
     "purple": "#4b3775",
+    "red": "#6e2a26",
+    "orange": "#6b4313",
+    "gray": "#45484c",
+    "magenta": "#642a61",
 }
 
 THEMES: dict[str, Theme] = {

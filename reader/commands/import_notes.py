@@ -61,11 +61,16 @@ def _run_jsonld(path: Path, library: Path, dry_run: bool) -> int:
         print(f"  unmatched: {source}")
     if len(report.unmatched_sources) > 10:
         print(f"  ... and {len(report.unmatched_sources) - 10} more")
-    for message in report.errors:
+    return _exit_status(report.errors, report.unmatched, library, dry_run)
+
+
+def _exit_status(errors: list[str], unmatched: int, library: Path, dry_run: bool) -> int:
+    """Print the errors; 1 with errors, 3 (and how many on stderr) when notes were left out, else 0."""
+    for message in errors:
         print(f"error: {message}")
-    if report.errors:
+    if errors:
         return 1
-    return _left_out(report.unmatched, library, dry_run) if report.unmatched else 0
+    return _left_out(unmatched, library, dry_run) if unmatched else 0
 
 
 def _run_tool(path: Path, library: Path, tool: str | None, dry_run: bool) -> int:
@@ -82,11 +87,7 @@ def _run_tool(path: Path, library: Path, tool: str | None, dry_run: bool) -> int
     print(f"{'would import' if dry_run else 'import'}: {report.summary()}")
     for line in report.notes():
         print(f"note: {line}")
-    for message in report.errors:
-        print(f"error: {message}")
-    if report.errors:
-        return 1
-    return _left_out(report.unmatched, library, dry_run) if report.unmatched else 0
+    return _exit_status(report.errors, report.unmatched, library, dry_run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -113,9 +113,7 @@ class LibraryNotes(QObject):
                 text += "\n" + "\n".join(report.errors[:10])
             self._status.show_message(text.splitlines()[0])
             self.imported.emit(report)
-            self._libraries.rescan()
-            if self._libraries.session is not None:
-                self._libraries.session.update_index()
+            self._refresh_library()
 
         self._runner.run(
             work,
@@ -123,6 +121,12 @@ class LibraryNotes(QObject):
             on_failure=lambda message: self._report_error(f"Import failed: {message}"),
             on_progress=lambda d, t: self._status.show_progress("Importing notes", d, t),
         )
+
+    def _refresh_library(self) -> None:
+        """After notes were written: rescan (note counts) and re-index (notes are searchable)."""
+        self._libraries.rescan()
+        if self._libraries.session is not None:
+            self._libraries.session.update_index()
 
     def choose_vault(self) -> None:
         folder = QFileDialog.getExistingDirectory(self._parent, "Sync a Notes Vault (exported as Markdown)")
@@ -160,9 +164,7 @@ class LibraryNotes(QObject):
             )
             self._status.show_message(f"Synced {vault.name}: {len(report.changes)} changes{conflicts}")
             self.vault_synced.emit(report)
-            self._libraries.rescan()
-            if self._libraries.session is not None:
-                self._libraries.session.update_index()
+            self._refresh_library()
 
         self._runner.run(
             work, on_success=done, on_failure=lambda message: self._report_error(f"Sync failed: {message}")
@@ -200,9 +202,7 @@ class LibraryNotes(QObject):
             text = f"Imported highlights from {source.name}: {report.summary()}"
             self._status.show_message(text if not report.errors else f"{text}; {report.errors[0]}")
             self.imported.emit(report)
-            self._libraries.rescan()
-            if self._libraries.session is not None:
-                self._libraries.session.update_index()
+            self._refresh_library()
 
         self._runner.run(
             work,

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reader.commands._common import fail
+from reader.commands._common import add_index_dir, fail
 from reader.core.articles.loader import load_article
 from reader.core.errors import AnchorError, ArticleReadError, SidecarError
 from reader.core.library.relink import relink_sidecars
@@ -72,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     relink = sub.add_parser("relink", help="reunite notes with articles that were renamed or moved")
     relink.add_argument("library", type=Path, help="the library folder")
     relink.set_defaults(action_run=_run_relink)
+    for command in (listing, add, delete, reanchor, relink):
+        add_index_dir(command)  # accepted like every command's; notes live in sidecars, not the index
 
 
 def run(args: argparse.Namespace) -> int:
@@ -170,8 +172,10 @@ def _run_list(args: argparse.Namespace) -> int:
         records.extend(_record(annotation, relpath) for annotation in store.annotations())
     if args.json:
         _write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
-    else:
+    elif records:
         _write("".join(_line(r) for r in records))
+    elif status == 0:
+        _write(f"no notes in {args.path}\n")
     return status
 
 

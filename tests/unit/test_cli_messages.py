@@ -87,3 +87,13 @@ def test_text_accepts_index_dir_like_the_other_commands(tmp_path: Path) -> None:
     result = _reader("text", str(SAMPLE / SAMPLES[0]), "--index-dir", str(tmp_path / "ix"))
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "ix").exists()  # accepted, and text still reads only the file
+
+
+def test_notes_list_says_when_there_are_no_notes(tmp_path: Path) -> None:
+    library = _library(tmp_path / "plain", SAMPLES[:2])
+    result = _reader("notes", "list", str(library), "--index-dir", str(tmp_path / "ix"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"no notes in {library}\n"
+    as_json = _reader("notes", "list", str(library), "--json")
+    assert as_json.stdout == "[]\n"
+    assert not (tmp_path / "ix").exists()

@@ -65,8 +65,8 @@ def test_make_annotation_rejects_bad_ranges(start, end):
 
 
 def test_make_annotation_rejects_unknown_colours():
-    with pytest.raises(ValueError, match="unknown colour 'red'"):
-        make_annotation(TEXT, 0, 4, color="red")
+    with pytest.raises(ValueError, match="unknown colour 'mauve'"):
+        make_annotation(TEXT, 0, 4, color="mauve")
 
 
 def test_normalize_tags_refuses_a_bare_string():

@@ -93,7 +93,9 @@ def test_occurrence_beyond_the_count(library, capsys):
 
 
 def test_unknown_colour(library, capsys):
-    status, _, err = _run(capsys, "notes", "add", str(library / "a.txt"), "--quote", "beta", "--color", "mauve")
+    status, _, err = _run(
+        capsys, "notes", "add", str(library / "a.txt"), "--quote", "beta", "--color", "mauve"
+    )
     assert status == 2
     assert err.count("\n") == 1
     assert "unknown colour 'mauve'" in err

@@ -111,10 +111,10 @@ def test_bad_edits_are_refused(source):
     with pytest.raises(AnchorError, match="quote not found"):
         store.add_quote("not in the text")
     with pytest.raises(ValueError, match="unknown colour"):
-        store.add_quote("Bone", color="red")
+        store.add_quote("Bone", color="mauve")
     annotation = store.add_quote("Bone")
     with pytest.raises(ValueError, match="unknown colour"):
-        store.update(annotation.id, color="red")
+        store.update(annotation.id, color="mauve")
     with pytest.raises(KeyError):
         store.update("nope", note="x")
     with pytest.raises(KeyError):

@@ -9,9 +9,9 @@ from reader.commands import build_parser
 
 def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
     if not args_list or (args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")):
         args_list.insert(0, "gui")
+    parser = build_parser(only=None if args_list[0].startswith("-") else args_list[0])
     args = parser.parse_args(args_list)
     result: int = args.run(args)
     return result

@@ -29,13 +29,29 @@ class _Command(Protocol):
     def run(self, args: argparse.Namespace) -> int: ...
 
 
-def _command_modules() -> list[ModuleType]:
+#: Commands whose name is not their module's (``NAME`` in the module); every other command is its module.
+_MODULE_OF = {"import": "import_notes"}
+
+
+def module_names() -> list[str]:
+    """The command modules, in help order (found on disk, none imported)."""
     names = [info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")]
     names.sort(key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
+    return names
+
+
+def _command_modules(only: str | None = None) -> list[ModuleType]:
+    names = module_names()
+    if only is not None:
+        wanted = _MODULE_OF.get(only, only)
+        if wanted in names:
+            names = [wanted]  # one command: import only its module (each imports what it needs)
     return [importlib.import_module(f"{__name__}.{name}") for name in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``only`` (a command name), just that command's (start-up costs only
+    what that command imports; ``--help`` and unknown names get every command)."""
     parser = argparse.ArgumentParser(
         prog="python -m reader",
         description="Research-notes reader: read, search and annotate a folder of clipped articles.",
@@ -43,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in _command_modules():
+    for module in _command_modules(only):
         command = cast(_Command, module)
         cmd_parser = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         command.add_arguments(cmd_parser)

@@ -97,3 +97,31 @@ def test_notes_list_says_when_there_are_no_notes(tmp_path: Path) -> None:
     as_json = _reader("notes", "list", str(library), "--json")
     assert as_json.stdout == "[]\n"
     assert not (tmp_path / "ix").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "not_imported"),
+    [
+        (["text", str(SAMPLE / SAMPLES[0])], ("whoosh", "PySide6", "trafilatura", "pypdfium2", "rapidfuzz")),
+        (["notes", "list", str(SAMPLE)], ("whoosh", "PySide6", "trafilatura", "pypdfium2")),
+        (["search", "--help"], ("PySide6", "trafilatura", "pypdfium2")),
+    ],
+)
+def test_a_command_imports_only_what_it_uses(command: list[str], not_imported: tuple[str, ...]) -> None:
+    """Start-up cost is import cost: a command does not pay for the others' libraries."""
+    code = (
+        "import sys\nfrom reader.__main__ import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('LOADED', ' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    loaded = result.stdout.rsplit("LOADED ", 1)[-1].split()
+    assert loaded, result.stdout + result.stderr
+    assert not set(not_imported) & set(loaded)

@@ -289,3 +289,16 @@ def test_threads_reading_pdfs_at_once_get_the_same_text() -> None:
     with ThreadPoolExecutor(4) as pool:
         texts = list(pool.map(lambda n: load_article(pdf_path(n), PDFS).text, names))
     assert texts == [expected[n] for n in names]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["acl-2018-n18-3011-literature-graph.pdf", "acl-2020-specter.pdf", "us-federal-register-2020-17221.pdf"],
+)
+def test_no_control_characters_reach_the_text(name: str) -> None:
+    """Unmapped glyphs come out of PDFium as C0 or C1 controls (a footnote mark in the ACL paper's author
+    list was U+008E, drawn as a box in the pane): none is kept."""
+    text = load_article(PDFS / name).text
+    controls = {hex(ord(c)) for c in text if unicodedata.category(c) == "Cc" and c != "\n"}
+    assert controls == set()
+    assert "Downey, Jason" in text or name != "acl-2018-n18-3011-literature-graph.pdf"

@@ -96,7 +96,7 @@ class TextBlock:
 
 #: Characters :func:`clean_chars` changes: controls, other whitespace, ligatures, private use, non-characters.
 _SPECIAL_RE = re.compile(
-    "[^\\S ]|[\x00-\x1f\x7f\ufb00-\ufb06\ue000-\uf8ff\ud800-\udfff\ufff0-\uffff\U000f0000-\U0010ffff]"
+    "[^\\S ]|[\x00-\x1f\x7f-\x9f\ufb00-\ufb06\ue000-\uf8ff\ud800-\udfff\ufff0-\uffff\U000f0000-\U0010ffff]"
 )
 
 
@@ -113,7 +113,7 @@ def clean_chars(chars: str, first: int) -> tuple[str, list[int]]:
         code = ord(ch)
         if code in (0xFFFE, 2):
             out.append("\x02")  # kept as a marker for the line join, dropped otherwise
-        elif code < 32 or code == 0x7F or 0xFFF0 <= code <= 0xFFFF or 0xD800 <= code <= 0xDFFF:
+        elif code < 32 or 0x7F <= code <= 0x9F or 0xFFF0 <= code <= 0xFFFF or 0xD800 <= code <= 0xDFFF:
             if code in (9, 10, 13):
                 out.append(" ")
             else:

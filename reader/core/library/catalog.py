@@ -20,7 +20,7 @@ from reader.core.models import ArticleMeta, CatalogEntry, Skipped
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 #: Entries per ``json.dumps`` call when saving: one call holds the GIL throughout (~80 ms for 10,000
 #: articles), which would stall a window's GUI thread; a few milliseconds at a time it does not.
 ENCODE_CHUNK = 250
@@ -97,7 +97,7 @@ def _encode_object(pairs: Sequence[tuple[str, CacheItem]]) -> str:
 def _item_json(item: CacheItem) -> dict[str, Any]:
     if isinstance(item, CachedSkip):
         return {"size": item.size, "mtime_ns": item.mtime_ns, "reason": item.reason}
-    meta = item.meta
+    meta = item.extracted or item.meta  # the cache keeps what the file says; the sidecar is read each scan
     return {
         "size": item.size,
         "mtime_ns": item.mtime_ns,

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
 from reader.core.models import CatalogEntry, ScanResult, Skipped
-from reader.core.notes.sidecar import count_annotations
+from reader.core.notes.article_data import effective_meta, read_sidecar_summary
 
 log = logging.getLogger(__name__)
 
@@ -291,16 +292,20 @@ def _read_in_processes(
 
 
 def _with_notes(entry: CatalogEntry, path: Path) -> CatalogEntry:
-    count = count_annotations(path)
-    if count == entry.notes_count:
-        return entry
-    return CatalogEntry(
-        relpath=entry.relpath,
-        meta=entry.meta,
-        size=entry.size,
-        mtime_ns=entry.mtime_ns,
-        content_hash=entry.content_hash,
-        format=entry.format,
-        encoding=entry.encoding,
+    """``entry`` with what its sidecar says: the notes count and the article data (tags, status, star,
+    metadata edits shown over the extracted values)."""
+    count, data = read_sidecar_summary(path)
+    extracted = entry.extracted or entry.meta
+    meta = effective_meta(extracted, data)
+    return dataclasses.replace(
+        entry,
+        meta=meta,
         notes_count=count,
+        tags=tuple(data.tags),
+        status=data.reading_status,
+        starred=data.is_starred,
+        citekey=data.citekey or "",
+        url=data.url or "",
+        doi=data.doi or "",
+        extracted=extracted if meta != extracted else None,
     )

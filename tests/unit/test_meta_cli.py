@@ -59,7 +59,7 @@ def test_changes_every_path_and_list_json_shows_them(library, capsys):
 
 @pytest.mark.parametrize(
     "argv",
-    [["--set", "color=red"], ["--set", "title"], ["--reset", "nothing"]],
+    [["--set", "color=red"], ["--set", "title"], ["--reset", "nothing"], ["--set", "citekey=two words"]],
 )
 def test_bad_arguments_one_line_and_nothing_written(library, capsys, argv):
     status, out, err = _run(capsys, "meta", str(library / "a.txt"), *argv)

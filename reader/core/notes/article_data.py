@@ -31,6 +31,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ READING_STATUSES: tuple[str, ...] = ("unread", "reading", "read")
 META_FIELDS: tuple[str, ...] = ("title", "authors", "date", "source", "url", "doi", "citekey")
 STATE_FIELDS: tuple[str, ...] = ("tags", "status", "starred", "position")
 FIELDS: tuple[str, ...] = STATE_FIELDS + META_FIELDS
+_CITEKEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$")
 _DEFAULTS: dict[str, Any] = {"tags": [], "status": None, "starred": None, "position": None}
 
 
@@ -138,6 +140,8 @@ def check_value(name: str, value: Any) -> Any:
             raise ArticleDataError(f"'article.position' should be between 0 and 1, not {number}")
         return round(number, 4)
     text = _check(value, str, name).strip()
+    if name == "citekey" and text and not _CITEKEY.match(text):
+        raise ArticleDataError(f"a citation key has letters, digits and _ : . - only, no spaces: {text!r}")
     if name == "status" and text not in READING_STATUSES:
         raise ArticleDataError(f"unknown reading status {text!r} (choose from {', '.join(READING_STATUSES)})")
     return text or None

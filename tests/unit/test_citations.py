@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import bibtexparser
@@ -180,3 +181,38 @@ def test_cite_errors_are_one_line(sample, capsys, tmp_path):
         status, out, err = _run(capsys, "cite", *argv)
         assert status == 2 and out == "" and message in err and err.count("\n") == 1, (argv, err)
     assert not sidecar_path(sample / "000_70401d234f345079.txt").exists()
+
+
+def test_markdown_export_cites_each_quote_with_the_stored_key_and_page(sample, tmp_path):
+    import yaml
+
+    from reader.core.articles.loader import load_article
+    from reader.core.exchange.markdown import render_markdown_article
+    from reader.core.exchange.selection import ExportItem
+    from reader.core.notes.store import open_notes
+
+    path = sample / "000_70401d234f345079.txt"
+    update_article_data(path, lambda d: with_value(d, "citekey", "you2025bone"))
+    article = load_article(path, sample)
+    store = open_notes(article)
+    first = store.add_quote("Fetal bone tissue")
+    second = store.add_quote("osteogenesis imperfecta", occurrence=2)
+    text = render_markdown_article(ExportItem(article, (first, second)), tmp_path)
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["citekey"] == "you2025bone"
+    quote_lines = [line for line in text.split("\n") if line.startswith("> ") and "[@" in line]
+    assert quote_lines == ["> Fetal bone tissue [@you2025bone]", "> osteogenesis imperfecta [@you2025bone]"]
+
+    @dataclass(frozen=True)
+    class PagedBlock:  # what a format with pages (PDF) gives each block
+        kind: str
+        start: int
+        end: int
+        level: int = 0
+        page: int = 0
+
+    paged = replace(
+        article, blocks=tuple(PagedBlock(b.kind, b.start, b.end, b.level, 7) for b in article.blocks)
+    )
+    text = render_markdown_article(ExportItem(paged, (second,)), tmp_path)
+    assert "> osteogenesis imperfecta [@you2025bone, p. 7]" in text.split("\n")

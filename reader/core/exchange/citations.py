@@ -28,10 +28,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from reader.core.errors import ExportError
+from reader.core.errors import ExportError, SidecarError
 from reader.core.exchange.citekeys import Name, assign_keys, base_key, parse_name, split_names
-from reader.core.models import CatalogEntry
-from reader.core.notes.article_data import ArticleData, update_article_data, with_value
+from reader.core.models import Article, CatalogEntry
+from reader.core.notes.article_data import (
+    ArticleData,
+    effective_meta,
+    read_article_data,
+    update_article_data,
+    with_value,
+)
 
 #: Styles known by name; others are a path to a ``.csl`` file or a style citeproc-py ships.
 STYLES: dict[str, str] = {"apa": "csl/apa.csl"}
@@ -109,6 +115,25 @@ def pin_keys(library: Path, records: Sequence[CitationRecord]) -> list[str]:
 
 def _with_key(data: ArticleData, key: str) -> ArticleData:
     return with_value(data, "citekey", key)
+
+
+def article_citekey(article: Article) -> str:
+    """The key of one article without the rest of the library: the one stored in its sidecar, else its base
+    key from its effective metadata (what :func:`records_for` gives it unless another article has it)."""
+    try:
+        data = read_article_data(article.path)
+    except SidecarError:
+        data = ArticleData()
+    if data.citekey:
+        return data.citekey
+    meta = effective_meta(article.meta, data)
+    match = _DATE.match(meta.date or "")
+    return base_key(split_names(meta.author), match.group(1) if match else "", meta.title)
+
+
+def pandoc_citation(key: str, page: object = None) -> str:
+    """``[@key]``, or ``[@key, p. 12]`` with a page."""
+    return f"[@{key}, p. {page}]" if page not in (None, "") else f"[@{key}]"
 
 
 # --------------------------------------------------------------------------------------------- CSL-JSON

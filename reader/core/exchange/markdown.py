@@ -1,13 +1,14 @@
 """Markdown export: note-vault files in CommonMark that render in Obsidian.
 
 Format: YAML front matter (title, author, date, source, tags = the union of the article's annotation tags,
-source_path, source_uri); each highlight is a blockquote whose text is backslash-escaped (every line prefixed
-with ``> ``) and whose next paragraph names the colour (``> — *yellow*``); when the passage is not an exact
-match, a last paragraph says so (``> *(approximate match: the passage changed since this note was made)*``
-for ``fuzzy``, ``> *(passage not found in the current text)*`` for ``orphaned``). Then come an Obsidian
-block id on its own paragraph (``^`` + the first 8 hex digits of the annotation UUID), the note as the
-user's own Markdown (wrapped in a code fence if it would otherwise swallow the rest of the file, e.g. an
-unclosed fence), and the tags as ``#tags``.
+source_path, source_uri, citekey: the article's citation key); each highlight is a blockquote whose text is
+backslash-escaped (every line prefixed with ``> ``), its last line ending with a Pandoc citation
+(``[@lee2025fetal]``, ``[@lee2025fetal, p. 3]`` when the passage's block has a page), and whose next paragraph
+names the colour (``> — *yellow*``); when the passage is not an exact match, a last paragraph says so (``>
+*(approximate match: the passage changed since this note was made)*`` for ``fuzzy``, ``> *(passage not found
+in the current text)*`` for ``orphaned``). Then come an Obsidian block id on its own paragraph (``^`` + the
+first 8 hex digits of the annotation UUID), the note as the user's own Markdown (wrapped in a code fence if it
+would otherwise swallow the rest of the file, e.g. an unclosed fence), and the tags as ``#tags``.
 
 :func:`render_markdown_article` writes one article's file (a note vault: one file per article);
 :func:`render_markdown_combined` writes every article in one file, one ``##`` section each.
@@ -25,6 +26,7 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
+from reader.core.exchange.citations import article_citekey, pandoc_citation
 from reader.core.exchange.presentation import GENERATOR, file_uri, relative_link, status_notice
 from reader.core.exchange.selection import ExportItem
 from reader.core.models import Annotation, now_iso
@@ -128,8 +130,18 @@ def markdown_note(note: str) -> list[str]:
     return [fence + "markdown", *text.split("\n"), fence]
 
 
-def _markdown_highlight(annotation: Annotation, used_ids: set[str]) -> list[str]:
+def _page_of(item: ExportItem, annotation: Annotation) -> object:
+    """The page of the block the annotation starts in (formats with pages), else ``None``."""
+    for block in item.article.blocks:
+        if block.start <= annotation.start < max(block.end, block.start + 1):
+            return getattr(block, "page", None)
+    return None
+
+
+def _markdown_highlight(annotation: Annotation, used_ids: set[str], citation: str = "") -> list[str]:
     lines = markdown_blockquote(annotation.exact)
+    if citation:
+        lines[-1] += " " + citation
     lines += [
         ">",
         f"> — *{escape_markdown_line(annotation.color)}*",
@@ -162,6 +174,7 @@ def _article_front(item: ExportItem) -> dict[str, Any]:
         "tags": [t for t in (sanitize_tag(tag) for tag in tags_union(item.annotations)) if t],
         "source_path": item.article.relpath,
         "source_uri": file_uri(item.article.path),
+        "citekey": article_citekey(item.article),
     }
 
 
@@ -173,8 +186,10 @@ def _markdown_source_line(item: ExportItem, out_dir: Path) -> str:
 
 def _markdown_highlights(item: ExportItem, used_ids: set[str]) -> list[str]:
     lines: list[str] = []
+    key = article_citekey(item.article)
     for annotation in item.annotations:
-        lines += ["", *_markdown_highlight(annotation, used_ids)]
+        citation = pandoc_citation(key, _page_of(item, annotation))
+        lines += ["", *_markdown_highlight(annotation, used_ids, citation)]
     return lines
 
 

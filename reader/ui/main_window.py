@@ -22,6 +22,7 @@ from reader import APP_NAME
 from reader.core.models import Article, Skipped
 from reader.ui import actions, theme
 from reader.ui.dialogs import ProblemsDialog, ShortcutsDialog, show_about, show_error
+from reader.ui.library.article_data_actions import ArticleDataActions
 from reader.ui.library.library_controller import WATCH_DEBOUNCE_MS, LibraryController
 from reader.ui.library.library_session import CatalogSnapshot, LibrarySession
 from reader.ui.library.library_view import LibraryView
@@ -132,6 +133,9 @@ class MainWindow(QMainWindow):
         )
         self.reading.loaded.connect(self._article_ready)
         self.reading.load_failed.connect(self._article_failed)
+        self.article_data = ArticleDataActions(
+            view, lambda: self.library, self._report, self.status.show_message, self
+        )
 
     def _build_actions(self) -> None:
         callbacks: dict[str, actions.Callback] = {
@@ -149,6 +153,9 @@ class MainWindow(QMainWindow):
             "next_article": lambda: self.library_view.step(1),
             "prev_article": lambda: self.library_view.step(-1),
             "toggle_read": self._toggle_read,
+            "article_info": self.article_data.edit_current,
+            "bulk_edit": self.article_data.bulk_edit,
+            "copy_citation": self.article_data.copy_citation,
             "zoom_in": lambda: self._zoom(1),
             "zoom_out": lambda: self._zoom(-1),
             "zoom_reset": lambda: self._zoom(None),
@@ -326,6 +333,9 @@ class MainWindow(QMainWindow):
             self.watcher.removePaths(list(watched))
         self.watcher.addPath(str(article.path))
         self.libraries.mark_read(relpath)
+        self.article_data.migrate(
+            relpath, relpath in self.libraries.read, self.reading.saved_position(relpath)
+        )
         if self.search.query:
             self.search.mark_terms()
         self.annotations.set_article(article)
@@ -338,6 +348,7 @@ class MainWindow(QMainWindow):
         relpath = self.current_relpath()
         if relpath:
             self.libraries.toggle_read(relpath)
+            self.article_data.set_status(relpath, "read" if relpath in self.libraries.read else "unread")
 
     # ------------------------------------------------------------------------------------- view
     def set_theme(self, choice: str) -> None:

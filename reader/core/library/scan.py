@@ -26,7 +26,7 @@ from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
 from reader.core.models import CatalogEntry, ScanResult, Skipped
-from reader.core.notes.article_data import effective_meta, read_sidecar_summary
+from reader.core.notes.article_data import ArticleData, effective_meta, read_sidecar_summary
 
 log = logging.getLogger(__name__)
 
@@ -292,15 +292,20 @@ def _read_in_processes(
 
 
 def _with_notes(entry: CatalogEntry, path: Path) -> CatalogEntry:
-    """``entry`` with what its sidecar says: the notes count and the article data (tags, status, star,
-    metadata edits shown over the extracted values)."""
+    """``entry`` with what its sidecar says (see :func:`with_article_data`)."""
     count, data = read_sidecar_summary(path)
+    return with_article_data(entry, count, data)
+
+
+def with_article_data(entry: CatalogEntry, notes_count: int, data: ArticleData) -> CatalogEntry:
+    """``entry`` with its notes count and article data: tags, status, star, and the user's metadata edits
+    shown over the extracted values (kept in ``extracted``)."""
     extracted = entry.extracted or entry.meta
     meta = effective_meta(extracted, data)
     return dataclasses.replace(
         entry,
         meta=meta,
-        notes_count=count,
+        notes_count=notes_count,
         tags=tuple(data.tags),
         status=data.reading_status,
         starred=data.is_starred,

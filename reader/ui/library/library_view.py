@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.models import COLORS, Annotation
+from reader.ui.library.article_filters import ArticleFilterRow, ArticleFilters
 from reader.ui.library.article_model import (
     COLUMN_KEYS,
     COLUMNS,
@@ -37,7 +38,10 @@ from reader.ui.library.delegates import SnippetDelegate
 from reader.ui.library.library_session import SEARCH_PAGE
 
 #: Initial widths of the narrow columns (the title column stretches).
-COLUMN_WIDTHS = {"author": 110, "source": 110, "date": 84, "language": 44, "words": 60, "notes": 48}
+COLUMN_WIDTHS = {
+    "author": 110, "source": 110, "date": 84, "language": 44, "words": 60, "notes": 48, "tags": 100,
+    "status": 64, "star": 28,
+}  # fmt: skip
 
 
 class LibraryView(QWidget):
@@ -58,6 +62,9 @@ class LibraryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._build_filters())
+        self.article_filters = ArticleFilterRow(self)
+        self.article_filters.changed.connect(self._filters_changed)
+        layout.addWidget(self.article_filters)
         self.table = self._build_table()
         layout.addWidget(self.table)
 
@@ -232,6 +239,7 @@ class LibraryView(QWidget):
                 has_notes=self.notes_filter.isChecked(),
                 unread=self.unread_filter.isChecked(),
             )
+            self.proxy.set_article_filters(self.article_filters.filters())
             shown = self._shown_relpath()
             index = self.proxy.mapFromSource(self.model.index_for(shown)) if shown else QModelIndex()
             flags = self.table.selectionModel().SelectionFlag
@@ -245,6 +253,7 @@ class LibraryView(QWidget):
     def clear_filters(self) -> None:
         """Show every row: the proxy drops its filters (the filter widgets are left as they are)."""
         self.proxy.set_filters()
+        self.proxy.set_article_filters(ArticleFilters())
 
     def _header_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)

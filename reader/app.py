@@ -72,6 +72,12 @@ def _setup_logging() -> None:
 def open_link(uri: str) -> int:
     """``python -m reader open URI``: hand the link to the running window, or open one on it."""
     from reader.core.library.links import parse_uri
+
+    if display_problem() is None:  # the window may have to start here: its QApplication, made once
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.instance() is None:
+            QApplication(sys.argv[:1])
     from reader.ui.single_instance import send_to_running
 
     if send_to_running(uri):

@@ -169,3 +169,28 @@ def test_data_travels_with_a_copy_of_the_library(article, tmp_path):
     shutil.copytree(article.parent, copy)
     assert read_article_data(copy / "a.txt").source == "Journal"
     assert scan_library(copy).entries[0].meta.source == "Journal"
+
+
+def test_search_finds_article_tags_status_and_star(article, tmp_path):
+    from reader.core.search.index import SearchIndex
+
+    root = article.parent
+    (root / "b.txt").write_text("Another title\n\nOther words entirely, enough of them.\n", encoding="utf-8")
+    index = SearchIndex(tmp_path / "index", root)
+
+    def found(query: str) -> set[str]:
+        return {hit.relpath for hit in index.search(query, limit=10, snippets=False).hits}
+
+    try:
+        index.update()
+        assert found("status:unread") == {"a.txt", "b.txt"} and found("starred:yes") == set()
+        update_article_data(article, lambda d: with_tags(with_value(d, "status", "read"), add=["korea"]))
+        _set(article, "starred", True)
+        _set(article, "source", "Biomedical Review")
+        index.update()
+        assert found("tag:korea") == {"a.txt"}
+        assert found("status:read") == {"a.txt"} and found("status:unread") == {"b.txt"}
+        assert found("starred:yes") == {"a.txt"} and found("starred:no") == {"b.txt"}
+        assert found("source:biomedical") == {"a.txt"}  # the user's edit is what is searched
+    finally:
+        index.close()

@@ -133,6 +133,7 @@ from reader.core.errors import (
 )
 from reader.core.library.scan import ARTICLE_SUFFIXES, iter_article_files
 from reader.core.models import Annotation, Skipped
+from reader.core.notes.article_data import effective_meta, read_sidecar_summary
 from reader.core.notes.sidecar import load_annotations, sidecar_path
 from reader.core.search.results import SearchHit, SearchResults, UpdateReport
 
@@ -150,7 +151,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when the schema or the analysis changes: an index with another version is rebuilt. The canonical
 #: text's :data:`~reader.core.articles.loader.PIPELINE_VERSION` is part of the name too.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: article tags in tag:, status: and starred: (issue 16)
 INDEX_NAME = f"reader_v{SCHEMA_VERSION}p{PIPELINE_VERSION}"
 #: A prefix, wildcard, fuzzy term or range may expand to at most this many indexed words.
 MAX_EXPANSION = 2000
@@ -397,6 +398,8 @@ def _schema() -> Schema:
         note=text(),
         tag=text(),
         color=KEYWORD(lowercase=True),
+        status=KEYWORD(lowercase=True),  # reading status: unread, reading, read
+        starred=KEYWORD(lowercase=True),  # yes / no
         state=STORED(),
     )
 
@@ -1415,9 +1418,11 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
         sc_rel = sidecar_path(Path(rp)).as_posix()
         skipped = Skipped(sc_rel, f"notes not searchable: {exc.reason}")
         annotations = []
-    meta = article.meta
+    # Article data (issue 16): the user's metadata edits, article tags (in tag: too), status and star.
+    _count, data = read_sidecar_summary(path)
+    meta = effective_meta(article.meta, data)
     notes = "\n".join(a.note for a in annotations if a.note)
-    tags = "\n".join(t for a in annotations for t in a.tags)
+    tags = "\n".join([*data.tags, *(t for a in annotations for t in a.tags)])
     doc = {
         "relpath": rp,
         "path": rp,
@@ -1431,6 +1436,8 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
         "note": notes,
         "tag": tags,
         "color": " ".join(sorted({a.color for a in annotations})),
+        "status": data.reading_status,
+        "starred": "yes" if data.is_starred else "no",
         "state": (*job.stat, article.content_hash, *job.sidecar),
     }
     if not doc["date"]:

@@ -220,7 +220,7 @@ class MainWindow(QMainWindow):
         if self.libraries.session is not None:
             if self._freeze_gc:
                 gc.unfreeze()  # the old library's objects may be collected again
-            self.reading.save_position()
+            self._keep_position()
             self.annotations.set_article(None)
         self.reading.library = library
         self._restore_article = self.settings.last_article(library)
@@ -302,13 +302,20 @@ class MainWindow(QMainWindow):
         if not self.library_view.select(relpath):
             return False
         if restore_position:
-            fraction = self.reading.saved_position(relpath)
+            fraction = self.article_data.position(relpath) or self.reading.saved_position(relpath)
             if fraction:
                 self.reading.load(relpath, scroll_to=fraction)
         return True
 
-    def _current_row_changed(self, relpath: str | None) -> None:
+    def _keep_position(self) -> None:
+        """Remember where the open article was left: in this machine's settings, and in its sidecar."""
         self.reading.save_position()
+        article = self.pane.article
+        if article is not None:
+            self.article_data.save_position(article.relpath, self.pane.scroll_fraction())
+
+    def _current_row_changed(self, relpath: str | None) -> None:
+        self._keep_position()
         if relpath is None:
             return
         if self.pane.article is not None and self.pane.article.relpath == relpath:
@@ -390,7 +397,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------------- state
     def save_state(self) -> None:
-        self.reading.save_position()
+        self._keep_position()
         self.settings.save_window(self, self.splitter, self.table.horizontalHeader())
         self.settings.sync()
 

@@ -114,3 +114,26 @@ def test_read_mark_moves_into_an_existing_sidecar(window, qtbot, sample_library)
     window.select_article(FETAL)
     qtbot.waitUntil(lambda: window.pane.article is not None and window.pane.article.relpath == FETAL)
     assert not sidecar_path(sample_library / FETAL).exists()
+
+
+def test_reading_position_is_kept_in_an_existing_sidecar(window, qtbot, sample_library):
+    sidecar = sidecar_path(sample_library / FETAL)
+    sidecar.write_text(
+        json.dumps(
+            {
+                "format": "research-notes-reader/notes",
+                "version": 2,
+                "source": FETAL,
+                "text_hash": "",
+                "annotations": [],
+                "article": {"position": 0.5},
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert window.article_data.position(FETAL) == 0.5
+    assert window.article_data.save_position(FETAL, 0.25)
+    assert not window.article_data.save_position(FETAL, 0.252)  # moved too little to write again
+    assert read_article_data(sample_library / FETAL).position == 0.25
+    assert not window.article_data.save_position(KMED, 0.3)  # no sidecar: none is made for a position
+    assert not sidecar_path(sample_library / KMED).exists()

@@ -9,6 +9,7 @@ them so that tests can fill them in.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +32,11 @@ from reader.core.notes.article_data import (
 from reader.core.notes.sidecar import sidecar_path
 from reader.ui.library.library_view import LibraryView
 from reader.ui.library.metadata_dialog import BulkEditDialog, Change, MetadataDialog
+
+log = logging.getLogger(__name__)
+
+#: A reading position that moved less than this (a fraction of the article) is not written again.
+POSITION_STEP = 0.005
 
 
 class ArticleDataActions(QObject):
@@ -147,6 +153,31 @@ class ArticleDataActions(QObject):
         self.refresh(records[0].relpath)
         self._show_status(f"Copied the citation of {records[0].key}")
         return text
+
+    # ------------------------------------------------------------------------------------- position
+    def position(self, relpath: str) -> float | None:
+        """The reading position kept in the sidecar of ``relpath``, if any."""
+        try:
+            return read_article_data(self._library() / relpath).position
+        except ReaderError:
+            return None
+
+    def save_position(self, relpath: str, fraction: float) -> bool:
+        """Keep the reading position in the sidecar of ``relpath`` when it has one (an article gets no
+        sidecar for being read) and it moved; returns whether it was written. Failures are only logged."""
+        path = self._library() / relpath
+        if not sidecar_path(path).exists():
+            return False
+        fraction = round(max(0.0, min(1.0, fraction)), 4)
+        try:
+            data = read_article_data(path)
+            if data.position is not None and abs(data.position - fraction) < POSITION_STEP:
+                return False
+            update_article_data(path, lambda d: with_value(d, "position", fraction))
+        except (ReaderError, ArticleDataError) as exc:
+            log.warning("reading position of %s not kept in its sidecar: %s", relpath, exc)
+            return False
+        return True
 
     # ------------------------------------------------------------------------------------- migration
     def migrate(self, relpath: str, read: bool, position: float | None) -> bool:

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QLineEdit, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reader import APP_NAME
 from reader.core.models import Article, Skipped
@@ -26,6 +34,7 @@ from reader.ui.library.article_data_actions import ArticleDataActions
 from reader.ui.library.library_controller import WATCH_DEBOUNCE_MS, LibraryController
 from reader.ui.library.library_session import CatalogSnapshot, LibrarySession
 from reader.ui.library.library_view import LibraryView
+from reader.ui.library.saved_searches_panel import SavedSearchesPanel
 from reader.ui.library.search_box import SearchBox
 from reader.ui.notes.annotation_controller import AnnotationController
 from reader.ui.notes.annotations_panel import AnnotationsPanel
@@ -81,6 +90,7 @@ class MainWindow(QMainWindow):
         self.libraries.catalog_checked.connect(self.catalog_checked)
         self.watcher.fileChanged.connect(self._file_changed)
         self._build_notes()
+        self._build_saved_searches()
         self._apply_theme(self.settings.theme())
         self.pane.set_zoom(self.settings.zoom())
         self.settings.restore_window(self, self.splitter, self.table.horizontalHeader())
@@ -202,6 +212,24 @@ class MainWindow(QMainWindow):
             lambda: actions.fill_recent(recent, self.settings.recent_libraries(), self.open_library)
         )
 
+    def _build_saved_searches(self) -> None:
+        """The saved searches sidebar (a dock on the left), counted again when the library changes."""
+        self.saved_searches = SavedSearchesPanel(
+            self.library_view,
+            self.search_field,
+            self.runner,
+            lambda: self.library,
+            lambda: self.session.index if self.session is not None else None,
+            self._report,
+            self,
+        )
+        dock = QDockWidget("Saved Searches", self)
+        dock.setObjectName("savedSearchesDock")
+        dock.setWidget(self.saved_searches)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.libraries.catalog_checked.connect(lambda _count: self.saved_searches.reload())
+        self.article_data.changed.connect(self.saved_searches.recount)
+
     # ------------------------------------------------------------------------------------- library
     @property
     def library(self) -> Path:
@@ -227,6 +255,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{library.name} — {APP_NAME}")
         self.pane.show_article(None)
         self.libraries.open(library)
+        if self.libraries.session is not None:
+            self.libraries.session.index_updated.connect(lambda _report: self.saved_searches.recount())
 
     def _catalog_shown(self, _snapshot: CatalogSnapshot) -> None:
         if self._restore_article:

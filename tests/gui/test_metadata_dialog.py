@@ -7,13 +7,14 @@ import json
 
 from PySide6.QtGui import QGuiApplication
 
-from reader.core.notes.article_data import read_article_data
+from reader.core.notes.article_data import read_article_data, with_tags
 from reader.core.notes.sidecar import sidecar_path
 from reader.ui.library.article_model import COLUMN_KEYS
 from reader.ui.library.metadata_dialog import MetadataDialog
 
 FETAL = "000_70401d234f345079.txt"
 KMED = "001_96bab6ea404fa460.txt"
+TRIAL = "002_4fb186e8765177bb.txt"
 
 
 def _cell(window, relpath: str, key: str) -> str:
@@ -137,3 +138,30 @@ def test_reading_position_is_kept_in_an_existing_sidecar(window, qtbot, sample_l
     assert read_article_data(sample_library / FETAL).position == 0.25
     assert not window.article_data.save_position(KMED, 0.3)  # no sidecar: none is made for a position
     assert not sidecar_path(sample_library / KMED).exists()
+
+
+def test_saved_searches_sidebar_counts_and_applies(window, qtbot, sample_library):
+    from reader.core.library.saved_searches import load_saved_searches
+
+    panel = window.saved_searches
+    qtbot.waitUntil(lambda: window.session is not None and window.session.index_ready, timeout=30000)
+    window.library_view.select(FETAL)
+    window.article_data.apply([FETAL, KMED], lambda d: with_tags(d, add=["korea"]))
+    filters = window.library_view.article_filters
+    filters.tags.setText("korea")
+    window.search_field.setText("")
+    assert panel.save_current("Korea")
+    window.search_field.setText("osteogenesis")
+    assert panel.save_current("Bones in Korea")
+    assert [s.name for s in load_saved_searches(sample_library)] == ["Bones in Korea", "Korea"]
+    qtbot.waitUntil(lambda: panel.counts == {"Korea": 2, "Bones in Korea": 1}, timeout=20000)
+    assert panel.list.count() == 2 and panel.list.item(1).text() == "Korea  (2)"
+    # counts follow the library: a third article tagged
+    with qtbot.waitSignal(panel.counted, timeout=20000):
+        window.article_data.apply([TRIAL], lambda d: with_tags(d, add=["korea"]))
+    qtbot.waitUntil(lambda: panel.counts.get("Korea") == 3, timeout=20000)
+    filters.tags.setText("")
+    window.search_field.setText("")
+    assert panel.apply("Korea")
+    assert filters.tags.text() == "korea" and window.search_field.text() == ""
+    qtbot.waitUntil(lambda: window.proxy.rowCount() == 3)

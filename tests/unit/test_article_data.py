@@ -194,3 +194,46 @@ def test_search_finds_article_tags_status_and_star(article, tmp_path):
         assert found("source:biomedical") == {"a.txt"}  # the user's edit is what is searched
     finally:
         index.close()
+
+
+# ------------------------------------------------------------------------------------- saved searches
+
+
+def test_saved_searches_file_round_trip_and_concurrent_writers(tmp_path):
+    from reader.core.library.saved_searches import (
+        SavedSearch,
+        SavedSearchError,
+        delete_search,
+        load_saved_searches,
+        save_search,
+        saved_searches_path,
+    )
+
+    library = tmp_path / "lib"
+    library.mkdir()
+    assert load_saved_searches(library) == []
+    save_search(library, SavedSearch("Trials", "trial lang:en", ("korea",), False, "unread", True))
+    path = saved_searches_path(library)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw["searches"][0]["color"] = "green"  # a key of a later version
+    raw["extra"] = 1
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    save_search(library, SavedSearch("alpha", "", ("x",)))  # another window, another search
+    (alpha, trials) = load_saved_searches(library)
+    assert alpha.name == "alpha" and alpha.tags == ("x",) and alpha.modified
+    assert (trials.query, trials.tags, trials.match_all, trials.status, trials.starred) == (
+        "trial lang:en", ("korea",), False, "unread", True,
+    )  # fmt: skip
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert raw["extra"] == 1 and raw["searches"][1]["color"] == "green"
+    assert path.with_name(path.name + ".bak").exists()
+    delete_search(library, "ALPHA")  # names compare case-insensitively
+    assert [s.name for s in load_saved_searches(library)] == ["Trials"]
+    copy = tmp_path / "copy"
+    shutil.copytree(library, copy)  # travels with the library
+    assert [s.name for s in load_saved_searches(copy)] == ["Trials"]
+    assert scan_library(copy).entries == []  # the hidden folder is not an article
+    path.write_text("{broken", encoding="utf-8")
+    with pytest.raises(SavedSearchError):
+        save_search(library, SavedSearch("new"))
+    assert path.read_text(encoding="utf-8") == "{broken"  # never overwritten

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -41,6 +41,9 @@ POSITION_STEP = 0.005
 
 class ArticleDataActions(QObject):
     """Article data edits for the window (see the module documentation)."""
+
+    #: Some article's data was saved (filters and saved search counts may change).
+    changed = Signal()
 
     def __init__(
         self,
@@ -69,6 +72,8 @@ class ArticleDataActions(QObject):
                 continue
             saved += 1
             self.refresh(relpath)
+        if saved:
+            self.changed.emit()
         return saved
 
     def refresh(self, relpath: str) -> None:

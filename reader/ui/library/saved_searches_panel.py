@@ -65,8 +65,10 @@ class SavedSearchesPanel(QWidget):
         delete = QPushButton("Delete", self)
         delete.clicked.connect(self._delete_current)
         buttons = QHBoxLayout()
-        buttons.addWidget(save)
-        buttons.addWidget(delete)
+        for button in (save, delete):
+            button.setMinimumWidth(24)  # the sidebar may be made narrow (it must not widen the window)
+            buttons.addWidget(button)
+        self.list.setMinimumWidth(40)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.list, 1)

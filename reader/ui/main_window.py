@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName("savedSearchesDock")
         dock.setWidget(self.saved_searches)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [170], Qt.Orientation.Horizontal)
         self.libraries.catalog_checked.connect(lambda _count: self.saved_searches.reload())
         self.article_data.changed.connect(self.saved_searches.recount)
 

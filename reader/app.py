@@ -69,8 +69,26 @@ def _setup_logging() -> None:
     )
 
 
-def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
-    """Open the main window on ``library`` (or the remembered one, or the bundled sample library)."""
+def open_link(uri: str) -> int:
+    """``python -m reader open URI``: hand the link to the running window, or open one on it."""
+    from reader.core.library.links import parse_uri
+
+    if display_problem() is None:  # the window may have to start here: its QApplication, made once
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.instance() is None:
+            QApplication(sys.argv[:1])
+    from reader.ui.single_instance import send_to_running
+
+    if send_to_running(uri):
+        print("opened in the running window")
+        return 0
+    return run_gui(library=parse_uri(uri).library, open_uri=uri)
+
+
+def run_gui(library: Path | None = None, index_dir: Path | None = None, open_uri: str | None = None) -> int:
+    """Open the main window on ``library`` (or the remembered one, or the bundled sample library); with
+    ``open_uri``, at the article and highlight of that link. The window then receives later links."""
     _setup_logging()
     problem = display_problem()
     if problem:
@@ -108,6 +126,14 @@ def run_gui(library: Path | None = None, index_dir: Path | None = None) -> int:
     # Long-lived objects frozen out of the collector's full passes (each one a stall of the GUI thread).
     window = MainWindow(settings, chosen, index_dir=index_dir, freeze_gc=True)
     window.show()
+    from reader.ui.single_instance import InstanceServer, open_link
+
+    server = InstanceServer(window)
+    if not server.listen():
+        logging.getLogger(__name__).info("another window listens for links; this one will not")
+    server.received.connect(lambda uri: open_link(window, uri))
+    if open_uri:
+        open_link(window, open_uri)
     if os.environ.get("READER_BENCH_TIMINGS"):
         _bench_timings(window)
     if os.environ.get(QUIT_WHEN_SHOWN):

@@ -41,6 +41,14 @@ def _row(entry: CatalogEntry) -> dict[str, object]:
         "notes_count": entry.notes_count,
         "format": entry.format,
         "encoding": entry.encoding,
+        # article data from the sidecar (meta above shows the user's edits over the extracted values)
+        "tags": list(entry.tags),
+        "status": entry.status,
+        "starred": entry.starred,
+        "citekey": entry.citekey or None,
+        "url": entry.url or None,
+        "doi": entry.doi or None,
+        "edited": entry.extracted is not None,
     }
 
 

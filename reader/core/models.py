@@ -102,6 +102,15 @@ class CatalogEntry:
     format: str = "text"
     encoding: str = "utf-8"
     notes_count: int = 0
+    #: Article data from the sidecar (issue 16): ``meta`` then shows the user's edits over ``extracted``.
+    tags: tuple[str, ...] = ()
+    status: str = "unread"  #: reading status: unread, reading or read
+    starred: bool = False
+    citekey: str = ""  #: the stored citation key ("" until one is assigned)
+    url: str = ""
+    doi: str = ""
+    #: The metadata extracted from the file when the user edited some of it (what the cache keeps).
+    extracted: ArticleMeta | None = None
 
 
 @dataclass(frozen=True, slots=True)

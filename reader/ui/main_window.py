@@ -16,15 +16,25 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog, QLineEdit, QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reader import APP_NAME
 from reader.core.models import Article, Skipped
 from reader.ui import actions, theme
 from reader.ui.dialogs import ProblemsDialog, ShortcutsDialog, show_about, show_error
+from reader.ui.library.article_data_actions import ArticleDataActions
 from reader.ui.library.library_controller import LibraryController
 from reader.ui.library.library_session import CatalogSnapshot, LibrarySession
 from reader.ui.library.library_view import LibraryView
+from reader.ui.library.saved_searches_panel import SavedSearchesPanel
 from reader.ui.library.search_box import SearchBox
 from reader.ui.notes.annotation_controller import AnnotationController
 from reader.ui.notes.annotations_panel import AnnotationsPanel
@@ -79,6 +89,7 @@ class MainWindow(QMainWindow):
         self.libraries.catalog_shown.connect(self._catalog_shown)
         self.libraries.catalog_checked.connect(self.catalog_checked)
         self._build_notes()
+        self._build_saved_searches()
         self._apply_theme(self.settings.theme())
         self.pane.set_zoom(self.settings.zoom())
         self.settings.restore_window(self, self.splitter, self.table.horizontalHeader())
@@ -139,6 +150,9 @@ class MainWindow(QMainWindow):
         self.reading.file_changed.connect(self._file_changed)
         self.reading.loaded.connect(self._article_ready)
         self.reading.load_failed.connect(self._article_failed)
+        self.article_data = ArticleDataActions(
+            view, lambda: self.library, self._report, self.status.show_message, self
+        )
 
     def _build_actions(self) -> None:
         callbacks: dict[str, actions.Callback] = {
@@ -157,6 +171,9 @@ class MainWindow(QMainWindow):
             "next_article": lambda: self.library_view.step(1),
             "prev_article": lambda: self.library_view.step(-1),
             "toggle_read": self._toggle_read,
+            "article_info": self.article_data.edit_current,
+            "bulk_edit": self.article_data.bulk_edit,
+            "copy_citation": self.article_data.copy_citation,
             "zoom_in": lambda: self._zoom(1),
             "zoom_out": lambda: self._zoom(-1),
             "zoom_reset": lambda: self._zoom(None),
@@ -203,6 +220,25 @@ class MainWindow(QMainWindow):
             lambda: actions.fill_recent(recent, self.settings.recent_libraries(), self.open_library)
         )
 
+    def _build_saved_searches(self) -> None:
+        """The saved searches sidebar (a dock on the left), counted again when the library changes."""
+        self.saved_searches = SavedSearchesPanel(
+            self.library_view,
+            self.search_field,
+            self.runner,
+            lambda: self.library,
+            lambda: self.session.index if self.session is not None else None,
+            self._report,
+            self,
+        )
+        dock = QDockWidget("Saved Searches", self)
+        dock.setObjectName("savedSearchesDock")
+        dock.setWidget(self.saved_searches)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.resizeDocks([dock], [170], Qt.Orientation.Horizontal)
+        self.libraries.catalog_checked.connect(lambda _count: self.saved_searches.reload())
+        self.article_data.changed.connect(self.saved_searches.recount)
+
     # ------------------------------------------------------------------------------------- library
     @property
     def library(self) -> Path:
@@ -221,7 +257,7 @@ class MainWindow(QMainWindow):
         if self.libraries.session is not None:
             if self._freeze_gc:
                 gc.unfreeze()  # the old library's objects may be collected again
-            self.reading.save_position()
+            self._keep_position()
             self.annotations.set_article(None)
         self.reading.library = library
         self._restore_article = self.settings.last_article(library)
@@ -229,6 +265,8 @@ class MainWindow(QMainWindow):
         self.pane.show_article(None)
         self.reading.shown(None)
         self.libraries.open(library)
+        if self.libraries.session is not None:
+            self.libraries.session.index_updated.connect(lambda _report: self.saved_searches.recount())
 
     def _catalog_shown(self, _snapshot: CatalogSnapshot) -> None:
         if self._restore_article:
@@ -300,13 +338,20 @@ class MainWindow(QMainWindow):
         if not self.library_view.select(relpath):
             return False
         if restore_position:
-            fraction = self.reading.saved_position(relpath)
+            fraction = self.article_data.position(relpath) or self.reading.saved_position(relpath)
             if fraction:
                 self.reading.load(relpath, scroll_to=fraction)
         return True
 
-    def _current_row_changed(self, relpath: str | None) -> None:
+    def _keep_position(self) -> None:
+        """Remember where the open article was left: in this machine's settings, and in its sidecar."""
         self.reading.save_position()
+        article = self.pane.article
+        if article is not None:
+            self.article_data.save_position(article.relpath, self.pane.scroll_fraction())
+
+    def _current_row_changed(self, relpath: str | None) -> None:
+        self._keep_position()
         if relpath is None:
             return
         if self.pane.article is not None and self.pane.article.relpath == relpath:
@@ -329,6 +374,9 @@ class MainWindow(QMainWindow):
         self.settings.set_last_article(self.library, relpath)
         self.reading.shown(article)  # watched from now on (before the notes add their sidecar)
         self.libraries.mark_read(relpath)
+        self.article_data.migrate(
+            relpath, relpath in self.libraries.read, self.reading.saved_position(relpath)
+        )
         if self.search.query:
             self.search.mark_terms()
         self.annotations.set_article(article)
@@ -341,6 +389,7 @@ class MainWindow(QMainWindow):
         relpath = self.current_relpath()
         if relpath:
             self.libraries.toggle_read(relpath)
+            self.article_data.set_status(relpath, "read" if relpath in self.libraries.read else "unread")
 
     # ------------------------------------------------------------------------------------- view
     def set_theme(self, choice: str) -> None:
@@ -382,7 +431,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------------- state
     def save_state(self) -> None:
-        self.reading.save_position()
+        self._keep_position()
         self.settings.save_window(self, self.splitter, self.table.horizontalHeader())
         self.settings.sync()
 

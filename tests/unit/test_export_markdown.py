@@ -173,16 +173,17 @@ def test_one_file_per_article_with_front_matter(library: Path, tmp_path: Path) -
 
 def test_highlights_are_blockquotes_in_text_order_with_block_ids(library: Path, tmp_path: Path) -> None:
     files = export_per_article(library, tmp_path / "vault")
-    _, body = split_front_matter(files["Alpha article.md"])
+    front, body = split_front_matter(files["Alpha article.md"])
     tokens = COMMONMARK.parse(body)
     quotes = blockquotes(tokens)
     store = open_notes(load_article(library / "alpha.txt", library))
+    assert front["citekey"] == "alphaarticle"  # no author or date: the first two title words
     expected = store.annotations()  # text order
     assert [a.exact for a in expected] == ["results are conclusive", "A second paragraph"]
     assert len(quotes) == 2
     for quote_tokens, annotation in zip(quotes, expected, strict=True):
         texts = quote_paragraph_texts(quote_tokens)
-        assert texts == [annotation.exact, f"— {annotation.color}"]
+        assert texts == [f"{annotation.exact} [@alphaarticle]", f"— {annotation.color}"]  # a Pandoc citation
     paragraphs = top_paragraphs(tokens)
     ids = [p[1:] for p in paragraphs if p.startswith("^")]
     assert ids == [a.id.replace("-", "")[:8] for a in expected]
@@ -204,7 +205,7 @@ def test_block_ids_are_on_their_own_line_after_the_quote(library: Path, tmp_path
 
 def test_markdown_special_characters_in_quotes_render_literally(library: Path, tmp_path: Path) -> None:
     files = export_per_article(library, tmp_path / "vault")
-    _, body = split_front_matter(files["Hostile text.md"])
+    front, body = split_front_matter(files["Hostile text.md"])
     tokens = COMMONMARK.parse(body)
     quotes = blockquotes(tokens)
     assert len(quotes) == 1
@@ -220,7 +221,7 @@ def test_markdown_special_characters_in_quotes_render_literally(library: Path, t
     (annotation,) = open_notes(load_article(library / "hostile.txt", library)).annotations()
     expected_lines = [line.strip() for line in annotation.exact.split("\n") if line.strip()]
     assert len(expected_lines) >= 8
-    assert texts == [*expected_lines, "— purple"]
+    assert texts == [*expected_lines[:-1], f"{expected_lines[-1]} [@{front['citekey']}]", "— purple"]
     # every line of the quote's block is prefixed
     quote_lines = [line for line in body.split("\n") if line.startswith(">")]
     assert len(quote_lines) == 2 * len(expected_lines) + 1

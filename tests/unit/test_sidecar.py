@@ -13,6 +13,7 @@ from reader.core.errors import SidecarError
 from reader.core.notes.anchoring import make_annotation
 from reader.core.notes.sidecar import (
     FORMAT,
+    VERSION,
     SidecarDocument,
     count_annotations,
     is_sidecar,
@@ -49,7 +50,7 @@ def test_layout_is_pretty_ordered_and_in_text_order():
     top = json.loads(text)
     assert list(top) == ["format", "version", "source", "text_hash", "annotations"]
     assert top["format"] == FORMAT
-    assert top["version"] == 1
+    assert top["version"] == VERSION == 2
     first = top["annotations"][0]
     assert list(first) == ["id", "status", "color", "tags", "note", "target", "created", "modified"]
     assert [a["target"]["selector"][0]["exact"] for a in top["annotations"]] == ["Fetal", "bone tissue"]

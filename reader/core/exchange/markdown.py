@@ -1,8 +1,10 @@
 """Markdown export: note-vault files in CommonMark that render in Obsidian.
 
 Format: YAML front matter (title, author, date, source, tags = the union of the article's annotation tags,
-source_path, source_uri); each highlight is a blockquote whose text is backslash-escaped (every line prefixed
-with ``> ``) and whose next paragraph names the colour (``> — *yellow*``); when the passage is not an exact
+source_path, source_uri, citekey: the article's citation key); each highlight is a blockquote whose text is
+backslash-escaped (every line prefixed with ``> ``), its last line ending with a Pandoc citation
+(``[@lee2025fetal]``, ``[@lee2025fetal, p. 84]`` when the passage is on a PDF page), and whose next
+paragraph names the colour (``> — *yellow*``); when the passage is not an exact
 match, a last paragraph says so (``> *(approximate match: the passage changed since this note was made)*``
 for ``fuzzy``, ``> *(passage not found in the current text)*`` for ``orphaned``). Then come an Obsidian
 block id on its own paragraph (``^`` + the first 8 hex digits of the annotation UUID), the note as the
@@ -30,9 +32,10 @@ from typing import Any
 import yaml
 from markdown_it import MarkdownIt
 
+from reader.core.exchange.citations import article_citekey, pandoc_citation
 from reader.core.exchange.presentation import GENERATOR, file_uri, relative_link, status_notice
 from reader.core.exchange.selection import ExportItem
-from reader.core.models import Annotation, now_iso
+from reader.core.models import Annotation, Article, now_iso
 
 _MD_ESCAPE = re.compile(r"([\\`*_\[\]<>#|~=^&$%!{}])")
 _ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])")
@@ -137,9 +140,24 @@ def markdown_note(note: str) -> list[str]:
     return [fence + "markdown", *text.split("\n"), fence]
 
 
-def highlight_head(annotation: Annotation) -> list[str]:
-    """The generated lines before the block id: the quote, its colour and its anchoring notice."""
+def quote_citation(article: Article, annotation: Annotation, key: str) -> str:
+    """The Pandoc citation that ends a quote: ``[@key]``, with the page (its printed label where the PDF has
+    labels) of the block the passage starts in."""
+    page: object = None
+    if annotation.status != "orphaned":
+        for block in article.blocks:
+            if block.start <= annotation.start < max(block.end, block.start + 1):
+                page = block.page_label or block.page
+                break
+    return pandoc_citation(key, page)
+
+
+def highlight_head(annotation: Annotation, citation: str = "") -> list[str]:
+    """The generated lines before the block id: the quote (ending with ``citation``), its colour and its
+    anchoring notice."""
     lines = markdown_blockquote(annotation.exact)
+    if citation:
+        lines[-1] += " " + citation
     lines += [
         ">",
         f"> — *{escape_markdown_line(annotation.color)}*",
@@ -162,17 +180,17 @@ def note_and_tags(note: str, tags: Sequence[str]) -> list[str]:
     return lines
 
 
-def _markdown_highlight(annotation: Annotation, used_ids: set[str]) -> list[str]:
-    lines = highlight_head(annotation)
+def _markdown_highlight(annotation: Annotation, used_ids: set[str], citation: str = "") -> list[str]:
+    lines = highlight_head(annotation, citation)
     lines += ["", "^" + block_id(annotation.id, used_ids)]
     return lines + note_and_tags(annotation.note, annotation.tags)
 
 
-def highlight_region(annotation: Annotation, used_ids: set[str]) -> list[str]:
+def highlight_region(annotation: Annotation, used_ids: set[str], citation: str = "") -> list[str]:
     """A highlight's lines between its ``reader:begin`` and ``reader:end`` markers (included)."""
     return [
         REGION_BEGIN.format(id=annotation.id),
-        *_markdown_highlight(annotation, used_ids),
+        *_markdown_highlight(annotation, used_ids, citation),
         REGION_END.format(id=annotation.id),
     ]
 
@@ -194,6 +212,7 @@ def article_front(item: ExportItem) -> dict[str, Any]:
         "tags": [t for t in (sanitize_tag(tag) for tag in tags_union(item.annotations)) if t],
         "source_path": item.article.relpath,
         "source_uri": file_uri(item.article.path),
+        "citekey": article_citekey(item.article),
     }
 
 
@@ -205,11 +224,13 @@ def _markdown_source_line(item: ExportItem, out_dir: Path) -> str:
 
 def _markdown_highlights(item: ExportItem, used_ids: set[str], *, markers: bool = False) -> list[str]:
     lines: list[str] = []
+    key = article_citekey(item.article)
     for annotation in item.annotations:
+        citation = quote_citation(item.article, annotation, key)
         if markers:
-            lines += ["", *highlight_region(annotation, used_ids)]
+            lines += ["", *highlight_region(annotation, used_ids, citation)]
         else:
-            lines += ["", *_markdown_highlight(annotation, used_ids)]
+            lines += ["", *_markdown_highlight(annotation, used_ids, citation)]
     return lines
 
 

@@ -20,8 +20,9 @@ from reader.core.models import ArticleMeta, CatalogEntry, Skipped
 
 log = logging.getLogger(__name__)
 
-#: 2: PDF and EPUB articles; ArticleMeta gained doi, arxiv, publisher and isbn.
-CACHE_VERSION = 2
+#: 2: PDF and EPUB articles; ArticleMeta gained doi, arxiv, publisher and isbn. 3: article data (tags,
+#: status, star, user edits of the metadata) in catalog entries.
+CACHE_VERSION = 3
 #: Entries per ``json.dumps`` call when saving: one call holds the GIL throughout (~80 ms for 10,000
 #: articles), which would stall a window's GUI thread; a few milliseconds at a time it does not.
 ENCODE_CHUNK = 250
@@ -98,7 +99,7 @@ def _encode_object(pairs: Sequence[tuple[str, CacheItem]]) -> str:
 def _item_json(item: CacheItem) -> dict[str, Any]:
     if isinstance(item, CachedSkip):
         return {"size": item.size, "mtime_ns": item.mtime_ns, "reason": item.reason}
-    meta = item.meta
+    meta = item.extracted or item.meta  # the cache keeps what the file says; the sidecar is read each scan
     return {
         "size": item.size,
         "mtime_ns": item.mtime_ns,

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -28,7 +29,7 @@ from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
 from reader.core.models import CatalogEntry, ScanResult, Skipped
-from reader.core.notes.sidecar import count_annotations
+from reader.core.notes.article_data import ArticleData, effective_meta, read_sidecar_summary
 
 log = logging.getLogger(__name__)
 
@@ -312,16 +313,25 @@ def _read_in_processes(
 
 
 def _with_notes(entry: CatalogEntry, path: Path) -> CatalogEntry:
-    count = count_annotations(path)
-    if count == entry.notes_count:
-        return entry
-    return CatalogEntry(
-        relpath=entry.relpath,
-        meta=entry.meta,
-        size=entry.size,
-        mtime_ns=entry.mtime_ns,
-        content_hash=entry.content_hash,
-        format=entry.format,
-        encoding=entry.encoding,
-        notes_count=count,
+    """``entry`` with what its sidecar says (see :func:`with_article_data`)."""
+    count, data = read_sidecar_summary(path)
+    return with_article_data(entry, count, data)
+
+
+def with_article_data(entry: CatalogEntry, notes_count: int, data: ArticleData) -> CatalogEntry:
+    """``entry`` with its notes count and article data: tags, status, star, and the user's metadata edits
+    shown over the extracted values (kept in ``extracted``)."""
+    extracted = entry.extracted or entry.meta
+    meta = effective_meta(extracted, data)
+    return dataclasses.replace(
+        entry,
+        meta=meta,
+        notes_count=notes_count,
+        tags=tuple(data.tags),
+        status=data.reading_status,
+        starred=data.is_starred,
+        citekey=data.citekey or "",
+        url=data.url or "",
+        doi=data.doi or "",
+        extracted=extracted if meta != extracted else None,
     )

@@ -1,6 +1,7 @@
 """Notes sidecars: ``<source file name>.notes.json`` next to each source file.
 
-The file format (version 1), pretty-printed UTF-8 JSON with a trailing newline, keys in a fixed order::
+The file format (version 2; version 1 had no ``article`` section), pretty-printed UTF-8 JSON with a
+trailing newline, keys in a fixed order::
 
     {
       "format": "research-notes-reader/notes",
@@ -42,6 +43,10 @@ The file format (version 1), pretty-printed UTF-8 JSON with a trailing newline, 
   referred to and when it happened. It is dropped when the user reattaches the annotation. Sidecars without
   it read as before.
 
+- ``article`` (optional, version 2): the user's data about the whole article (tags, reading status, star,
+  position, metadata edits), documented and edited by :mod:`reader.core.notes.article_data`; this module
+  keeps it as an unknown top-level key.
+
 This module only reads and writes the format; :mod:`reader.core.notes.store` holds the store that edits it.
 """
 
@@ -60,7 +65,7 @@ from reader.core.models import AnchorStatus, Annotation, PreviousTarget
 
 SIDECAR_SUFFIX = ".notes.json"
 FORMAT = "research-notes-reader/notes"
-VERSION = 1
+VERSION = 2
 STATUSES: tuple[str, ...] = get_args(AnchorStatus)
 
 _TOP_KEYS = ("format", "version", "source", "text_hash", "annotations")

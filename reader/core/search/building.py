@@ -38,6 +38,7 @@ from reader.core.articles.loader import load_article
 from reader.core.errors import ArticleReadError, SidecarError
 from reader.core.library.scan import ARTICLE_SUFFIXES
 from reader.core.models import Skipped
+from reader.core.notes.article_data import effective_meta, read_sidecar_summary
 from reader.core.notes.sidecar import load_annotations, sidecar_path
 from reader.core.search.schema import INDEX_NAME, State
 from reader.core.search.storage import _ReaderPool, _store_text
@@ -133,9 +134,11 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
         sc_rel = sidecar_path(Path(rp)).as_posix()
         skipped = Skipped(sc_rel, f"notes not searchable: {exc.reason}")
         annotations = []
-    meta = article.meta
+    # Article data: the user's metadata edits, article tags (in tag: too), status and star.
+    _count, data = read_sidecar_summary(path)
+    meta = effective_meta(article.meta, data)
     notes = "\n".join(a.note for a in annotations if a.note)
-    tags = "\n".join(t for a in annotations for t in a.tags)
+    tags = "\n".join([*data.tags, *(t for a in annotations for t in a.tags)])
     doc = {
         "relpath": rp,
         "path": rp,
@@ -149,6 +152,8 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
         "note": notes,
         "tag": tags,
         "color": " ".join(sorted({a.color for a in annotations})),
+        "status": data.reading_status,
+        "starred": "yes" if data.is_starred else "no",
         "state": (*job.stat, article.content_hash, *job.sidecar),
     }
     if not doc["date"]:

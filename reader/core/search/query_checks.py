@@ -21,7 +21,10 @@ from reader.core.errors import QueryError
 from reader.core.models import COLORS
 
 #: Fields a user may type (with their aliases), as listed in messages.
-USER_FIELDS = ("title", "author", "source", "lang", "tag", "note", "quote", "color", "date", "path", "all")
+USER_FIELDS = (
+    "title", "author", "source", "lang", "tag", "note", "quote", "color", "date", "status", "starred", "path",
+    "all",
+)  # fmt: skip
 _OPERATORS = ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE")
 _FIELD = re.compile(r"(?<![\w:/])([A-Za-z][A-Za-z_]*):(?!//)(\S*)")
 _TOKEN = re.compile(r'"[^"]*"|\(|\)|[^\s()"]+')

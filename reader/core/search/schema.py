@@ -24,7 +24,7 @@ __all__ = ["ALL_FIELDS", "INDEX_NAME", "SCHEMA_VERSION", "State", "_schema"]
 
 #: Bump when the schema or the analysis changes: an index with another version is rebuilt. The canonical
 #: text's :data:`~reader.core.articles.loader.PIPELINE_VERSION` is part of the name too.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: article tags in tag:, status: and starred: (article data)
 INDEX_NAME = f"reader_v{SCHEMA_VERSION}p{PIPELINE_VERSION}"
 #: The texts the ``all`` field indexes (in this order, FIELD_GAP positions apart): what an unfielded
 #: word is looked for in. There is no separate body field: ``body:`` means ``all:``.
@@ -59,5 +59,7 @@ def _schema() -> Schema:
         note=text(),
         tag=text(),
         color=KEYWORD(lowercase=True),
+        status=KEYWORD(lowercase=True),  # reading status: unread, reading, read
+        starred=KEYWORD(lowercase=True),  # yes / no
         state=STORED(),
     )

@@ -24,6 +24,7 @@ from PySide6.QtGui import QFont
 from reader.core.models import CatalogEntry
 from reader.core.search.results import SearchHit
 from reader.ui.dates import display_date
+from reader.ui.library.article_filters import ArticleFilters
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -53,9 +54,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("language", "Lang"),
     ("words", "Words"),
     ("notes", "Notes"),
+    ("tags", "Tags"),
+    ("status", "Status"),
+    ("star", "★"),
 )
 COLUMN_KEYS = tuple(key for key, _ in COLUMNS)
-DEFAULT_VISIBLE = frozenset({"title", "source", "date", "notes"})
+DEFAULT_VISIBLE = frozenset({"title", "source", "date", "notes", "tags", "star"})
 
 
 def snippet_html(text: str, marks: tuple[tuple[int, int], ...]) -> str:
@@ -140,6 +144,12 @@ class ArticleTableModel(QAbstractTableModel):
             return f"{meta.word_count:,}"
         if key == "notes":
             return str(row.entry.notes_count) if row.entry.notes_count else ""
+        if key == "tags":
+            return ", ".join(row.entry.tags)
+        if key == "status":
+            return row.entry.status
+        if key == "star":
+            return "★" if row.entry.starred else ""
         return ""
 
     @staticmethod
@@ -152,6 +162,8 @@ class ArticleTableModel(QAbstractTableModel):
         if key == "date":
             # '--07-24' (year unknown) sorts before any dated article
             return meta.date or ""
+        if key == "star":
+            return 0 if row.entry.starred else 1
         return ArticleTableModel._display(row, key).casefold()
 
     def rows(self) -> list[LibraryRow]:
@@ -191,6 +203,7 @@ class ArticleFilterProxy(QSortFilterProxyModel):
         self._color: str | None = None
         self._has_notes = False
         self._unread = False
+        self._article = ArticleFilters()
 
     def set_filters(
         self,
@@ -204,9 +217,15 @@ class ArticleFilterProxy(QSortFilterProxyModel):
         self._tag, self._color, self._has_notes, self._unread = tag or None, color or None, has_notes, unread
         self.endFilterChange()
 
+    def set_article_filters(self, filters: ArticleFilters) -> None:
+        """Filter by article tags, status and star as well (see :class:`ArticleFilters`)."""
+        self.beginFilterChange()
+        self._article = filters
+        self.endFilterChange()
+
     @property
     def filtering(self) -> bool:
-        return bool(self._tag or self._color or self._has_notes or self._unread)
+        return bool(self._tag or self._color or self._has_notes or self._unread or self._article.active)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self.filtering:  # the common case, called once per row: keep it cheap
@@ -220,5 +239,7 @@ class ArticleFilterProxy(QSortFilterProxyModel):
         if self._color and self._color not in row.colors:
             return False
         if self._has_notes and row.entry.notes_count == 0:
+            return False
+        if self._article.active and not self._article.matches(row.entry):
             return False
         return not (self._unread and row.read)

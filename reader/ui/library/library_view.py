@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader.core.models import COLORS, Annotation
+from reader.ui.library.article_filters import ArticleFilterRow, ArticleFilters
 from reader.ui.library.article_model import (
     COLUMN_KEYS,
     COLUMNS,
@@ -39,10 +40,16 @@ from reader.ui.library.delegates import SnippetDelegate
 from reader.ui.library.library_session import SEARCH_PAGE
 
 #: Initial widths of the narrow columns (the title column stretches).
-COLUMN_WIDTHS = {"author": 110, "source": 110, "date": 84, "language": 44, "words": 60, "notes": 48}
+COLUMN_WIDTHS = {
+    "author": 110, "source": 110, "date": 84, "language": 44, "words": 60, "notes": 48, "tags": 100,
+    "status": 64, "star": 28,
+}  # fmt: skip
 #: The narrow columns are as wide as their header or their longest value, up to this many average characters;
 #: together they take at most :data:`NARROW_SHARE` of the table, the title the rest.
-COLUMN_MAX_CHARS = {"author": 18, "source": 16, "date": 11, "language": 4, "words": 7, "notes": 5}
+COLUMN_MAX_CHARS = {
+    "author": 18, "source": 16, "date": 11, "language": 4, "words": 7, "notes": 5, "tags": 16, "status": 8,
+    "star": 2,
+}  # fmt: skip
 NARROW_SHARE = 0.5
 #: The columns that give up width first when the table is narrow.
 ELASTIC_COLUMNS = frozenset({"author", "source"})
@@ -68,6 +75,9 @@ class LibraryView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._build_filters())
+        self.article_filters = ArticleFilterRow(self)
+        self.article_filters.changed.connect(self._filters_changed)
+        layout.addWidget(self.article_filters)
         #: Above the search hits: why they may be incomplete (the index is still being built).
         self.notice = QLabel("", self)
         self.notice.setObjectName("searchNotice")
@@ -291,6 +301,7 @@ class LibraryView(QWidget):
                 has_notes=self.notes_filter.isChecked(),
                 unread=self.unread_filter.isChecked(),
             )
+            self.proxy.set_article_filters(self.article_filters.filters())
             shown = self._shown_relpath()
             index = self.proxy.mapFromSource(self.model.index_for(shown)) if shown else QModelIndex()
             flags = self.table.selectionModel().SelectionFlag
@@ -304,6 +315,7 @@ class LibraryView(QWidget):
     def clear_filters(self) -> None:
         """Show every row: the proxy drops its filters (the filter widgets are left as they are)."""
         self.proxy.set_filters()
+        self.proxy.set_article_filters(ArticleFilters())
 
     def _show_column(self, column: int, shown: bool) -> None:
         self.table.setColumnHidden(column, not shown)

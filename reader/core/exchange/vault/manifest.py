@@ -34,7 +34,8 @@ from typing import Any
 
 from reader.core.atomic import atomic_write_bytes
 from reader.core.errors import ExportError, SidecarError
-from reader.core.exchange.markdown import article_front, block_id, highlight_head
+from reader.core.exchange.citations import article_citekey
+from reader.core.exchange.markdown import article_front, block_id, highlight_head, quote_citation
 from reader.core.exchange.presentation import GENERATOR
 from reader.core.exchange.selection import ExportItem
 from reader.core.models import Annotation
@@ -114,10 +115,10 @@ def exported_entry(item: ExportItem) -> FileEntry:
     """The manifest entry of an article's file as :func:`.markdown.render_markdown_article` writes it."""
     used: set[str] = set()
     entry = FileEntry(item.article.relpath, article_front(item))
+    key = article_citekey(item.article)
     for annotation in item.annotations:
-        entry.annotations[annotation.id] = base_entry(
-            annotation, block_id(annotation.id, used), highlight_head(annotation)
-        )
+        head = highlight_head(annotation, quote_citation(item.article, annotation, key))
+        entry.annotations[annotation.id] = base_entry(annotation, block_id(annotation.id, used), head)
     try:
         everything = load_annotations(item.article.path)
     except SidecarError:

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reader.core.exchange.markdown import article_front, highlight_head, highlight_region
+from reader.core.exchange.citations import article_citekey
+from reader.core.exchange.markdown import article_front, highlight_head, highlight_region, quote_citation
 from reader.core.exchange.selection import ExportItem
 from reader.core.exchange.vault.manifest import BaseEntry, FileEntry, base_entry
 from reader.core.exchange.vault.merge import MergeOutcome
@@ -125,6 +126,7 @@ def rewrite_file(
     items = _layout(parsed, shown, by_id, outcomes)
     _insert_missing(items, [a for a in final if a.id in shown and a.id not in in_file], final)
     used: set[str] = set()
+    key = article_citekey(item.article)
     pieces: list[str] = []
     base: dict[str, BaseEntry] = {}
     result = Rewritten("", base, {})
@@ -137,9 +139,10 @@ def rewrite_file(
             pieces.append(newline + block if kind == "kept-after" else block)
             continue
         shown_one: Annotation = value
-        lines = highlight_region(shown_one, used)
+        citation = quote_citation(item.article, shown_one, key)
+        lines = highlight_region(shown_one, used, citation)
         block_line = next(line for line in lines if line.startswith("^"))
-        base[shown_one.id] = base_entry(shown_one, block_line[1:], highlight_head(shown_one))
+        base[shown_one.id] = base_entry(shown_one, block_line[1:], highlight_head(shown_one, citation))
         rendered = region_text(lines, newline)
         if kind == "region":
             old = in_file[shown_one.id].lines

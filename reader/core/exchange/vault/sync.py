@@ -35,8 +35,9 @@ from pathlib import Path
 from reader.core.articles.loader import load_article
 from reader.core.atomic import atomic_write_bytes
 from reader.core.errors import ArticleReadError, ExportError, SidecarError
+from reader.core.exchange.citations import article_citekey
 from reader.core.exchange.filenames import ensure_inside, safe_filename
-from reader.core.exchange.markdown import block_id, highlight_head, render_markdown_article
+from reader.core.exchange.markdown import block_id, highlight_head, quote_citation, render_markdown_article
 from reader.core.exchange.selection import ExportItem, select_items, text_order
 from reader.core.exchange.vault.manifest import (
     BaseEntry,
@@ -180,17 +181,19 @@ def _plan_file(vault: Path, library: Path, name: str, entry: FileEntry, report: 
     plan = _Plan(name, path, text, parsed, store, ExportItem(article, ()))
     current = {a.id: a for a in store.annotations()}
     regions = {region.id: region for region in parsed.regions()}
+    key = article_citekey(article)
     for annotation_id, base in entry.annotations.items():
         outcome = merge_highlight(
             _label(base, annotation_id), regions.get(annotation_id), base, current.get(annotation_id)
         )
         region = regions.get(annotation_id)
         annotation = current.get(annotation_id)
+        fresh = highlight_head(annotation, quote_citation(article, annotation, key)) if annotation else []
         if (
             region is not None
             and annotation is not None
             and base.head
-            and head_hash(region.head) not in (base.head, head_hash(highlight_head(annotation)))
+            and head_hash(region.head) not in (base.head, head_hash(fresh))
         ):
             outcome.kept += ([""] if outcome.kept else []) + conflict_block(
                 annotation_id,

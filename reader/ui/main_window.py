@@ -30,6 +30,8 @@ from reader.ui.notes.annotation_controller import AnnotationController
 from reader.ui.notes.annotations_panel import AnnotationsPanel
 from reader.ui.notes.library_notes import LibraryNotes
 from reader.ui.notes.notes_views import ExportDialog, LibraryNotesDialog
+from reader.ui.reading.page_view_controller import PageViewController
+from reader.ui.reading.pdf_unlock import PdfUnlocker, opened_article
 from reader.ui.reading.reading_controller import ReadingController
 from reader.ui.reading.reading_pane import ReadingPane
 from reader.ui.settings import Settings
@@ -119,7 +121,13 @@ class MainWindow(QMainWindow):
         QVBoxLayout(self.side_panel).setContentsMargins(0, 0, 0, 0)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
-        for i, (widget, stretch) in enumerate(((view, 2), (self.pane, 5), (self.side_panel, 2))):
+        # The pane and a PDF's page view share the middle (PageViewController switches them).
+        self.pages = PageViewController(
+            self.pane, self.runner, self.settings, lambda: self.library,
+            show_status=lambda m: self.status.show_message(m), report_error=self._report, parent=self,
+        )  # fmt: skip
+        self.page_view = self.pages.view
+        for i, (widget, stretch) in enumerate(((view, 2), (self.pages.area, 5), (self.side_panel, 2))):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(i, stretch)
         self.splitter.setSizes([470, 700, 290])
@@ -132,6 +140,12 @@ class MainWindow(QMainWindow):
         )
         self.reading.loaded.connect(self._article_ready)
         self.reading.load_failed.connect(self._article_failed)
+        self.unlocker = PdfUnlocker(
+            self.runner, lambda: self.library, lambda: self._skipped,
+            show_status=self.status.show_message, report_error=self._report, parent=self,
+        )  # fmt: skip
+        self.reading.password_needed.connect(self.unlocker.unlock)
+        self.unlocker.unlocked.connect(self._unlocked)
 
     def _build_actions(self) -> None:
         callbacks: dict[str, actions.Callback] = {
@@ -149,6 +163,10 @@ class MainWindow(QMainWindow):
             "next_article": lambda: self.library_view.step(1),
             "prev_article": lambda: self.library_view.step(-1),
             "toggle_read": self._toggle_read,
+            "go_to_page": lambda: self.pages.go_to_page(),
+            "page_view": lambda: self.pages.toggle(),
+            "fit_width": lambda: self.pages.fit_width(),
+            "unlock_pdf": lambda: self.unlocker.choose(),
             "zoom_in": lambda: self._zoom(1),
             "zoom_out": lambda: self._zoom(-1),
             "zoom_reset": lambda: self._zoom(None),
@@ -190,6 +208,13 @@ class MainWindow(QMainWindow):
             self, "Annotate", "annotateToolbar", actions.ANNOTATE_TOOLBAR, self.named_actions
         )
         self.menus = actions.build_menus(self.menuBar(), self.named_actions)
+        self.pages.bind(
+            self.named_actions["page_view"],
+            self.annotations.notes_changed,
+            lambda: self.annotations.store.anchored() if self.annotations.store is not None else [],
+            self.annotations.actions.by_name(),
+        )
+        self.pages.bind_contents(self.menus["contents"])
         recent = self.menus["recent"]
         recent.aboutToShow.connect(
             lambda: actions.fill_recent(recent, self.settings.recent_libraries(), self.open_library)
@@ -219,6 +244,7 @@ class MainWindow(QMainWindow):
         self._restore_article = self.settings.last_article(library)
         self.setWindowTitle(f"{library.name} — {APP_NAME}")
         self.pane.show_article(None)
+        self.pages.show_article(None)
         self.libraries.open(library)
 
     def _catalog_shown(self, _snapshot: CatalogSnapshot) -> None:
@@ -311,15 +337,28 @@ class MainWindow(QMainWindow):
     def _article_failed(self, message: str) -> None:
         self.annotations.set_article(None)
         self.pane.show_article(None)
+        self.pages.show_article(None)
         self.report_error(message)
 
     def _article_ready(self, article: Article, scroll_to: float | None) -> None:
         if article.relpath != self.current_relpath():
             return
+        self._show_article(article, scroll_to)
+
+    def _unlocked(self, article: Article, data: bytes) -> None:
+        """An encrypted PDF opened with its password (it is not in the list: no row stays current)."""
+        if self.current_relpath() != article.relpath:
+            self.library_view.table.selectionModel().clearCurrentIndex()
+        self.pages.unlocked_data[article.relpath] = data
+        self._show_article(article, None)
+        self.status.show_message(opened_article(article))
+
+    def _show_article(self, article: Article, scroll_to: float | None) -> None:
         relpath = article.relpath
         self.pane.show_article(article)
         if scroll_to:
             self.pane.set_scroll_fraction(scroll_to)
+        self.pages.show_article(article)
         self.settings.set_last_article(self.library, relpath)
         watched = set(self.watcher.files())
         if watched:
@@ -347,9 +386,11 @@ class MainWindow(QMainWindow):
 
     def _apply_theme(self, choice: str) -> None:
         self.pane.set_theme(theme.apply_choice(choice))
+        self.pages.refresh_marks()
 
     def _zoom(self, step: int | None) -> None:
-        self.reading.zoom(step)
+        if not self.pages.zoom(step):
+            self.reading.zoom(step)
 
     def report_error(self, message: str) -> None:
         """Show an error without blocking: status bar, plus a non-modal box for the details."""
@@ -390,4 +431,5 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.libraries.close()
         self.runner.shutdown()
+        self.pages.close()
         super().closeEvent(event)

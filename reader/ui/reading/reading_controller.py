@@ -16,6 +16,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from reader.core.articles.loader import load_article
+from reader.core.articles.pdf import ENCRYPTED
 from reader.core.models import Article
 from reader.ui.reading.reading_pane import ReadingPane
 from reader.ui.settings import Settings
@@ -30,6 +31,7 @@ class ReadingController(QObject):
 
     loaded = Signal(object, object)  #: Article, scroll fraction to restore (or None)
     load_failed = Signal(str)  #: message
+    password_needed = Signal(str)  #: relpath of an encrypted PDF (the window asks for its password)
 
     def __init__(
         self,
@@ -64,16 +66,19 @@ class ReadingController(QObject):
         self._runner.run(
             lambda: load_article(library / relpath, library),
             on_success=lambda article: self._ready(generation, article, scroll_to),
-            on_failure=lambda message: self._failed(generation, message),
+            on_failure=lambda message: self._failed(generation, message, relpath),
         )
 
     def _ready(self, generation: int, article: Article, scroll_to: float | None) -> None:
         if generation == self._generation:
             self.loaded.emit(article, scroll_to)
 
-    def _failed(self, generation: int, message: str) -> None:
+    def _failed(self, generation: int, message: str, relpath: str) -> None:
         if generation == self._generation:
-            self.load_failed.emit(message)
+            if message.endswith(ENCRYPTED) and relpath.lower().endswith(".pdf"):
+                self.password_needed.emit(relpath)
+            else:
+                self.load_failed.emit(message)
 
     # ------------------------------------------------------------------------------------- position
     def saved_position(self, relpath: str) -> float | None:

@@ -1,0 +1,455 @@
+"""The page view of PDFs: switching views, rendering off the GUI thread, highlights, pages, contents.
+
+:class:`PageViewController` owns a ``QStackedWidget`` holding the reading pane and the :class:`PageView`; the
+window puts it where the pane was. For a PDF the user switches between the reflowed text and the rendered
+pages (View → Page View), remembered per article in the settings. Both show the same highlights at the same
+canonical offsets:
+
+- text selected on a page is handed to the reading pane as a code-point selection
+  (:meth:`ReadingPane.select_span`), which is where the annotation controller takes every new highlight
+  from, so a highlight made on a page goes through the same undoable edit as one made in the text;
+- a selection made elsewhere (a highlight chosen in the panel) is shown on the page and scrolled to;
+- the annotations shown are drawn over their words from the character boxes of each page.
+
+Rendering: every PDFium call runs in the window's :class:`~reader.ui.workers.TaskRunner`, one job at a time
+(PDFium is serialized by the core's lock anyway): images of the pages in sight at the zoom and device pixel
+ratio first (a job for a page scrolled out of sight is dropped before it starts), then character boxes.
+Images go to the page view's bounded :class:`~reader.ui.reading.page_cache.PageCache`.
+
+Go to page (Ctrl+G) and the table of contents (Go → Contents: the EPUB's contents or the PDF's bookmarks)
+work in both views. Encrypted PDFs are unlocked by :class:`~reader.ui.reading.pdf_unlock.PdfUnlocker`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QPoint, Signal, SignalInstance
+from PySide6.QtGui import QAction, QImage
+from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
+
+from reader.core.models import Annotation, Article
+from reader.ui.actions import PANE_CONTEXT_MENU, popup_menu
+from reader.ui.reading.page_cache import page_key
+from reader.ui.reading.page_view import PageView
+from reader.ui.reading.pdf_pages import PageBoxes, PdfPages
+from reader.ui.reading.reading_pane import ReadingPane
+from reader.ui.settings import Settings
+from reader.ui.workers import TaskRunner
+
+#: Each zoom step multiplies the page view's zoom by this.
+ZOOM_STEP = 1.2
+#: 100% shows a page at its printed size on a screen of this many logical dots per inch.
+ACTUAL_SIZE_DPI = 96.0
+
+
+class PageViewController(QObject):
+    """Switches a PDF between the reflowed text and its rendered pages, and keeps the pages fed."""
+
+    page_rendered = Signal(int)  #: 0-based page whose image just arrived (the view repaints)
+    document_ready = Signal(int)  #: the page view knows the document: number of pages
+
+    def __init__(
+        self,
+        pane: ReadingPane,
+        runner: TaskRunner,
+        settings: Settings,
+        library: Callable[[], Path],
+        *,
+        show_status: Callable[[str], None],
+        report_error: Callable[[str], None],
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.pane = pane
+        self.view = PageView(parent)
+        self.area = QStackedWidget(parent)
+        self.area.setObjectName("readingArea")
+        self.area.addWidget(pane)
+        self.area.addWidget(self.view)
+        self._runner = runner
+        self._settings = settings
+        self._library = library
+        self._show_status = show_status
+        self._report_error = report_error
+        self._parent = parent
+        self.article: Article | None = None
+        self.pages: PdfPages | None = None
+        #: Decrypted bytes of the article shown when it was opened with a password (memory only).
+        self.unlocked_data: dict[str, bytes] = {}
+        self._generation = 0
+        self._queue: list[tuple[str, int, float]] = []  # ("render" | "boxes" | "text", page, scale)
+        self._in_flight = 0
+        self._retired: list[PdfPages] = []
+        self._pushing = False
+        self._pending_page: int | None = None
+        self._annotations: Callable[[], Sequence[Annotation]] = list
+        self._annotation_actions: Mapping[str, QAction] = {}
+        self._menu: QMenu | None = None
+        self.toggle_action: QAction | None = None
+        view = self.view
+        view.pages_needed.connect(self._want_pages)
+        view.boxes_needed.connect(self._want_boxes)
+        view.selection_made.connect(self._selected_on_page)
+        view.offset_clicked.connect(self._clicked_on_page)
+        view.annotation_clicked.connect(pane.annotation_clicked)
+        view.zoom_requested.connect(lambda step: self.zoom(step))
+        view.customContextMenuRequested.connect(self._context_menu)
+        pane.selection_changed_cp.connect(self._pane_selection)
+
+    # ------------------------------------------------------------------------------------- wiring
+    def bind(
+        self,
+        toggle: QAction,
+        notes_changed: SignalInstance,
+        annotations: Callable[[], Sequence[Annotation]],
+        annotation_actions: Mapping[str, QAction],
+    ) -> None:
+        """The View → Page View action, and the notes: when they change, what they are, their actions
+        (highlight, note, delete; their shortcuts then also work on the pages)."""
+        self.toggle_action = toggle
+        toggle.setCheckable(True)
+        toggle.setEnabled(False)
+        self._annotations = annotations
+        self._annotation_actions = annotation_actions
+        notes_changed.connect(self.refresh_marks)
+        for name in (*(n for n in annotation_actions if n.startswith("highlight_")), "note", "delete"):
+            if name in annotation_actions:
+                self.view.addAction(annotation_actions[name])
+
+    def bind_contents(self, menu: QMenu) -> None:
+        """Fill ``menu`` with the article's table of contents each time it opens."""
+        menu.aboutToShow.connect(lambda: self._fill_contents(menu))
+
+    # ------------------------------------------------------------------------------------- article
+    @property
+    def active(self) -> bool:
+        """Whether the page view (not the reflowed text) is shown."""
+        return self.area.currentWidget() is self.view
+
+    def show_article(self, article: Article | None) -> None:
+        """The window shows ``article`` (in the pane already): show its pages if that is its view."""
+        same = (
+            article is not None
+            and self.article is not None
+            and (article.path, article.content_hash) == (self.article.path, self.article.content_hash)
+        )
+        if article is None or not same:
+            for relpath in [r for r in self.unlocked_data if article is None or r != article.relpath]:
+                del self.unlocked_data[relpath]
+        self.article = article
+        is_pdf = article is not None and article.format == "pdf"
+        if self.toggle_action is not None:
+            self.toggle_action.setEnabled(is_pdf)
+        wanted = bool(
+            is_pdf and article and article.relpath in self._settings.page_view_articles(self._library())
+        )
+        if self.toggle_action is not None:
+            self.toggle_action.setChecked(wanted)
+        if not same or not wanted:
+            self._close_pages()
+        if wanted:
+            self._show_pages(self._pane_page() if same else None)
+        else:
+            self.area.setCurrentWidget(self.pane)
+
+    def set_page_view(self, on: bool) -> None:
+        """Switch the article shown to its pages (``True``) or its reflowed text; remembered."""
+        article = self.article
+        if article is None or article.format != "pdf":
+            on = False
+        if self.toggle_action is not None:
+            self.toggle_action.setChecked(on)
+        if article is None:
+            return
+        if on != self.active and article.format == "pdf":
+            self._settings.set_page_view(self._library(), article.relpath, on)
+        if on and not self.active:
+            self._show_pages(self._pane_page())
+        elif not on and self.active:
+            page = self.view.current_page
+            self.area.setCurrentWidget(self.pane)
+            self._scroll_pane_to_page(page + 1)
+            self.pane.setFocus()
+
+    def toggle(self) -> None:
+        self.set_page_view(not self.active)
+
+    def _show_pages(self, page: int | None) -> None:
+        article = self.article
+        assert article is not None
+        self.area.setCurrentWidget(self.view)
+        self.view.setFocus()
+        self._pending_page = page
+        if self.pages is not None:
+            if page is not None:
+                self.view.go_to_page(page)
+            return
+        self._generation += 1
+        generation = self._generation
+        data = self.unlocked_data.get(article.relpath)
+        self._runner.run(
+            lambda: PdfPages.open(article.path, data=data),
+            on_success=lambda pages: self._pages_ready(generation, pages),
+            on_failure=lambda message: self._pages_failed(generation, message),
+        )
+
+    def _pages_ready(self, generation: int, pages: PdfPages) -> None:
+        if generation != self._generation:
+            self._retire(pages)
+            return
+        self.pages = pages
+        self.view.set_document(pages.sizes, pages.labels)
+        if self._pending_page is not None:
+            self.view.go_to_page(self._pending_page)
+        self.refresh_marks()
+        self.document_ready.emit(pages.count)
+
+    def _pages_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self.area.setCurrentWidget(self.pane)
+            self._report_error(f"The pages cannot be shown: {message}")
+
+    def _close_pages(self) -> None:
+        self._generation += 1
+        self._queue.clear()
+        if self.pages is not None:
+            self._retire(self.pages)
+            self.pages = None
+        self.view.clear()
+
+    def _retire(self, pages: PdfPages) -> None:
+        """Close a document once no job of it runs (under the PDFium lock, off the GUI thread)."""
+        self._retired.append(pages)
+        self._close_retired()
+
+    def _close_retired(self) -> None:
+        if self._in_flight == 0 and self._retired:
+            retired, self._retired = self._retired, []
+
+            def close_all() -> None:
+                for pages in retired:
+                    pages.close()
+
+            self._runner.run(close_all)
+
+    def close(self) -> None:
+        """Close every document now (the window is closing and its workers have finished)."""
+        for pages in [*self._retired, *([self.pages] if self.pages else [])]:
+            pages.close()
+        self._retired, self.pages = [], None
+
+    # ------------------------------------------------------------------------------------- jobs
+    def _want_pages(self, pages: list[int]) -> None:
+        scale = self.view.device_scale()
+        for page in pages:
+            job = ("render", page, scale)
+            if page_key(page, scale) not in self.view.cache and job not in self._queue:
+                self._queue.append(job)
+        self._pump()
+
+    def _want_boxes(self, pages: list[int]) -> None:
+        for page in pages:
+            job = ("boxes", page, 0.0)
+            if self.view.boxes(page) is None and job not in self._queue:
+                self._queue.append(job)
+        self._pump()
+
+    def _next_job(self) -> tuple[str, int, float] | None:
+        visible = self.view.visible_pages()
+        wanted = set(visible) | ({visible[-1] + 1} if visible else set())
+        scale = self.view.device_scale()
+        self._queue = [
+            job for job in self._queue if job[1] in wanted and (job[0] != "render" or job[2] == scale)
+        ]
+        for kind in ("render", "boxes"):
+            for job in self._queue:
+                if job[0] == kind:
+                    self._queue.remove(job)
+                    return job
+        return None
+
+    def _pump(self) -> None:
+        pages = self.pages
+        if self._in_flight or pages is None:
+            return
+        job = self._next_job()
+        if job is None:
+            return
+        kind, page, scale = job
+        generation = self._generation
+        self._in_flight += 1
+        if kind == "render":
+            self._runner.run(
+                lambda: pages.render(page, scale),
+                on_success=lambda image: self._rendered(generation, page, scale, image),
+                on_failure=lambda message: self._job_failed(generation, message),
+            )
+        else:
+            self._runner.run(
+                lambda: pages.char_boxes(page),
+                on_success=lambda boxes: self._boxes_ready(generation, page, boxes),
+                on_failure=lambda message: self._job_failed(generation, message),
+            )
+
+    def _job_done(self) -> None:
+        self._in_flight -= 1
+        self._close_retired()
+        self._pump()
+
+    def _rendered(self, generation: int, page: int, scale: float, image: QImage) -> None:
+        if generation == self._generation:
+            image.setDevicePixelRatio(self.view.devicePixelRatioF())
+            self.view.cache.put(page_key(page, scale), image)
+            self.view.viewport().update()
+            self.page_rendered.emit(page)
+        self._job_done()
+
+    def _boxes_ready(self, generation: int, page: int, boxes: PageBoxes) -> None:
+        if generation == self._generation:
+            self.view.set_boxes(page, boxes)
+        self._job_done()
+
+    def _job_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._show_status(f"A page could not be shown: {message}")
+            self._queue.clear()
+        self._job_done()
+
+    # ------------------------------------------------------------------------------------- notes
+    def refresh_marks(self) -> None:
+        self.view.set_annotations(self._annotations(), self.pane.theme.highlights)
+
+    def _selected_on_page(self, start: int, end: int) -> None:
+        """Text selected on a page becomes the pane's selection, where highlight and note take it from."""
+        self._pushing = True
+        try:
+            self.pane.select_span(start, end)
+        finally:
+            self._pushing = False
+
+    def _clicked_on_page(self, offset: int) -> None:
+        self._selected_on_page(offset, offset)
+
+    def _pane_selection(self, start: int, end: int) -> None:
+        if self._pushing or not self.active:
+            return
+        self.view.set_selection(start, end)
+        if end > start:
+            self.show_offset(start, only_if_hidden=True)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self.view)
+        entries = [e for e in PANE_CONTEXT_MENU if e in self._annotation_actions]
+        self._menu = popup_menu(menu, entries, self._annotation_actions, self.view.viewport(), pos)
+
+    # ------------------------------------------------------------------------------------- places
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page of the block holding ``offset`` (PDFs), else ``None``."""
+        article = self.article
+        if article is None or not article.blocks:
+            return None
+        i = max(0, bisect_right([b.start for b in article.blocks], offset) - 1)
+        return article.blocks[i].page
+
+    def _pane_page(self) -> int | None:
+        """The 0-based page of the text at the top of the reading pane."""
+        if self.pane.verticalScrollBar().value() == 0:
+            return 0
+        pos = self.pane.cursorForPosition(QPoint(self.pane.viewport().width() // 2, 8)).position()
+        page = self.page_of(self.pane.to_cp(pos))
+        return page - 1 if page else None
+
+    def _scroll_pane_to_page(self, page: int) -> None:
+        article = self.article
+        if article is None:
+            return
+        block = next((b for b in article.blocks if (b.page or 0) >= page), None)
+        if block is not None:
+            self._scroll_pane_to(block.start)
+
+    def _scroll_pane_to(self, offset: int) -> None:
+        self._pushing = True
+        try:
+            self.pane.scroll_to(offset)
+        finally:
+            self._pushing = False
+        bar = self.pane.verticalScrollBar()
+        bar.setValue(bar.value() + self.pane.cursorRect().top() - 8)
+
+    def show_offset(self, offset: int, *, only_if_hidden: bool = False) -> None:
+        """Bring canonical ``offset`` into sight in the view shown."""
+        if not self.active:
+            self._scroll_pane_to(offset)
+            return
+        page = self.page_of(offset)
+        if page is None:
+            return
+        page -= 1
+        boxes = self.view.boxes(page)
+        y = 0.0
+        if boxes is not None and boxes.offsets:
+            i = min(len(boxes.offsets) - 1, max(0, bisect_right(boxes.offsets, offset) - 1))
+            y = max(0.0, boxes.boxes[i].top() - 24)
+        if only_if_hidden and page in self.view.visible_pages():
+            return
+        self.view.go_to_page(page, y)
+
+    def page_count(self) -> int:
+        if self.pages is not None:
+            return self.pages.count
+        article = self.article
+        return max((b.page or 0 for b in article.blocks), default=0) if article is not None else 0
+
+    def go_to_page(self, page: int | None = None) -> None:
+        """Go to 1-based ``page``; without one, ask for it (Ctrl+G). PDFs only, in either view."""
+        count = self.page_count()
+        if count <= 0:
+            self._show_status("This article has no pages")
+            return
+        if page is None:
+            current = self.view.current_page + 1 if self.active else (self._pane_page() or 0) + 1
+            page, ok = QInputDialog.getInt(
+                self._parent, "Go to Page", f"Page (1–{count}):", max(1, current), 1, count
+            )
+            if not ok:
+                return
+        page = max(1, min(count, page))
+        if self.active:
+            self.view.go_to_page(page - 1)
+        else:
+            self._scroll_pane_to_page(page)
+        self._show_status(f"Page {page} of {count}")
+
+    def _fill_contents(self, menu: QMenu) -> None:
+        menu.clear()
+        article = self.article
+        toc = article.toc if article is not None else ()
+        if not toc:
+            menu.addAction("(no table of contents)").setEnabled(False)
+            return
+        for title, offset in toc[:500]:
+            label = title if len(title) <= 80 else title[:79] + "…"
+            page = self.page_of(offset)
+            if article is not None and article.format == "pdf" and page:
+                label = f"{label}\tp. {page}"
+            action = menu.addAction(label.replace("&", "&&"))
+            action.triggered.connect(lambda _checked=False, o=offset: self.show_offset(o))
+
+    # ------------------------------------------------------------------------------------- zoom
+    def zoom(self, step: int | None) -> bool:
+        """Zoom the page view (``None``: actual size); False when the page view is not shown."""
+        if not self.active:
+            return False
+        if step is None:
+            self.view.set_factor(ACTUAL_SIZE_DPI / 72.0)
+        else:
+            self.view.set_factor(self.view.factor * ZOOM_STEP**step)
+        self._show_status(f"Zoom {round(self.view.factor * 72 / ACTUAL_SIZE_DPI * 100)}%")
+        return True
+
+    def fit_width(self) -> None:
+        if self.active:
+            self.view.set_factor(None)

@@ -151,7 +151,7 @@ class PageViewController(QObject):
         if not same or not wanted:
             self._close_pages()
         if wanted:
-            self._show_pages(self._pane_page() if same else None)
+            self._show_pages(self.pane_page() if same else None)
         else:
             self.area.setCurrentWidget(self.pane)
 
@@ -167,7 +167,7 @@ class PageViewController(QObject):
         if on != self.active and article.format == "pdf":
             self._settings.set_page_view(self._library(), article.relpath, on)
         if on and not self.active:
-            self._show_pages(self._pane_page())
+            self._show_pages(self.pane_page())
         elif not on and self.active:
             page = self.view.current_page
             self.area.setCurrentWidget(self.pane)
@@ -354,11 +354,11 @@ class PageViewController(QObject):
         i = max(0, bisect_right([b.start for b in article.blocks], offset) - 1)
         return article.blocks[i].page
 
-    def _pane_page(self) -> int | None:
+    def pane_page(self) -> int | None:
         """The 0-based page of the text at the top of the reading pane."""
         if self.pane.verticalScrollBar().value() == 0:
             return 0
-        pos = self.pane.cursorForPosition(QPoint(self.pane.viewport().width() // 2, 8)).position()
+        pos = self.pane.cursorForPosition(QPoint(self.pane.viewport().width() // 2, 20)).position()
         page = self.page_of(self.pane.to_cp(pos))
         return page - 1 if page else None
 
@@ -377,7 +377,7 @@ class PageViewController(QObject):
         finally:
             self._pushing = False
         bar = self.pane.verticalScrollBar()
-        bar.setValue(bar.value() + self.pane.cursorRect().top() - 8)
+        bar.setValue(bar.value() + self.pane.cursorRect().top())
 
     def show_offset(self, offset: int, *, only_if_hidden: bool = False) -> None:
         """Bring canonical ``offset`` into sight in the view shown."""
@@ -410,7 +410,7 @@ class PageViewController(QObject):
             self._show_status("This article has no pages")
             return
         if page is None:
-            current = self.view.current_page + 1 if self.active else (self._pane_page() or 0) + 1
+            current = self.view.current_page + 1 if self.active else (self.pane_page() or 0) + 1
             page, ok = QInputDialog.getInt(
                 self._parent, "Go to Page", f"Page (1–{count}):", max(1, current), 1, count
             )

@@ -332,6 +332,7 @@ class MainWindow(QMainWindow):
             return
         if self.pane.article is not None and self.pane.article.relpath == relpath:
             return
+        self.pages.prepare(self.library / relpath)
         self.reading.load(relpath)
 
     def _article_failed(self, message: str) -> None:

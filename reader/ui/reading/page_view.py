@@ -43,6 +43,12 @@ CLICK_SLOP = 3
 SELECTION_COLOR = QColor(51, 132, 255, 90)
 
 
+def fit_factor(sizes: Sequence[tuple[float, float]], width: int) -> float:
+    """The zoom (logical pixels per point) at which the widest page fills ``width`` pixels but margins."""
+    widest = max((w for w, _h in sizes), default=1.0)
+    return max(MIN_FACTOR, min(MAX_FACTOR, (width - 2 * MARGIN) / max(widest, 1.0)))
+
+
 class PageView(QAbstractScrollArea):
     """Rendered pages of one PDF; offsets in its API are code points of the article's canonical text."""
 
@@ -142,14 +148,10 @@ class PageView(QAbstractScrollArea):
             self._factor = max(MIN_FACTOR, min(MAX_FACTOR, factor))
         self._relayout(keep_place=True)
 
-    def _fit_factor(self) -> float:
-        widest = max((w for w, _h in self._sizes), default=1.0)
-        return max(MIN_FACTOR, (self.viewport().width() - 2 * MARGIN) / max(widest, 1.0))
-
     def _relayout(self, *, keep_place: bool) -> None:
         place = self._place() if keep_place and self._tops else None
         if self._fit_width and self._sizes:
-            self._factor = self._fit_factor()
+            self._factor = fit_factor(self._sizes, self.viewport().width())
         y = float(MARGIN)
         self._tops = []
         for _w, h in self._sizes:

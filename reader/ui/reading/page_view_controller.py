@@ -30,10 +30,11 @@ from PySide6.QtCore import QObject, QPoint, Signal, SignalInstance
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
 
+from reader.core.articles.pdf import PDFIUM_LOCK
 from reader.core.models import Annotation, Article
 from reader.ui.actions import PANE_CONTEXT_MENU, popup_menu
 from reader.ui.reading.page_cache import page_key
-from reader.ui.reading.page_view import PageView
+from reader.ui.reading.page_view import PageView, fit_factor
 from reader.ui.reading.pdf_pages import PageBoxes, PdfPages
 from reader.ui.reading.reading_pane import ReadingPane
 from reader.ui.settings import Settings
@@ -77,6 +78,9 @@ class PageViewController(QObject):
         self._parent = parent
         self.article: Article | None = None
         self.pages: PdfPages | None = None
+        #: The file whose pages are open (or opening), and the text hash of the article shown from it.
+        self._pages_path: Path | None = None
+        self._pages_text: str | None = None
         #: Decrypted bytes of the article shown when it was opened with a password (memory only).
         self.unlocked_data: dict[str, bytes] = {}
         self._generation = 0
@@ -131,29 +135,41 @@ class PageViewController(QObject):
 
     def show_article(self, article: Article | None) -> None:
         """The window shows ``article`` (in the pane already): show its pages if that is its view."""
-        same = (
-            article is not None
-            and self.article is not None
-            and (article.path, article.content_hash) == (self.article.path, self.article.content_hash)
-        )
-        if article is None or not same:
-            for relpath in [r for r in self.unlocked_data if article is None or r != article.relpath]:
-                del self.unlocked_data[relpath]
-        self.article = article
+        previous, self.article = self.article, article
+        for relpath in [r for r in self.unlocked_data if article is None or r != article.relpath]:
+            del self.unlocked_data[relpath]
         is_pdf = article is not None and article.format == "pdf"
+        wanted = bool(is_pdf and article and article.relpath in self._page_view_set())
         if self.toggle_action is not None:
             self.toggle_action.setEnabled(is_pdf)
-        wanted = bool(
-            is_pdf and article and article.relpath in self._settings.page_view_articles(self._library())
-        )
-        if self.toggle_action is not None:
             self.toggle_action.setChecked(wanted)
-        if not same or not wanted:
+        # The pages open stay open for the same file with the same text (or opened before it was read).
+        keep = (
+            article is not None
+            and self._pages_path == article.path
+            and self._pages_text in (None, article.content_hash)
+        )
+        if not keep or not wanted:
             self._close_pages()
-        if wanted:
-            self._show_pages(self.pane_page() if same else None)
+        if article is not None and wanted:
+            reload = previous is not None and previous.path == article.path
+            self._pages_text = article.content_hash
+            self._show_pages(article.path, self.pane_page() if reload else None)
         else:
             self.area.setCurrentWidget(self.pane)
+
+    def prepare(self, path: Path) -> None:
+        """A PDF shown as pages was chosen: open it and render its first page now, while its text is read."""
+        library = self._library()
+        relpath = path.relative_to(library).as_posix() if path.is_relative_to(library) else path.name
+        if path.suffix.lower() != ".pdf" or relpath not in self._page_view_set():
+            return
+        if self._pages_path != path:
+            self._close_pages()
+            self._show_pages(path, None)
+
+    def _page_view_set(self) -> set[str]:
+        return self._settings.page_view_articles(self._library())
 
     def set_page_view(self, on: bool) -> None:
         """Switch the article shown to its pages (``True``) or its reflowed text; remembered."""
@@ -167,7 +183,8 @@ class PageViewController(QObject):
         if on != self.active and article.format == "pdf":
             self._settings.set_page_view(self._library(), article.relpath, on)
         if on and not self.active:
-            self._show_pages(self.pane_page())
+            self._pages_text = article.content_hash
+            self._show_pages(article.path, self.pane_page())
         elif not on and self.active:
             page = self.view.current_page
             self.area.setCurrentWidget(self.pane)
@@ -177,35 +194,57 @@ class PageViewController(QObject):
     def toggle(self) -> None:
         self.set_page_view(not self.active)
 
-    def _show_pages(self, page: int | None) -> None:
-        article = self.article
-        assert article is not None
+    def _show_pages(self, path: Path, page: int | None) -> None:
         self.area.setCurrentWidget(self.view)
         self.view.setFocus()
         self._pending_page = page
-        if self.pages is not None:
-            if page is not None:
+        if self._pages_path == path:
+            if page is not None and self.pages is not None:
                 self.view.go_to_page(page)
             return
         self._generation += 1
         generation = self._generation
-        data = self.unlocked_data.get(article.relpath)
+        self._pages_path = path
+        article = self.article
+        data = (
+            self.unlocked_data.get(article.relpath) if article is not None and article.path == path else None
+        )
+        # The first page in the same job, under the same hold of the PDFium lock: a text extraction
+        # waiting for it (the article being read) does not delay the first page.
+        width, dpr = self.view.viewport().width(), self.view.devicePixelRatioF()
+        factor = None if self.view.fit_width else self.view.factor
+        first = page or 0
+
+        def open_and_render() -> tuple[PdfPages, float, QImage | None]:
+            with PDFIUM_LOCK:
+                pages = PdfPages.open(path, data=data)
+                scale = (factor or fit_factor(pages.sizes, width)) * dpr
+                image = pages.render(first, scale) if first < pages.count else None
+            return pages, scale, image
+
         self._runner.run(
-            lambda: PdfPages.open(article.path, data=data),
-            on_success=lambda pages: self._pages_ready(generation, pages),
+            open_and_render,
+            on_success=lambda result: self._pages_ready(generation, first, *result),
             on_failure=lambda message: self._pages_failed(generation, message),
         )
 
-    def _pages_ready(self, generation: int, pages: PdfPages) -> None:
+    def _pages_ready(
+        self, generation: int, first: int, pages: PdfPages, scale: float, image: QImage | None
+    ) -> None:
         if generation != self._generation:
             self._retire(pages)
             return
         self.pages = pages
         self.view.set_document(pages.sizes, pages.labels)
+        if image is not None:
+            image.setDevicePixelRatio(self.view.devicePixelRatioF())
+            self.view.cache.put(page_key(first, scale), image)
         if self._pending_page is not None:
             self.view.go_to_page(self._pending_page)
         self.refresh_marks()
         self.document_ready.emit(pages.count)
+        if image is not None:
+            self.page_rendered.emit(first)
 
     def _pages_failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
@@ -214,6 +253,8 @@ class PageViewController(QObject):
 
     def _close_pages(self) -> None:
         self._generation += 1
+        self._pages_path = None
+        self._pages_text = None
         self._queue.clear()
         if self.pages is not None:
             self._retire(self.pages)
@@ -324,6 +365,8 @@ class PageViewController(QObject):
 
     def _selected_on_page(self, start: int, end: int) -> None:
         """Text selected on a page becomes the pane's selection, where highlight and note take it from."""
+        if self.article is None or self.article.path != self._pages_path:
+            return  # the pages of an article whose text is still being read
         self._pushing = True
         try:
             self.pane.select_span(start, end)

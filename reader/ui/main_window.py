@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
             self.annotations.notes_changed,
             lambda: self.annotations.store.anchored() if self.annotations.store is not None else [],
             self.annotations.actions.by_name(),
+            lambda source: setattr(self.annotations, "selection", source),
         )
         self.pages.bind_contents(self.menus["contents"])
         recent = self.menus["recent"]

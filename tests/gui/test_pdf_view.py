@@ -184,7 +184,7 @@ def test_highlights_are_shared_between_the_page_view_and_the_text(
     end = start + len(words)
     _drag(qtbot, window, 0, start, end)
     assert view.selected_span() == (start, end)
-    assert window.pane.selected_span() == (start, end)
+    assert window.annotations.selection.selected_span() == (start, end)
     window.annotations.highlight("yellow")
     store = window.annotations.store
     assert store is not None
@@ -289,3 +289,44 @@ def test_the_contents_menu_jumps_to_a_chapter(
     assert window.pane.to_cp(window.pane.textCursor().position()) == offset
     assert window.pane.verticalScrollBar().value() > 0
     assert 0 <= window.pane.cursorRect().top() < window.pane.viewport().height() // 2
+
+
+def test_a_highlight_past_the_text_the_pane_shows_is_made_and_found_on_the_page(
+    qtbot: QtBot, window_factory: Callable[[Path], MainWindow], tmp_path: Path
+) -> None:
+    """The reading pane shows only the start of a very long text; the page view highlights anywhere."""
+    library = tmp_path / "long"
+    library.mkdir()
+    name = "us-irs-i1040nr-instructions-50p.pdf"
+    shutil.copyfile(shared("pdf", name), library / name)
+    window = window_factory(library)
+    show(qtbot, window, name)
+    article = window.pane.article
+    assert article is not None and window.pane.shown_length < len(article.text)
+    block = next(
+        b for b in article.blocks
+        if b.start > window.pane.shown_length + 1000 and b.kind == "paragraph" and b.end - b.start > 200
+    )  # fmt: skip
+    page = (block.page or 1) - 1
+    page_view_on(qtbot, window)
+    wait_boxes(qtbot, window, page)
+    boxes = window.page_view.boxes(page)
+    assert boxes is not None
+    start = block.start
+    while article.text[start].isspace() or start not in boxes.offsets:
+        start += 1
+    end = article.text.index(" ", start + 12)
+    while end - 1 not in boxes.offsets:
+        end -= 1
+    _drag(qtbot, window, page, start, end)
+    window.annotations.highlight("blue")
+    store = window.annotations.store
+    assert store is not None
+    [made] = store.anchored()
+    assert (made.start, made.end) == (start, end) and made.start > window.pane.shown_length
+    assert made.id in window.page_view.drawn_annotations(page)
+    # Chosen in the panel while elsewhere in the document, the page view brings it back into sight.
+    window.page_view.go_to_page(0)
+    window.annotations.jump_to(made.id)
+    assert page in window.page_view.visible_pages()
+    assert window.page_view.selected_span() == (made.start, made.end)

@@ -33,13 +33,17 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
 from reader.core.articles.pdf import PDFIUM_LOCK
 from reader.core.models import Annotation, Article
 from reader.ui.actions import PANE_CONTEXT_MENU, popup_menu
+from reader.ui.reading.article_document import THEMES
 from reader.ui.reading.page_cache import page_key
 from reader.ui.reading.page_view import PageView, fit_factor
 from reader.ui.reading.pdf_pages import PageBoxes, PdfPages
 from reader.ui.reading.reading_pane import ReadingPane
+from reader.ui.reading.selection_source import SelectionSource
 from reader.ui.settings import Settings
 from reader.ui.workers import TaskRunner
 
+#: Highlight colours on a page: pages are paper, whatever the window's theme.
+PAPER_HIGHLIGHTS = THEMES["light"].highlights
 #: Each zoom step multiplies the page view's zoom by this.
 ZOOM_STEP = 1.2
 #: 100% shows a page at its printed size on a screen of this many logical dots per inch.
@@ -86,8 +90,8 @@ class PageViewController(QObject):
         self._generation = 0
         self._queue: list[tuple[str, int, float]] = []  # ("render" | "boxes" | "text", page, scale)
         self._in_flight = 0
+        self._failed: set[tuple[str, int]] = set()
         self._retired: list[PdfPages] = []
-        self._pushing = False
         self._pending_page: int | None = None
         self._annotations: Callable[[], Sequence[Annotation]] = list
         self._annotation_actions: Mapping[str, QAction] = {}
@@ -96,12 +100,17 @@ class PageViewController(QObject):
         view = self.view
         view.pages_needed.connect(self._want_pages)
         view.boxes_needed.connect(self._want_boxes)
-        view.selection_made.connect(self._selected_on_page)
+        view.selection_made.connect(lambda _start, _end: setattr(self, "clicked_offset", None))
         view.offset_clicked.connect(self._clicked_on_page)
         view.annotation_clicked.connect(pane.annotation_clicked)
         view.zoom_requested.connect(lambda step: self.zoom(step))
         view.customContextMenuRequested.connect(self._context_menu)
-        pane.selection_changed_cp.connect(self._pane_selection)
+        #: The offset of the last click on a page (the highlight under it is the current one).
+        self.clicked_offset: int | None = None
+        #: The page view as the annotation controller's selection source, while it is shown.
+        self.selection = PageSelection(self)
+        self._use_selection: Callable[[SelectionSource], None] = lambda _source: None
+        self.area.currentChanged.connect(self._view_switched)
 
     # ------------------------------------------------------------------------------------- wiring
     def bind(
@@ -110,10 +119,13 @@ class PageViewController(QObject):
         notes_changed: SignalInstance,
         annotations: Callable[[], Sequence[Annotation]],
         annotation_actions: Mapping[str, QAction],
+        use_selection: Callable[[SelectionSource], None],
     ) -> None:
         """The View → Page View action, and the notes: when they change, what they are, their actions
-        (highlight, note, delete; their shortcuts then also work on the pages)."""
+        (highlight, note, delete; their shortcuts then also work on the pages), and how to make a view the
+        one the annotation controller takes selections from."""
         self.toggle_action = toggle
+        self._use_selection = use_selection
         toggle.setCheckable(True)
         toggle.setEnabled(False)
         self._annotations = annotations
@@ -253,9 +265,11 @@ class PageViewController(QObject):
 
     def _close_pages(self) -> None:
         self._generation += 1
+        self.clicked_offset = None
         self._pages_path = None
         self._pages_text = None
         self._queue.clear()
+        self._failed.clear()
         if self.pages is not None:
             self._retire(self.pages)
             self.pages = None
@@ -287,14 +301,20 @@ class PageViewController(QObject):
         scale = self.view.device_scale()
         for page in pages:
             job = ("render", page, scale)
-            if page_key(page, scale) not in self.view.cache and job not in self._queue:
+            if page_key(page, scale) in self.view.cache or ("render", page) in self._failed:
+                continue
+            if job not in self._queue:
                 self._queue.append(job)
         self._pump()
 
     def _want_boxes(self, pages: list[int]) -> None:
         for page in pages:
             job = ("boxes", page, 0.0)
-            if self.view.boxes(page) is None and job not in self._queue:
+            if (
+                self.view.boxes(page) is None
+                and ("boxes", page) not in self._failed
+                and job not in self._queue
+            ):
                 self._queue.append(job)
         self._pump()
 
@@ -326,13 +346,13 @@ class PageViewController(QObject):
             self._runner.run(
                 lambda: pages.render(page, scale),
                 on_success=lambda image: self._rendered(generation, page, scale, image),
-                on_failure=lambda message: self._job_failed(generation, message),
+                on_failure=lambda message: self._job_failed(generation, message, kind, page),
             )
         else:
             self._runner.run(
                 lambda: pages.char_boxes(page),
                 on_success=lambda boxes: self._boxes_ready(generation, page, boxes),
-                on_failure=lambda message: self._job_failed(generation, message),
+                on_failure=lambda message: self._job_failed(generation, message, kind, page),
             )
 
     def _job_done(self) -> None:
@@ -353,35 +373,28 @@ class PageViewController(QObject):
             self.view.set_boxes(page, boxes)
         self._job_done()
 
-    def _job_failed(self, generation: int, message: str) -> None:
+    def _job_failed(self, generation: int, message: str, kind: str, page: int) -> None:
         if generation == self._generation:
-            self._show_status(f"A page could not be shown: {message}")
-            self._queue.clear()
+            self._show_status(
+                f"Page {page + 1} could not be {'shown' if kind == 'render' else 'read'}: {message}"
+            )
+            self._failed.add((kind, page))  # not asked for again (each paint would ask)
         self._job_done()
 
     # ------------------------------------------------------------------------------------- notes
     def refresh_marks(self) -> None:
-        self.view.set_annotations(self._annotations(), self.pane.theme.highlights)
+        self.view.set_annotations(self._annotations(), PAPER_HIGHLIGHTS)
 
-    def _selected_on_page(self, start: int, end: int) -> None:
-        """Text selected on a page becomes the pane's selection, where highlight and note take it from."""
-        if self.article is None or self.article.path != self._pages_path:
-            return  # the pages of an article whose text is still being read
-        self._pushing = True
-        try:
-            self.pane.select_span(start, end)
-        finally:
-            self._pushing = False
+    @property
+    def shows_article(self) -> bool:
+        """Whether the pages shown are those of the article shown (not of one whose text is being read)."""
+        return self.article is not None and self.article.path == self._pages_path and self.pages is not None
 
     def _clicked_on_page(self, offset: int) -> None:
-        self._selected_on_page(offset, offset)
+        self.clicked_offset = offset
 
-    def _pane_selection(self, start: int, end: int) -> None:
-        if self._pushing or not self.active:
-            return
-        self.view.set_selection(start, end)
-        if end > start:
-            self.show_offset(start, only_if_hidden=True)
+    def _view_switched(self, _index: int) -> None:
+        self._use_selection(self.selection if self.active else self.pane)
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self.view)
@@ -414,11 +427,7 @@ class PageViewController(QObject):
             self._scroll_pane_to(block.start)
 
     def _scroll_pane_to(self, offset: int) -> None:
-        self._pushing = True
-        try:
-            self.pane.scroll_to(offset)
-        finally:
-            self._pushing = False
+        self.pane.scroll_to(offset)
         bar = self.pane.verticalScrollBar()
         bar.setValue(bar.value() + self.pane.cursorRect().top())
 
@@ -496,3 +505,29 @@ class PageViewController(QObject):
     def fit_width(self) -> None:
         if self.active:
             self.view.set_factor(None)
+
+
+class PageSelection:
+    """The page view as a :class:`~reader.ui.reading.selection_source.SelectionSource`: the annotation
+    controller takes new highlights from the text selected on the pages, and shows the highlight chosen in
+    the panel there (any offset: the reading pane shows only the start of a very long text)."""
+
+    def __init__(self, controller: PageViewController) -> None:
+        self._controller = controller
+
+    def selected_span(self) -> tuple[int, int] | None:
+        controller = self._controller
+        return controller.view.selected_span() if controller.shows_article else None
+
+    def cursor_offset(self) -> int | None:
+        controller = self._controller
+        if not controller.shows_article or controller.view.selected_span() is not None:
+            return None
+        return controller.clicked_offset
+
+    def select_span(self, start: int, end: int) -> None:
+        controller = self._controller
+        controller.view.set_selection(start, end)
+        controller.clicked_offset = start if end <= start else None
+        if end > start:
+            controller.show_offset(start, only_if_hidden=True)

@@ -1,21 +1,18 @@
-"""The page view of PDFs: switching views, rendering off the GUI thread, highlights, pages, contents.
+"""The page view of PDFs: switching views, highlights on the pages, going to a page, the contents menu.
 
 :class:`PageViewController` owns a ``QStackedWidget`` holding the reading pane and the :class:`PageView`; the
 window puts it where the pane was. For a PDF the user switches between the reflowed text and the rendered
-pages (View → Page View), remembered per article in the settings. Both show the same highlights at the same
-canonical offsets:
+pages (View → Page View), remembered per article in the settings; a PDF remembered as pages opens them as
+soon as its row is chosen (:meth:`PageViewController.prepare`), while its text is still being read. Both
+views show the same highlights at the same canonical offsets:
 
-- text selected on a page is handed to the reading pane as a code-point selection
-  (:meth:`ReadingPane.select_span`), which is where the annotation controller takes every new highlight
-  from, so a highlight made on a page goes through the same undoable edit as one made in the text;
-- a selection made elsewhere (a highlight chosen in the panel) is shown on the page and scrolled to;
-- the annotations shown are drawn over their words from the character boxes of each page.
+- while the pages are shown, :class:`PageSelection` is the annotation controller's selection source
+  (:mod:`.selection_source`): a highlight or note is made from the text selected on a page, as code points,
+  through the same undoable edit as one made in the text, and a highlight chosen in the panel is selected
+  and scrolled to on its page (any offset: the pane shows only the start of a very long text);
+- the annotations are drawn over their words from each page's character boxes.
 
-Rendering: every PDFium call runs in the window's :class:`~reader.ui.workers.TaskRunner`, one job at a time
-(PDFium is serialized by the core's lock anyway): images of the pages in sight at the zoom and device pixel
-ratio first (a job for a page scrolled out of sight is dropped before it starts), then character boxes.
-Images go to the page view's bounded :class:`~reader.ui.reading.page_cache.PageCache`.
-
+The background work (opening, rendering, character boxes) is :class:`~reader.ui.reading.page_jobs.PageJobs`.
 Go to page (Ctrl+G) and the table of contents (Go → Contents: the EPUB's contents or the PDF's bookmarks)
 work in both views. Encrypted PDFs are unlocked by :class:`~reader.ui.reading.pdf_unlock.PdfUnlocker`.
 """
@@ -26,17 +23,16 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, Signal, SignalInstance
-from PySide6.QtGui import QAction, QImage
+from PySide6.QtCore import QObject, QPoint, SignalInstance
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
 
-from reader.core.articles.pdf import PDFIUM_LOCK
 from reader.core.models import Annotation, Article
 from reader.ui.actions import PANE_CONTEXT_MENU, popup_menu
 from reader.ui.reading.article_document import THEMES
-from reader.ui.reading.page_cache import page_key
-from reader.ui.reading.page_view import PageView, fit_factor
-from reader.ui.reading.pdf_pages import PageBoxes, PdfPages
+from reader.ui.reading.page_jobs import PageJobs
+from reader.ui.reading.page_view import PageView
+from reader.ui.reading.pdf_pages import PdfPages
 from reader.ui.reading.reading_pane import ReadingPane
 from reader.ui.reading.selection_source import SelectionSource
 from reader.ui.settings import Settings
@@ -52,9 +48,6 @@ ACTUAL_SIZE_DPI = 96.0
 
 class PageViewController(QObject):
     """Switches a PDF between the reflowed text and its rendered pages, and keeps the pages fed."""
-
-    page_rendered = Signal(int)  #: 0-based page whose image just arrived (the view repaints)
-    document_ready = Signal(int)  #: the page view knows the document: number of pages
 
     def __init__(
         self,
@@ -81,25 +74,21 @@ class PageViewController(QObject):
         self._report_error = report_error
         self._parent = parent
         self.article: Article | None = None
-        self.pages: PdfPages | None = None
-        #: The file whose pages are open (or opening), and the text hash of the article shown from it.
-        self._pages_path: Path | None = None
+        #: The text hash of the article shown from the pages open (``None``: opened before it was read).
         self._pages_text: str | None = None
         #: Decrypted bytes of the article shown when it was opened with a password (memory only).
         self.unlocked_data: dict[str, bytes] = {}
-        self._generation = 0
-        self._queue: list[tuple[str, int, float]] = []  # ("render" | "boxes" | "text", page, scale)
-        self._in_flight = 0
-        self._failed: set[tuple[str, int]] = set()
-        self._retired: list[PdfPages] = []
+        self.jobs = PageJobs(self.view, runner, show_status)
+        self.jobs.document_ready.connect(self._document_ready)
+        self.jobs.open_failed.connect(self._open_failed)
+        self.document_ready = self.jobs.document_ready
+        self.page_rendered = self.jobs.page_rendered
         self._pending_page: int | None = None
         self._annotations: Callable[[], Sequence[Annotation]] = list
         self._annotation_actions: Mapping[str, QAction] = {}
         self._menu: QMenu | None = None
         self.toggle_action: QAction | None = None
         view = self.view
-        view.pages_needed.connect(self._want_pages)
-        view.boxes_needed.connect(self._want_boxes)
         view.selection_made.connect(lambda _start, _end: setattr(self, "clicked_offset", None))
         view.offset_clicked.connect(self._clicked_on_page)
         view.annotation_clicked.connect(pane.annotation_clicked)
@@ -158,7 +147,7 @@ class PageViewController(QObject):
         # The pages open stay open for the same file with the same text (or opened before it was read).
         keep = (
             article is not None
-            and self._pages_path == article.path
+            and self.jobs.path == article.path
             and self._pages_text in (None, article.content_hash)
         )
         if not keep or not wanted:
@@ -176,7 +165,7 @@ class PageViewController(QObject):
         relpath = path.relative_to(library).as_posix() if path.is_relative_to(library) else path.name
         if path.suffix.lower() != ".pdf" or relpath not in self._page_view_set():
             return
-        if self._pages_path != path:
+        if self.jobs.path != path:
             self._close_pages()
             self._show_pages(path, None)
 
@@ -210,176 +199,39 @@ class PageViewController(QObject):
         self.area.setCurrentWidget(self.view)
         self.view.setFocus()
         self._pending_page = page
-        if self._pages_path == path:
+        if self.jobs.path == path:
             if page is not None and self.pages is not None:
                 self.view.go_to_page(page)
             return
-        self._generation += 1
-        generation = self._generation
-        self._pages_path = path
+        self.clicked_offset = None
         article = self.article
         data = (
             self.unlocked_data.get(article.relpath) if article is not None and article.path == path else None
         )
-        # The first page in the same job, under the same hold of the PDFium lock: a text extraction
-        # waiting for it (the article being read) does not delay the first page.
-        width, dpr = self.view.viewport().width(), self.view.devicePixelRatioF()
-        factor = None if self.view.fit_width else self.view.factor
-        first = page or 0
+        self.jobs.open(path, data, page or 0)
 
-        def open_and_render() -> tuple[PdfPages, float, QImage | None]:
-            with PDFIUM_LOCK:
-                pages = PdfPages.open(path, data=data)
-                scale = (factor or fit_factor(pages.sizes, width)) * dpr
-                image = pages.render(first, scale) if first < pages.count else None
-            return pages, scale, image
-
-        self._runner.run(
-            open_and_render,
-            on_success=lambda result: self._pages_ready(generation, first, *result),
-            on_failure=lambda message: self._pages_failed(generation, message),
-        )
-
-    def _pages_ready(
-        self, generation: int, first: int, pages: PdfPages, scale: float, image: QImage | None
-    ) -> None:
-        if generation != self._generation:
-            self._retire(pages)
-            return
-        self.pages = pages
-        self.view.set_document(pages.sizes, pages.labels)
-        if image is not None:
-            image.setDevicePixelRatio(self.view.devicePixelRatioF())
-            self.view.cache.put(page_key(first, scale), image)
+    def _document_ready(self, _count: int) -> None:
         if self._pending_page is not None:
             self.view.go_to_page(self._pending_page)
         self.refresh_marks()
-        self.document_ready.emit(pages.count)
-        if image is not None:
-            self.page_rendered.emit(first)
 
-    def _pages_failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.area.setCurrentWidget(self.pane)
-            self._report_error(f"The pages cannot be shown: {message}")
+    def _open_failed(self, message: str) -> None:
+        self.area.setCurrentWidget(self.pane)
+        self._report_error(f"The pages cannot be shown: {message}")
 
     def _close_pages(self) -> None:
-        self._generation += 1
         self.clicked_offset = None
-        self._pages_path = None
         self._pages_text = None
-        self._queue.clear()
-        self._failed.clear()
-        if self.pages is not None:
-            self._retire(self.pages)
-            self.pages = None
-        self.view.clear()
+        self.jobs.close_document()
 
-    def _retire(self, pages: PdfPages) -> None:
-        """Close a document once no job of it runs (under the PDFium lock, off the GUI thread)."""
-        self._retired.append(pages)
-        self._close_retired()
-
-    def _close_retired(self) -> None:
-        if self._in_flight == 0 and self._retired:
-            retired, self._retired = self._retired, []
-
-            def close_all() -> None:
-                for pages in retired:
-                    pages.close()
-
-            self._runner.run(close_all)
+    @property
+    def pages(self) -> PdfPages | None:
+        """The open document of the page view, if any."""
+        return self.jobs.pages
 
     def close(self) -> None:
         """Close every document now (the window is closing and its workers have finished)."""
-        for pages in [*self._retired, *([self.pages] if self.pages else [])]:
-            pages.close()
-        self._retired, self.pages = [], None
-
-    # ------------------------------------------------------------------------------------- jobs
-    def _want_pages(self, pages: list[int]) -> None:
-        scale = self.view.device_scale()
-        for page in pages:
-            job = ("render", page, scale)
-            if page_key(page, scale) in self.view.cache or ("render", page) in self._failed:
-                continue
-            if job not in self._queue:
-                self._queue.append(job)
-        self._pump()
-
-    def _want_boxes(self, pages: list[int]) -> None:
-        for page in pages:
-            job = ("boxes", page, 0.0)
-            if (
-                self.view.boxes(page) is None
-                and ("boxes", page) not in self._failed
-                and job not in self._queue
-            ):
-                self._queue.append(job)
-        self._pump()
-
-    def _next_job(self) -> tuple[str, int, float] | None:
-        visible = self.view.visible_pages()
-        wanted = set(visible) | ({visible[-1] + 1} if visible else set())
-        scale = self.view.device_scale()
-        self._queue = [
-            job for job in self._queue if job[1] in wanted and (job[0] != "render" or job[2] == scale)
-        ]
-        for kind in ("render", "boxes"):
-            for job in self._queue:
-                if job[0] == kind:
-                    self._queue.remove(job)
-                    return job
-        return None
-
-    def _pump(self) -> None:
-        pages = self.pages
-        if self._in_flight or pages is None:
-            return
-        job = self._next_job()
-        if job is None:
-            return
-        kind, page, scale = job
-        generation = self._generation
-        self._in_flight += 1
-        if kind == "render":
-            self._runner.run(
-                lambda: pages.render(page, scale),
-                on_success=lambda image: self._rendered(generation, page, scale, image),
-                on_failure=lambda message: self._job_failed(generation, message, kind, page),
-            )
-        else:
-            self._runner.run(
-                lambda: pages.char_boxes(page),
-                on_success=lambda boxes: self._boxes_ready(generation, page, boxes),
-                on_failure=lambda message: self._job_failed(generation, message, kind, page),
-            )
-
-    def _job_done(self) -> None:
-        self._in_flight -= 1
-        self._close_retired()
-        self._pump()
-
-    def _rendered(self, generation: int, page: int, scale: float, image: QImage) -> None:
-        if generation == self._generation:
-            image.setDevicePixelRatio(self.view.devicePixelRatioF())
-            self.view.cache.put(page_key(page, scale), image)
-            self.view.viewport().update()
-            self.page_rendered.emit(page)
-        self._job_done()
-
-    def _boxes_ready(self, generation: int, page: int, boxes: PageBoxes) -> None:
-        if generation == self._generation:
-            self.view.set_boxes(page, boxes)
-        self._job_done()
-
-    def _job_failed(self, generation: int, message: str, kind: str, page: int) -> None:
-        if generation == self._generation:
-            self._show_status(
-                f"Page {page + 1} could not be {'shown' if kind == 'render' else 'read'}: {message}"
-            )
-            self._failed.add((kind, page))  # not asked for again (each paint would ask)
-        self._job_done()
+        self.jobs.close()
 
     # ------------------------------------------------------------------------------------- notes
     def refresh_marks(self) -> None:
@@ -388,7 +240,7 @@ class PageViewController(QObject):
     @property
     def shows_article(self) -> bool:
         """Whether the pages shown are those of the article shown (not of one whose text is being read)."""
-        return self.article is not None and self.article.path == self._pages_path and self.pages is not None
+        return self.article is not None and self.article.path == self.jobs.path and self.pages is not None
 
     def _clicked_on_page(self, offset: int) -> None:
         self.clicked_offset = offset

@@ -333,6 +333,8 @@ class MainWindow(QMainWindow):
             return
         if self.pane.article is not None and self.pane.article.relpath == relpath:
             return
+        if self.reading.loading == relpath:
+            return  # the same row again (the list was refreshed): the load under way stands
         self.pages.prepare(self.library / relpath)
         self.reading.load(relpath)
 
@@ -360,7 +362,7 @@ class MainWindow(QMainWindow):
         self.pane.show_article(article)
         if scroll_to:
             self.pane.set_scroll_fraction(scroll_to)
-        self.pages.show_article(article)
+        self.pages.show_article(article, scroll_to)
         self.settings.set_last_article(self.library, relpath)
         watched = set(self.watcher.files())
         if watched:

@@ -330,3 +330,18 @@ def test_a_highlight_past_the_text_the_pane_shows_is_made_and_found_on_the_page(
     window.annotations.jump_to(made.id)
     assert page in window.page_view.visible_pages()
     assert window.page_view.selected_span() == (made.start, made.end)
+
+
+def test_the_page_shown_is_where_the_reader_comes_back(
+    qtbot: QtBot, window_factory: Callable[[Path], MainWindow], pdf_library: Path
+) -> None:
+    window = window_factory(pdf_library)
+    show(qtbot, window, PAPER)
+    page_view_on(qtbot, window)
+    window.page_view.go_to_page(8)
+    qtbot.waitUntil(lambda: window.pages.pane_page() == 8, timeout=10000)  # the pane follows the pages
+    window.close()
+    again = window_factory(pdf_library)
+    qtbot.waitUntil(lambda: again.pages.active and again.page_view.page_count == 13, timeout=30000)
+    qtbot.waitUntil(lambda: again.page_view.current_page == 8, timeout=10000)
+    assert again.pane.article is not None and again.pane.article.relpath == PAPER

@@ -23,7 +23,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, SignalInstance
+from PySide6.QtCore import QObject, QPoint, QTimer, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
 
@@ -40,6 +40,8 @@ from reader.ui.workers import TaskRunner
 
 #: Highlight colours on a page: pages are paper, whatever the window's theme.
 PAPER_HIGHLIGHTS = THEMES["light"].highlights
+#: The reading pane is moved to the page shown this long after the page changed.
+FOLLOW_DELAY_MS = 400
 #: Each zoom step multiplies the page view's zoom by this.
 ZOOM_STEP = 1.2
 #: 100% shows a page at its printed size on a screen of this many logical dots per inch.
@@ -100,6 +102,10 @@ class PageViewController(QObject):
         self.selection = PageSelection(self)
         self._use_selection: Callable[[SelectionSource], None] = lambda _source: None
         self.area.currentChanged.connect(self._view_switched)
+        # The pane follows the page shown (its scroll position is the reading position that is saved).
+        self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_DELAY_MS)
+        self._follow_timer.timeout.connect(self._pane_follows)
+        view.current_page_changed.connect(lambda _page: self._follow_timer.start())
 
     # ------------------------------------------------------------------------------------- wiring
     def bind(
@@ -134,9 +140,10 @@ class PageViewController(QObject):
         """Whether the page view (not the reflowed text) is shown."""
         return self.area.currentWidget() is self.view
 
-    def show_article(self, article: Article | None) -> None:
-        """The window shows ``article`` (in the pane already): show its pages if that is its view."""
-        previous, self.article = self.article, article
+    def show_article(self, article: Article | None, scroll_to: float | None = None) -> None:
+        """The window shows ``article`` (in the pane already; ``scroll_to``: the reading position restored, a
+        fraction of the pane's height): show its pages, at that place, if that is its view."""
+        self.article = article
         for relpath in [r for r in self.unlocked_data if article is None or r != article.relpath]:
             del self.unlocked_data[relpath]
         is_pdf = article is not None and article.format == "pdf"
@@ -153,9 +160,13 @@ class PageViewController(QObject):
         if not keep or not wanted:
             self._close_pages()
         if article is not None and wanted:
-            reload = previous is not None and previous.path == article.path
             self._pages_text = article.content_hash
-            self._show_pages(article.path, self.pane_page() if reload else None)
+            # The page at the reading position (restored, or kept on reload). A pane never shown has no
+            # scroll range: showing it (no paint happens before the pages replace it) lays it out.
+            self.area.setCurrentWidget(self.pane)
+            if scroll_to:
+                self.pane.set_scroll_fraction(scroll_to)
+            self._show_pages(article.path, self.pane_page())
         else:
             self.area.setCurrentWidget(self.pane)
 
@@ -244,6 +255,10 @@ class PageViewController(QObject):
 
     def _clicked_on_page(self, offset: int) -> None:
         self.clicked_offset = offset
+
+    def _pane_follows(self) -> None:
+        if self.active and self.shows_article:
+            self._scroll_pane_to_page(self.view.current_page + 1)
 
     def _view_switched(self, _index: int) -> None:
         self._use_selection(self.selection if self.active else self.pane)

@@ -52,6 +52,8 @@ class ReadingController(QObject):
         #: The library the relpaths are relative to (the window sets it when it opens another).
         self.library = library
         self._generation = 0
+        #: The relpath being read (``None`` when no load is under way).
+        self.loading: str | None = None
         self._position_timer = QTimer(self, singleShot=True, interval=POSITION_SAVE_DELAY_MS)
         self._position_timer.timeout.connect(self.save_position)
         pane.link_activated.connect(self._link_activated)
@@ -62,6 +64,7 @@ class ReadingController(QObject):
         """Read the article in the background, then report it (the newest request wins)."""
         self._generation += 1
         generation = self._generation
+        self.loading = relpath
         library = self.library
         self._runner.run(
             lambda: load_article(library / relpath, library),
@@ -71,10 +74,12 @@ class ReadingController(QObject):
 
     def _ready(self, generation: int, article: Article, scroll_to: float | None) -> None:
         if generation == self._generation:
+            self.loading = None
             self.loaded.emit(article, scroll_to)
 
     def _failed(self, generation: int, message: str, relpath: str) -> None:
         if generation == self._generation:
+            self.loading = None
             if message.endswith(ENCRYPTED) and relpath.lower().endswith(".pdf"):
                 self.password_needed.emit(relpath)
             else:

@@ -77,6 +77,7 @@ class PageView(QAbstractScrollArea):
         self._boxes: dict[int, PageBoxes] = {}
         self._annotations: list[Annotation] = []
         self._colors: dict[str, str] = {}
+        self._background = QColor("#e4e4e4")
         self._anchor: int | None = None
         self._focus: int | None = None
         self._dragging = False
@@ -125,6 +126,11 @@ class PageView(QAbstractScrollArea):
     def set_annotations(self, annotations: Sequence[Annotation], colors: dict[str, str]) -> None:
         self._annotations = [a for a in annotations if a.status != "orphaned"]
         self._colors = dict(colors)
+        self.viewport().update()
+
+    def set_background(self, color: QColor) -> None:
+        """The colour around the pages (the theme's, a shade off its text background)."""
+        self._background = QColor(color)
         self.viewport().update()
 
     # ------------------------------------------------------------------------------------- geometry
@@ -352,7 +358,7 @@ class PageView(QAbstractScrollArea):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self.viewport())
-        painter.fillRect(self.viewport().rect(), self.palette().window())
+        painter.fillRect(self.viewport().rect(), self._background)
         scale = self.device_scale()
         missing: set[int] = set()
         visible = self.visible_pages()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QPoint, QTimer, SignalInstance
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
 
 from reader.core.models import Annotation, Article
@@ -247,6 +247,10 @@ class PageViewController(QObject):
     # ------------------------------------------------------------------------------------- notes
     def refresh_marks(self) -> None:
         self.view.set_annotations(self._annotations(), PAPER_HIGHLIGHTS)
+        background = QColor(self.pane.theme.background)
+        self.view.set_background(
+            background.lighter(135) if background.lightness() < 128 else background.darker(112)
+        )
 
     @property
     def shows_article(self) -> bool:

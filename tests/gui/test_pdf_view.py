@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QInputDialog, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from reader.core.articles.loader import load_article
@@ -185,6 +185,8 @@ def test_highlights_are_shared_between_the_page_view_and_the_text(
     _drag(qtbot, window, 0, start, end)
     assert view.selected_span() == (start, end)
     assert window.annotations.selection.selected_span() == (start, end)
+    window.pages.copy()
+    assert QApplication.clipboard().text() == words
     window.annotations.highlight("yellow")
     store = window.annotations.store
     assert store is not None

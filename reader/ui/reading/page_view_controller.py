@@ -23,9 +23,9 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, QTimer, SignalInstance
-from PySide6.QtGui import QAction, QColor
-from PySide6.QtWidgets import QInputDialog, QMenu, QStackedWidget, QWidget
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, SignalInstance
+from PySide6.QtGui import QAction, QColor, QKeySequence
+from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QStackedWidget, QWidget
 
 from reader.core.models import Annotation, Article
 from reader.ui.actions import PANE_CONTEXT_MENU, popup_menu
@@ -102,6 +102,11 @@ class PageViewController(QObject):
         self.selection = PageSelection(self)
         self._use_selection: Callable[[SelectionSource], None] = lambda _source: None
         self.area.currentChanged.connect(self._view_switched)
+        self.copy_action = QAction("&Copy", self.view)
+        self.copy_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Copy))
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_action.triggered.connect(self.copy)
+        self.view.addAction(self.copy_action)
         # The pane follows the page shown (its scroll position is the reading position that is saved).
         self._follow_timer = QTimer(self, singleShot=True, interval=FOLLOW_DELAY_MS)
         self._follow_timer.timeout.connect(self._pane_follows)
@@ -267,8 +272,15 @@ class PageViewController(QObject):
     def _view_switched(self, _index: int) -> None:
         self._use_selection(self.selection if self.active else self.pane)
 
+    def copy(self) -> None:
+        """Copy the text selected on the pages (the canonical text, in reading order)."""
+        span = self.selection.selected_span()
+        if span is not None and self.article is not None:
+            QApplication.clipboard().setText(self.article.text[span[0] : span[1]])
+
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self.view)
+        menu.addAction(self.copy_action)
         entries = [e for e in PANE_CONTEXT_MENU if e in self._annotation_actions]
         self._menu = popup_menu(menu, entries, self._annotation_actions, self.view.viewport(), pos)
 

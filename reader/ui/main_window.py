@@ -40,6 +40,8 @@ from reader.ui.notes.annotation_controller import AnnotationController
 from reader.ui.notes.annotations_panel import AnnotationsPanel
 from reader.ui.notes.library_notes import LibraryNotes
 from reader.ui.notes.notes_views import ExportDialog, LibraryNotesDialog
+from reader.ui.reading.page_view_controller import PageViewController
+from reader.ui.reading.pdf_unlock import PdfUnlocker, opened_article
 from reader.ui.reading.reading_controller import ReadingController
 from reader.ui.reading.reading_pane import ReadingPane
 from reader.ui.settings import Settings
@@ -129,7 +131,13 @@ class MainWindow(QMainWindow):
         QVBoxLayout(self.side_panel).setContentsMargins(0, 0, 0, 0)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
-        for i, (widget, stretch) in enumerate(((view, 2), (self.pane, 5), (self.side_panel, 2))):
+        # The pane and a PDF's page view share the middle (PageViewController switches them).
+        self.pages = PageViewController(
+            self.pane, self.runner, self.settings, lambda: self.library,
+            show_status=lambda m: self.status.show_message(m), report_error=self._report, parent=self,
+        )  # fmt: skip
+        self.page_view = self.pages.view
+        for i, (widget, stretch) in enumerate(((view, 2), (self.pages.area, 5), (self.side_panel, 2))):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(i, stretch)
         self.splitter.setSizes([470, 700, 290])
@@ -153,6 +161,12 @@ class MainWindow(QMainWindow):
         self.article_data = ArticleDataActions(
             view, lambda: self.library, self._report, self.status.show_message, self
         )
+        self.unlocker = PdfUnlocker(
+            self.runner, lambda: self.library, lambda: self._skipped,
+            show_status=self.status.show_message, report_error=self._report, parent=self,
+        )  # fmt: skip
+        self.reading.password_needed.connect(self.unlocker.unlock)
+        self.unlocker.unlocked.connect(self._unlocked)
 
     def _build_actions(self) -> None:
         callbacks: dict[str, actions.Callback] = {
@@ -174,6 +188,10 @@ class MainWindow(QMainWindow):
             "article_info": self.article_data.edit_current,
             "bulk_edit": self.article_data.bulk_edit,
             "copy_citation": self.article_data.copy_citation,
+            "go_to_page": lambda: self.pages.go_to_page(),
+            "page_view": lambda: self.pages.toggle(),
+            "fit_width": lambda: self.pages.fit_width(),
+            "unlock_pdf": lambda: self.unlocker.choose(),
             "zoom_in": lambda: self._zoom(1),
             "zoom_out": lambda: self._zoom(-1),
             "zoom_reset": lambda: self._zoom(None),
@@ -215,6 +233,14 @@ class MainWindow(QMainWindow):
             self, "Annotate", "annotateToolbar", actions.ANNOTATE_TOOLBAR, self.named_actions
         )
         self.menus = actions.build_menus(self.menuBar(), self.named_actions)
+        self.pages.bind(
+            self.named_actions["page_view"],
+            self.annotations.notes_changed,
+            lambda: self.annotations.store.anchored() if self.annotations.store is not None else [],
+            self.annotations.actions.by_name(),
+            lambda source: setattr(self.annotations, "selection", source),
+        )
+        self.pages.bind_contents(self.menus["contents"])
         recent = self.menus["recent"]
         recent.aboutToShow.connect(
             lambda: actions.fill_recent(recent, self.settings.recent_libraries(), self.open_library)
@@ -264,6 +290,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{library.name} — {APP_NAME}")
         self.pane.show_article(None)
         self.reading.shown(None)
+        self.pages.show_article(None)
         self.libraries.open(library)
         if self.libraries.session is not None:
             self.libraries.session.index_updated.connect(lambda _report: self.saved_searches.recount())
@@ -356,21 +383,37 @@ class MainWindow(QMainWindow):
             return
         if self.pane.article is not None and self.pane.article.relpath == relpath:
             return
+        if self.reading.loading == relpath:
+            return  # the same row again (the list was refreshed): the load under way stands
+        self.pages.prepare(self.library / relpath)
         self.reading.load(relpath)
 
     def _article_failed(self, message: str) -> None:
         self.annotations.set_article(None)
         self.pane.show_article(None)
         self.reading.shown(None)
+        self.pages.show_article(None)
         self.report_error(message)
 
     def _article_ready(self, article: Article, scroll_to: float | None) -> None:
         if article.relpath != self.current_relpath():
             return
+        self._show_article(article, scroll_to)
+
+    def _unlocked(self, article: Article, data: bytes) -> None:
+        """An encrypted PDF opened with its password (it is not in the list: no row stays current)."""
+        if self.current_relpath() != article.relpath:
+            self.library_view.table.selectionModel().clearCurrentIndex()
+        self.pages.unlocked_data[article.relpath] = data
+        self._show_article(article, None)
+        self.status.show_message(opened_article(article))
+
+    def _show_article(self, article: Article, scroll_to: float | None) -> None:
         relpath = article.relpath
         self.pane.show_article(article)
         if scroll_to:
             self.pane.set_scroll_fraction(scroll_to)
+        self.pages.show_article(article, scroll_to)
         self.settings.set_last_article(self.library, relpath)
         self.reading.shown(article)  # watched from now on (before the notes add their sidecar)
         self.libraries.mark_read(relpath)
@@ -399,9 +442,11 @@ class MainWindow(QMainWindow):
 
     def _apply_theme(self, choice: str) -> None:
         self.pane.set_theme(theme.apply_choice(choice))
+        self.pages.refresh_marks()
 
     def _zoom(self, step: int | None) -> None:
-        self.reading.zoom(step)
+        if not self.pages.zoom(step):
+            self.reading.zoom(step)
 
     def report_error(self, message: str) -> None:
         """Show an error without blocking: status bar, plus a non-modal box for the details."""
@@ -442,4 +487,5 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.libraries.close()
         self.runner.shutdown()
+        self.pages.close()
         super().closeEvent(event)

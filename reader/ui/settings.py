@@ -121,6 +121,17 @@ class Settings:
     def set_read_articles(self, library: Path, read: set[str]) -> None:
         self._qs.setValue(f"{self._lib_key(library)}/read", json.dumps(sorted(read), ensure_ascii=False))
 
+    def page_view_articles(self, library: Path) -> set[str]:
+        """The PDFs shown as rendered pages rather than reflowed text."""
+        data = self._json(f"{self._lib_key(library)}/page_view", [])
+        return {str(x) for x in data} if isinstance(data, list) else set()
+
+    def set_page_view(self, library: Path, relpath: str, on: bool) -> None:
+        chosen = self.page_view_articles(library) - {relpath} | ({relpath} if on else set())
+        self._qs.setValue(
+            f"{self._lib_key(library)}/page_view", json.dumps(sorted(chosen), ensure_ascii=False)
+        )
+
     # ----------------------------------------------------------------------------------------- helpers
     def _json(self, key: str, default: Any) -> Any:
         raw = self._qs.value(key, "")

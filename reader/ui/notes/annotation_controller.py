@@ -27,6 +27,7 @@ from reader.ui.actions import PANE_CONTEXT_MENU, PANEL_CONTEXT_MENU, build_annot
 from reader.ui.notes.annotation_model import ANNOTATION_ROLE
 from reader.ui.notes.annotations_panel import AnnotationsPanel, NoteDialog
 from reader.ui.reading.reading_pane import ReadingPane
+from reader.ui.reading.selection_source import SelectionSource
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class AnnotationController(QObject):
     ) -> None:
         super().__init__(window)
         self.pane = pane
+        #: Where selections and the cursor are read from: the pane, or a PDF's page view while it is shown.
+        self.selection: SelectionSource = pane
         self.panel = panel
         self._watcher = watcher
         self._window = window
@@ -166,7 +169,7 @@ class AnnotationController(QObject):
         store = self._writable()
         if store is None:
             return
-        span = self.pane.selected_span()
+        span = self.selection.selected_span()
         if span is None:
             current = self._annotation_at_cursor() or self.panel.current_annotation()
             if current is not None:
@@ -179,7 +182,7 @@ class AnnotationController(QObject):
             return
         store.delete(created.id)  # the undo command re-applies it, so that redo and undo are symmetric
         self.undo_stack.push(_EditCommand(self, "Highlight", None, created))
-        self.pane.select_span(span[1], span[1])
+        self.selection.select_span(span[1], span[1])
 
     def edit_note(self) -> None:
         store = self._writable()
@@ -187,7 +190,7 @@ class AnnotationController(QObject):
             return
         target = self._annotation_at_cursor() or self.panel.current_annotation()
         if target is None:
-            span = self.pane.selected_span()
+            span = self.selection.selected_span()
             if span is None:
                 self._show_status("Select a passage first, then add a note.")
                 return
@@ -240,7 +243,7 @@ class AnnotationController(QObject):
     def reattach_orphan(self) -> None:
         store = self._writable()
         orphan = self.panel.current_orphan()
-        span = self.pane.selected_span()
+        span = self.selection.selected_span()
         if store is None or orphan is None or span is None:
             self._show_status("Select the orphaned note and the new passage, then Reattach.")
             return
@@ -327,7 +330,7 @@ class AnnotationController(QObject):
     def _annotation_at_cursor(self) -> Annotation | None:
         if self.store is None or self.pane.article is None:
             return None
-        offset = self.pane.cursor_offset()
+        offset = self.selection.cursor_offset()
         if offset is None:
             return None
         hits = self.store.at(offset)
@@ -339,14 +342,14 @@ class AnnotationController(QObject):
     def _jump(self, index: QModelIndex) -> None:
         annotation = index.data(ANNOTATION_ROLE)
         if isinstance(annotation, Annotation) and annotation.status != "orphaned":
-            self.pane.select_span(annotation.start, annotation.end)
+            self.selection.select_span(annotation.start, annotation.end)
 
     def jump_to(self, annotation_id: str) -> None:
         if self.store is None:
             return
         for annotation in self.store.anchored():
             if annotation.id == annotation_id:
-                self.pane.select_span(annotation.start, annotation.end)
+                self.selection.select_span(annotation.start, annotation.end)
                 self.panel.select(annotation_id)
 
     def _pane_menu(self, pos: QPoint) -> None:

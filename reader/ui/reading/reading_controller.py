@@ -16,6 +16,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from reader.core.articles.loader import load_article
+from reader.core.articles.pdf import ENCRYPTED
 from reader.core.models import Article
 from reader.ui.reading.article_watch import ArticleWatch, FileSignature, file_signature
 from reader.ui.reading.reading_pane import ReadingPane
@@ -33,6 +34,7 @@ class ReadingController(QObject):
     #: The file of the article shown changed on disk (another program edited it): its Path.
     file_changed = Signal(object)
     load_failed = Signal(str)  #: message
+    password_needed = Signal(str)  #: relpath of an encrypted PDF (the window asks for its password)
 
     def __init__(
         self,
@@ -64,6 +66,8 @@ class ReadingController(QObject):
         #: Watches the file of the article shown (:meth:`shown`), reporting outside edits.
         self.watch = ArticleWatch(watcher, self)
         self.watch.changed.connect(self.file_changed)
+        #: The relpath being read (``None`` when no load is under way).
+        self.loading: str | None = None
         self._position_timer = QTimer(self, singleShot=True, interval=POSITION_SAVE_DELAY_MS)
         self._position_timer.timeout.connect(self.save_position)
         pane.link_activated.connect(self._link_activated)
@@ -75,6 +79,7 @@ class ReadingController(QObject):
         """Read the article in the background, then report it (the newest request wins)."""
         self._generation += 1
         generation = self._generation
+        self.loading = relpath
         library = self.library
 
         def read() -> tuple[FileSignature | None, Article]:
@@ -85,7 +90,7 @@ class ReadingController(QObject):
         self._runner.run(
             read,
             on_success=lambda result: self._ready(generation, result[0], result[1], scroll_to),
-            on_failure=lambda message: self._failed(generation, message),
+            on_failure=lambda message: self._failed(generation, message, relpath),
         )
 
     def _ready(
@@ -93,6 +98,7 @@ class ReadingController(QObject):
     ) -> None:
         if generation == self._generation:
             self._read_as = {article.path: signature}
+            self.loading = None
             self.loaded.emit(article, scroll_to)
 
     def shown(self, article: Article | None) -> None:
@@ -103,9 +109,13 @@ class ReadingController(QObject):
             return
         self.watch.follow(article.path, self._read_as.get(article.path))
 
-    def _failed(self, generation: int, message: str) -> None:
+    def _failed(self, generation: int, message: str, relpath: str) -> None:
         if generation == self._generation:
-            self.load_failed.emit(message)
+            self.loading = None
+            if message.endswith(ENCRYPTED) and relpath.lower().endswith(".pdf"):
+                self.password_needed.emit(relpath)
+            else:
+                self.load_failed.emit(message)
 
     # ------------------------------------------------------------------------------------- position
     def saved_position(self, relpath: str) -> float | None:

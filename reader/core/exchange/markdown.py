@@ -147,7 +147,7 @@ def quote_citation(article: Article, annotation: Annotation, key: str) -> str:
     if annotation.status != "orphaned":
         for block in article.blocks:
             if block.start <= annotation.start < max(block.end, block.start + 1):
-                page = block.page_label or block.page
+                page = getattr(block, "page_label", None) or getattr(block, "page", None)
                 break
     return pandoc_citation(key, page)
 

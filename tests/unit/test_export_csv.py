@@ -12,6 +12,7 @@ import pytest
 from reader.core.articles.loader import load_article
 from reader.core.exchange import CSV_COLUMNS, ExportItem, export_notes, render_csv
 from reader.core.exchange.csv import csv_cell
+from reader.core.library.links import make_uri
 from reader.core.models import Annotation, Article, ArticleMeta
 from reader.core.notes.store import open_notes
 
@@ -58,6 +59,7 @@ def test_one_row_per_annotation(library: Path, tmp_path: Path) -> None:
         "modified": a.modified,
         "status": "anchored",
         "location": "",
+        "link": make_uri(library, "a.txt", a.id),  # opens the reader at this highlight
         "id": a.id,
     }
     assert rows[1]["article"] == "기사 B"

@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from reader.core.articles.loader import load_article
 from reader.core.exchange import ExportItem, NoteFilter, export_notes, render_markdown_article, select_items
 from reader.core.exchange.markdown import block_id, escape_markdown_line, markdown_note, sanitize_tag
+from reader.core.library.links import make_uri, parse_uri
 from reader.core.models import Annotation, Article, ArticleMeta
 from reader.core.notes.store import open_notes
 
@@ -183,7 +184,12 @@ def test_highlights_are_blockquotes_in_text_order_with_block_ids(library: Path, 
     assert len(quotes) == 2
     for quote_tokens, annotation in zip(quotes, expected, strict=True):
         texts = quote_paragraph_texts(quote_tokens)
-        assert texts == [f"{annotation.exact} [@alphaarticle]", f"— {annotation.color}"]  # a Pandoc citation
+        # A Pandoc citation ends the quote; the colour line links back to the highlight in the reader.
+        assert texts == [f"{annotation.exact} [@alphaarticle]", f"— {annotation.color} · open in reader"]
+        links = [c.attrGet("href") for t in quote_tokens if t.type == "inline" for c in t.children or []
+                 if c.type == "link_open"]  # fmt: skip
+        assert links == [make_uri(library, "alpha.txt", annotation.id)]
+        assert parse_uri(str(links[0]), is_known=lambda _library: True).annotation == annotation.id
     paragraphs = top_paragraphs(tokens)
     ids = [p[1:] for p in paragraphs if p.startswith("^")]
     assert ids == [a.id.replace("-", "")[:8] for a in expected]
@@ -215,13 +221,18 @@ def test_markdown_special_characters_in_quotes_render_literally(library: Path, t
     html = COMMONMARK.renderer.render(quotes[0], COMMONMARK.options, {})
     collector = TextCollector()
     collector.feed(html)
-    assert set(collector.tags) == {"p", "em"}
+    assert set(collector.tags) == {"p", "em", "a"}
     assert collector.tags.count("em") == 1  # the colour line, nothing from the quote
+    assert collector.tags.count("a") == 1  # the colour line's link back to the reader
     texts = quote_paragraph_texts(quotes[0])
     (annotation,) = open_notes(load_article(library / "hostile.txt", library)).annotations()
     expected_lines = [line.strip() for line in annotation.exact.split("\n") if line.strip()]
     assert len(expected_lines) >= 8
-    assert texts == [*expected_lines[:-1], f"{expected_lines[-1]} [@{front['citekey']}]", "— purple"]
+    assert texts == [
+        *expected_lines[:-1],
+        f"{expected_lines[-1]} [@{front['citekey']}]",
+        "— purple · open in reader",
+    ]
     # every line of the quote's block is prefixed
     quote_lines = [line for line in body.split("\n") if line.startswith(">")]
     assert len(quote_lines) == 2 * len(expected_lines) + 1
@@ -248,7 +259,7 @@ def test_relative_link_points_to_the_source(library: Path, tmp_path: Path) -> No
         for child in token.children or []
         if child.type == "link_open"
     ]
-    relative = [str(h) for h in links if not str(h).startswith("file:")]
+    relative = [str(h) for h in links if not str(h).startswith(("file:", "research-reader:"))]
     assert len(relative) == 1
     target = (dest / urllib.parse.unquote(relative[0])).resolve()
     assert target == (library / "sub" / "한국 기사.txt").resolve()

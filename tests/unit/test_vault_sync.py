@@ -404,7 +404,9 @@ def test_hostile_marker_edits_are_reported_and_lose_nothing(
 
 def test_an_edited_quote_is_not_lost(library: Path, vault: Path) -> None:
     first = ids(library)["results are conclusive"]
-    replace_in(alpha_file(vault), "> results are conclusive\n", "> results are conclusive (my paraphrase)\n")
+    replace_in(
+        alpha_file(vault), "> results are conclusive [@", "> results are conclusive (my paraphrase) [@"
+    )
     report = sync_vault(vault, library)
     assert report.warnings and "quote or colour" in report.warnings[0]
     text = alpha_file(vault).read_text(encoding="utf-8")

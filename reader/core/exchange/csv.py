@@ -8,7 +8,8 @@ leading apostrophe (``'``), so spreadsheet programs show it as text instead of e
 The ``status`` column is the anchoring status: ``anchored``, ``moved`` (found exactly, elsewhere),
 ``fuzzy`` (an approximate match: the passage changed since the note was made) or ``orphaned`` (the passage
 was not found in the current text). ``location`` is ``p. 12`` for a PDF (its page label where it has
-labels), the chapter for an EPUB, empty otherwise and for orphans. There are no offset columns, so an
+labels), the chapter for an EPUB, empty otherwise and for orphans; ``link`` opens the reader at the
+highlight (``research-reader://open?…``). There are no offset columns, so an
 orphan's last known position is never presented as a position in the current text.
 """
 
@@ -18,7 +19,7 @@ import csv as _csv
 import io
 from collections.abc import Sequence
 
-from reader.core.exchange.presentation import location_label
+from reader.core.exchange.presentation import annotation_link, location_label
 from reader.core.exchange.selection import ExportItem
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -32,6 +33,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "modified",
     "status",
     "location",
+    "link",
     "id",
 )
 CSV_TAG_SEPARATOR = "; "
@@ -61,6 +63,7 @@ def render_csv(items: Sequence[ExportItem], *, bom: bool = False) -> bytes:
                 a.modified,
                 a.status,
                 location_label(item.article, a),
+                annotation_link(item.article, a),
                 a.id,
             ]
             writer.writerow([csv_cell(value) for value in row])

@@ -27,6 +27,7 @@ from reader.core.exchange.presentation import (
     DEFAULT_SWATCH,
     GENERATOR,
     SWATCHES,
+    annotation_link,
     color_class,
     file_uri,
     has_position,
@@ -121,6 +122,7 @@ def annotation_jsonld(annotation: Annotation, article: Article) -> dict[str, Any
         "styleClass": color_class(annotation.color),
         "selector": selectors,
     }
+    data["via"] = annotation_link(article, annotation)  # opens the reader at this highlight
     data[RELPATH_KEY] = article.relpath
     data[STATUS_KEY] = annotation.status
     if color_class(annotation.color) != annotation.color:

@@ -33,7 +33,13 @@ import yaml
 from markdown_it import MarkdownIt
 
 from reader.core.exchange.citations import article_citekey, pandoc_citation
-from reader.core.exchange.presentation import GENERATOR, file_uri, relative_link, status_notice
+from reader.core.exchange.presentation import (
+    GENERATOR,
+    annotation_link,
+    file_uri,
+    relative_link,
+    status_notice,
+)
 from reader.core.exchange.selection import ExportItem
 from reader.core.models import Annotation, Article, now_iso
 
@@ -152,16 +158,19 @@ def quote_citation(article: Article, annotation: Annotation, key: str) -> str:
     return pandoc_citation(key, page)
 
 
-def highlight_head(annotation: Annotation, citation: str = "") -> list[str]:
-    """The generated lines before the block id: the quote (ending with ``citation``), its colour and its
-    anchoring notice."""
+def highlight_extras(article: Article, annotation: Annotation, key: str) -> tuple[str, str]:
+    """What :func:`highlight_head` adds for ``annotation`` of ``article``: its citation and its link."""
+    return quote_citation(article, annotation, key), annotation_link(article, annotation)
+
+
+def highlight_head(annotation: Annotation, citation: str = "", link: str = "") -> list[str]:
+    """The generated lines before the block id: the quote (ending with ``citation``), its colour (with
+    ``link``, which opens the reader at the highlight) and its anchoring notice."""
     lines = markdown_blockquote(annotation.exact)
     if citation:
         lines[-1] += " " + citation
-    lines += [
-        ">",
-        f"> — *{escape_markdown_line(annotation.color)}*",
-    ]
+    colour = f"> — *{escape_markdown_line(annotation.color)}*"
+    lines += [">", colour + (f" · [open in reader](<{link}>)" if link else "")]
     notice = status_notice(annotation)
     if notice is not None:
         lines += [">", f"> *({escape_markdown_line(notice)})*"]
@@ -180,17 +189,21 @@ def note_and_tags(note: str, tags: Sequence[str]) -> list[str]:
     return lines
 
 
-def _markdown_highlight(annotation: Annotation, used_ids: set[str], citation: str = "") -> list[str]:
-    lines = highlight_head(annotation, citation)
+def _markdown_highlight(
+    annotation: Annotation, used_ids: set[str], citation: str = "", link: str = ""
+) -> list[str]:
+    lines = highlight_head(annotation, citation, link)
     lines += ["", "^" + block_id(annotation.id, used_ids)]
     return lines + note_and_tags(annotation.note, annotation.tags)
 
 
-def highlight_region(annotation: Annotation, used_ids: set[str], citation: str = "") -> list[str]:
+def highlight_region(
+    annotation: Annotation, used_ids: set[str], citation: str = "", link: str = ""
+) -> list[str]:
     """A highlight's lines between its ``reader:begin`` and ``reader:end`` markers (included)."""
     return [
         REGION_BEGIN.format(id=annotation.id),
-        *_markdown_highlight(annotation, used_ids, citation),
+        *_markdown_highlight(annotation, used_ids, citation, link),
         REGION_END.format(id=annotation.id),
     ]
 
@@ -226,11 +239,11 @@ def _markdown_highlights(item: ExportItem, used_ids: set[str], *, markers: bool 
     lines: list[str] = []
     key = article_citekey(item.article)
     for annotation in item.annotations:
-        citation = quote_citation(item.article, annotation, key)
+        extras = highlight_extras(item.article, annotation, key)
         if markers:
-            lines += ["", *highlight_region(annotation, used_ids, citation)]
+            lines += ["", *highlight_region(annotation, used_ids, *extras)]
         else:
-            lines += ["", *_markdown_highlight(annotation, used_ids, citation)]
+            lines += ["", *_markdown_highlight(annotation, used_ids, *extras)]
     return lines
 
 

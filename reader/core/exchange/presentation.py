@@ -8,6 +8,7 @@
   :func:`has_position`: whether the stored offsets point into the current text (not for an orphan, whose
   offsets are only its last known position, so no export presents them as a position);
 - :func:`location_label` and :func:`pdf_page`: where a highlight is: a PDF page (``p. 12``), an EPUB chapter;
+- :func:`annotation_link`: the ``research-reader://`` link that opens the reader at a highlight;
 - :data:`GENERATOR`: the name written as the exporting software.
 """
 
@@ -17,8 +18,9 @@ import bisect
 import os
 import re
 import urllib.parse
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from reader.core.library.links import make_uri
 from reader.core.models import Annotation, Article, Block
 
 GENERATOR = "research-notes-reader"
@@ -73,6 +75,14 @@ def relative_link(target: Path, from_dir: Path) -> str:
     except ValueError:  # pragma: no cover - different drives on Windows
         return file_uri(target)
     return urllib.parse.quote(Path(rel).as_posix(), safe="/")
+
+
+def annotation_link(article: Article, annotation: Annotation) -> str:
+    """The ``research-reader://`` link that opens the reader at this highlight (see
+    :mod:`reader.core.library.links`)."""
+    depth = len(PurePosixPath(article.relpath).parts)
+    root = Path(article.path).parents[depth - 1] if depth else Path(article.path).parent
+    return make_uri(root, article.relpath, annotation.id)
 
 
 def block_at(article: Article, offset: int) -> Block | None:

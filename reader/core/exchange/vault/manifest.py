@@ -35,7 +35,7 @@ from typing import Any
 from reader.core.atomic import atomic_write_bytes
 from reader.core.errors import ExportError, SidecarError
 from reader.core.exchange.citations import article_citekey
-from reader.core.exchange.markdown import article_front, block_id, highlight_head, quote_citation
+from reader.core.exchange.markdown import article_front, block_id, highlight_extras, highlight_head
 from reader.core.exchange.presentation import GENERATOR
 from reader.core.exchange.selection import ExportItem
 from reader.core.models import Annotation
@@ -117,7 +117,7 @@ def exported_entry(item: ExportItem) -> FileEntry:
     entry = FileEntry(item.article.relpath, article_front(item))
     key = article_citekey(item.article)
     for annotation in item.annotations:
-        head = highlight_head(annotation, quote_citation(item.article, annotation, key))
+        head = highlight_head(annotation, *highlight_extras(item.article, annotation, key))
         entry.annotations[annotation.id] = base_entry(annotation, block_id(annotation.id, used), head)
     try:
         everything = load_annotations(item.article.path)

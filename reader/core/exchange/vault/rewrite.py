@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reader.core.exchange.citations import article_citekey
-from reader.core.exchange.markdown import article_front, highlight_head, highlight_region, quote_citation
+from reader.core.exchange.markdown import article_front, highlight_extras, highlight_head, highlight_region
 from reader.core.exchange.selection import ExportItem
 from reader.core.exchange.vault.manifest import BaseEntry, FileEntry, base_entry
 from reader.core.exchange.vault.merge import MergeOutcome
@@ -139,10 +139,10 @@ def rewrite_file(
             pieces.append(newline + block if kind == "kept-after" else block)
             continue
         shown_one: Annotation = value
-        citation = quote_citation(item.article, shown_one, key)
-        lines = highlight_region(shown_one, used, citation)
+        extras = highlight_extras(item.article, shown_one, key)
+        lines = highlight_region(shown_one, used, *extras)
         block_line = next(line for line in lines if line.startswith("^"))
-        base[shown_one.id] = base_entry(shown_one, block_line[1:], highlight_head(shown_one, citation))
+        base[shown_one.id] = base_entry(shown_one, block_line[1:], highlight_head(shown_one, *extras))
         rendered = region_text(lines, newline)
         if kind == "region":
             old = in_file[shown_one.id].lines

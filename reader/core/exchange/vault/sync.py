@@ -37,7 +37,7 @@ from reader.core.atomic import atomic_write_bytes
 from reader.core.errors import ArticleReadError, ExportError, SidecarError
 from reader.core.exchange.citations import article_citekey
 from reader.core.exchange.filenames import ensure_inside, safe_filename
-from reader.core.exchange.markdown import block_id, highlight_head, quote_citation, render_markdown_article
+from reader.core.exchange.markdown import block_id, highlight_extras, highlight_head, render_markdown_article
 from reader.core.exchange.selection import ExportItem, select_items, text_order
 from reader.core.exchange.vault.manifest import (
     BaseEntry,
@@ -188,7 +188,7 @@ def _plan_file(vault: Path, library: Path, name: str, entry: FileEntry, report: 
         )
         region = regions.get(annotation_id)
         annotation = current.get(annotation_id)
-        fresh = highlight_head(annotation, quote_citation(article, annotation, key)) if annotation else []
+        fresh = highlight_head(annotation, *highlight_extras(article, annotation, key)) if annotation else []
         if (
             region is not None
             and annotation is not None

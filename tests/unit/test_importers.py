@@ -341,3 +341,61 @@ SAMPLES = sorted(
 def test_every_sample_is_detected(relative: str) -> None:
     tool, _records = read_records(INTERCHANGE / relative)
     assert tool == relative.split("/")[0].split("-")[0]
+
+
+# ------------------------------------------------------------------------------ the books the samples cite
+
+EPUBS = ROOT.parent / "shared" / "documents" / "epub"
+
+
+@pytest.fixture
+def book_library(tmp_path: Path) -> Path:
+    library = tmp_path / "books"
+    library.mkdir()
+    for name in ("en-the-prophet-standard-ebooks-epub3.epub", "en-frankenstein-calibre-epub2.epub"):
+        assert (EPUBS / name).is_file(), f"the shared EPUB samples are missing: {EPUBS / name}"
+        shutil.copy(EPUBS / name, library / name)
+    return library
+
+
+def _anchored_quotes(library: Path, name: str) -> dict[str, str]:
+    from reader.core.articles.loader import load_article
+
+    text = load_article(library / name, library).text
+    found = {}
+    for annotation in load_annotations(library / name):
+        assert annotation.status == "anchored", annotation
+        assert text[annotation.start : annotation.end] == annotation.exact
+        found[annotation.exact] = annotation.note
+    return found
+
+
+def test_koreader_highlights_land_on_their_passages_in_the_books(book_library: Path) -> None:
+    prophet = import_tool_file(
+        INTERCHANGE / "koreader" / "the-prophet_NEW-layout_annotations.metadata.epub.lua", book_library
+    )
+    assert (prophet.imported, prophet.bookmarks, prophet.unmatched) == (3, 1, 0)
+    quotes = _anchored_quotes(book_library, "en-the-prophet-standard-ebooks-epub3.epub")
+    assert "And then shall I come to you, a boundless drop to a boundless ocean." in quotes
+    assert [note for note in quotes.values() if note] == ["Sample note"]
+    # The old layout of the same sidecar is the same highlights: nothing new.
+    again = import_tool_file(
+        INTERCHANGE / "koreader" / "the-prophet_OLD-layout_highlight+bookmarks.metadata.epub.lua",
+        book_library,
+    )
+    assert (again.imported, again.unchanged) == (0, 3)
+
+
+def test_the_same_sentence_from_kindle_and_koreader_is_one_highlight(book_library: Path) -> None:
+    koreader = import_tool_file(
+        INTERCHANGE / "koreader" / "frankenstein-pg42324_NEW-layout_annotations.metadata.epub.lua",
+        book_library,
+    )
+    assert (koreader.imported, koreader.unmatched) == (4, 0)
+    kindle = import_tool_file(
+        INTERCHANGE / "kindle" / "en_frankenstein-pg42324_codito-noted.txt", book_library
+    )
+    assert (kindle.imported, kindle.duplicates) == (0, 1)
+    quotes = _anchored_quotes(book_library, "en-frankenstein-calibre-epub2.epub")
+    assert len(quotes) == 4
+    assert "Nothing is so painful to the human mind as a great and sudden change." in quotes

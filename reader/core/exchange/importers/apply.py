@@ -18,7 +18,7 @@ import dataclasses
 import datetime as _dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class ToolImportReport:
     updated: int = 0
     unchanged: int = 0
     orphaned: int = 0  #: of imported + updated, not found in the article's text (kept as orphans)
+    duplicates: int = 0  #: on a passage already highlighted (merged into that highlight, not added)
     unmatched: int = 0  #: highlights whose book matched no article (nothing written)
     bookmarks: int = 0  #: bookmarks, not imported (the reader has none)
     loose_notes: int = 0  #: notes without a highlighted passage, not imported
@@ -83,8 +84,13 @@ class ToolImportReport:
         if self.loose_notes:
             notes = f"{self.loose_notes} note{'s' * (self.loose_notes != 1)}"
             out.append(f"{notes} without a highlighted passage not imported")
+        if self.duplicates:
+            out.append(
+                f"{self.duplicates} already highlighted (the same passage): merged into that highlight"
+            )
         if self.naive_times:
-            out.append(f"{self.naive_times} times had no zone and were read as local time ({self.zone})")
+            times = "1 time had" if self.naive_times == 1 else f"{self.naive_times} times had"
+            out.append(f"{times} no zone: read as the local time ({self.zone})")
         return out
 
 
@@ -124,6 +130,16 @@ def _same(a: Annotation, b: Annotation) -> bool:
     return (a.exact, a.note, sorted(a.tags), a.color) == (b.exact, b.note, sorted(b.tags), b.color)
 
 
+def _same_passage(annotations: Iterable[Annotation], annotation: Annotation) -> Annotation | None:
+    """An existing highlight of exactly the passage ``annotation`` is on (orphans are on none)."""
+    if annotation.status == "orphaned":
+        return None
+    for other in annotations:
+        if other.status != "orphaned" and (other.start, other.end) == (annotation.start, annotation.end):
+            return other
+    return None
+
+
 def _merge(article: Article, records: Sequence[ToolRecord], report: ToolImportReport, dry_run: bool) -> None:
     store = open_notes(article, persist_reanchoring=False)
     if store.read_only_reason is not None:
@@ -136,6 +152,16 @@ def _merge(article: Article, records: Sequence[ToolRecord], report: ToolImportRe
         stale = current is not None and not _newer(annotation.modified, current.modified)
         if current is not None and (stale or _same(current, annotation)):
             report.unchanged += 1
+            continue
+        twin = _same_passage(existing.values(), annotation) if current is None else None
+        if twin is not None:
+            # The passage is highlighted already (by hand, or from another tool: the Kindle and KOReader
+            # samples share a sentence): one highlight, not two; a note the existing one lacks is added.
+            report.duplicates += 1
+            if annotation.note and annotation.note not in twin.note and not dry_run:
+                joined = f"{twin.note}\n\n{annotation.note}" if twin.note else annotation.note
+                store.update(twin.id, note=joined)
+                changed = True
             continue
         if current is None:
             report.imported += 1

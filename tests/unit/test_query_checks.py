@@ -12,7 +12,10 @@ from reader.core.search import SearchIndex
 from reader.core.search.query import FIELD_ALIASES
 from reader.core.search.query_checks import USER_FIELDS, check_query_text
 
-FIELDS = ["title", "all", "author", "source", "lang", "tag", "note", "quote", "color", "date", "path"]
+FIELDS = [
+    "title", "all", "author", "source", "lang", "tag", "note", "quote", "color", "date", "path", "status",
+    "starred",
+]  # fmt: skip
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "library"

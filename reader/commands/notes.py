@@ -9,6 +9,14 @@ moved files.
 - ``notes reanchor PATH``: find the notes of one article, or of every article below a folder, in the current
   text, save what changed and print the counts (anchored, moved, fuzzy, orphaned).
 - ``notes relink LIBRARY``: move sidecars whose source was renamed or moved next to it (by content hash).
+- ``notes merge-conflicts LIBRARY [--dry-run]``: merge the conflict copies sync tools left beside sidecars
+  (Syncthing, Dropbox, Nextcloud, ownCloud, OneDrive, Google Drive) into the sidecars and move them to the
+  app's data folder; prints what happened ("notes from another device merged: 3 added, 1 conflict to
+  review"), each conflict, each copy that could not be merged (exit status 1), and where the copies went.
+- ``notes restore-conflict BACKUP``: put a kept copy (or a whole run's folder) back into its library.
+
+A value that lost a merge to a later edit of the same field on another device is kept with its note and
+shown by ``notes list`` (``conflicts`` in JSON).
 
 ``list`` never writes. ``add`` and ``delete`` write only when they succeed; they then also save the notes'
 re-anchoring to the current text (a failed command writes nothing).
@@ -27,7 +35,8 @@ from typing import Any
 
 from reader.commands._common import fail
 from reader.core.articles.loader import load_article
-from reader.core.errors import AnchorError, ArticleReadError, SidecarError
+from reader.core.errors import AnchorError, ArticleReadError, ReaderError, SidecarError
+from reader.core.library.conflict_copies import merge_conflict_copies, restore_conflict_backup
 from reader.core.library.relink import relink_sidecars
 from reader.core.library.scan import iter_article_files
 from reader.core.models import COLORS, Annotation
@@ -73,6 +82,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     relink.add_argument("library", type=Path, help="the library folder")
     relink.set_defaults(action_run=_run_relink)
 
+    merge = sub.add_parser(
+        "merge-conflicts", help="merge the conflict copies of notes that sync tools left in a library"
+    )
+    merge.add_argument("library", type=Path, help="the library folder")
+    merge.add_argument("--dry-run", action="store_true", help="say what would be merged; change nothing")
+    merge.set_defaults(action_run=_run_merge_conflicts)
+
+    restore = sub.add_parser("restore-conflict", help="put a merged conflict copy back into its library")
+    restore.add_argument("backup", type=Path, help="a kept copy (merge-conflicts prints it) or its folder")
+    restore.set_defaults(action_run=_run_restore_conflict)
+
 
 def run(args: argparse.Namespace) -> int:
     status: int = args.action_run(args)
@@ -107,6 +127,14 @@ def _record(annotation: Annotation, relpath: str) -> dict[str, Any]:
         else {"quote": previous.exact, "reanchored": previous.reanchored},
         "created": annotation.created,
         "modified": annotation.modified,
+        "conflicts": [
+            {
+                "field": kept.field,
+                "value": list(kept.value) if isinstance(kept.value, tuple) else kept.value,
+                "modified": kept.modified,
+            }
+            for kept in annotation.conflicts
+        ],
     }
 
 
@@ -124,10 +152,14 @@ def _line(record: dict[str, Any]) -> str:
     tags = " ".join("#" + t for t in record["tags"])
     note = f" — {_one_line(record['note'], 60)}" if record["note"] else ""
     was = f" (was “{_one_line(record['previous']['quote'], 60)}”)" if record["previous"] else ""
-    return (
+    line = (
         f"{record['path']}:{where} [{record['status']}] {record['color']} "
         f"“{_one_line(record['quote'], 60)}”{was}{note}{' ' + tags if tags else ''}  ({record['id']})\n"
     )
+    for kept in record["conflicts"]:
+        value = kept["value"] if isinstance(kept["value"], str) else " ".join("#" + t for t in kept["value"])
+        line += f"  conflict to review: {kept['field']} was also “{_one_line(value, 60)}” on another device\n"
+    return line
 
 
 def _article_files(path: Path) -> tuple[Path, list[Path]] | None:
@@ -284,4 +316,40 @@ def _run_relink(args: argparse.Namespace) -> int:
         _write(f"moved {old.relative_to(root).as_posix()} -> {new.relative_to(root).as_posix()}\n")
     for old, reason in report.left:
         print(f"left {old.relative_to(root).as_posix()}: {reason}", file=sys.stderr)
+    return 0
+
+
+def _run_merge_conflicts(args: argparse.Namespace) -> int:
+    library: Path = args.library
+    if not library.is_dir():
+        return fail(f"not a folder: {library}")
+    root = library.resolve()
+    report = merge_conflict_copies(root, dry_run=args.dry_run)
+    if not report.outcomes:
+        _write("no conflict copies of notes found\n")
+        return 0
+    for outcome in report.outcomes:
+        copy = outcome.found.copy.relative_to(root).as_posix()
+        original = outcome.found.original.relative_to(root).as_posix()
+        if outcome.action == "problem":
+            print(f"problem: {copy}: {outcome.problem} (left in place)", file=sys.stderr)
+            continue
+        verb = {"merged": "merged into", "renamed": "became", "tidied": "old backup copy of"}[outcome.action]
+        kept = f"; kept as {outcome.backup}" if outcome.backup is not None else ""
+        _write(f"{copy}: {verb} {original}{kept}\n")
+        for conflict in outcome.conflicts:
+            _write(f"  conflict {conflict.id}: {conflict.reason}\n")
+    _write(report.summary() + ("; nothing changed (dry run)" if args.dry_run else "") + "\n")
+    return 1 if report.problems else 0
+
+
+def _run_restore_conflict(args: argparse.Namespace) -> int:
+    try:
+        restored = restore_conflict_backup(args.backup)
+    except ReaderError as exc:
+        return fail(str(exc), 1)
+    except OSError as exc:
+        return fail(f"{args.backup}: {exc.strerror or exc}", 1)
+    for path in restored:
+        _write(f"restored {path}\n")
     return 0

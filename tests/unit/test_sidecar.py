@@ -49,7 +49,7 @@ def test_layout_is_pretty_ordered_and_in_text_order():
     top = json.loads(text)
     assert list(top) == ["format", "version", "source", "text_hash", "annotations"]
     assert top["format"] == FORMAT
-    assert top["version"] == 1
+    assert top["version"] == 2  # version 2: tombstones, field times, kept conflicts (issue 19)
     first = top["annotations"][0]
     assert list(first) == ["id", "status", "color", "tags", "note", "target", "created", "modified"]
     assert [a["target"]["selector"][0]["exact"] for a in top["annotations"]] == ["Fetal", "bone tissue"]

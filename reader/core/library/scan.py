@@ -3,7 +3,10 @@
 - :func:`iter_article_files` walks the folder recursively in a stable (sorted) order. Hidden files and
   folders, notes sidecars (``*.notes.json``, ``*.notes.json.bak``), temporary files and sync-conflict copies
   (Syncthing ``*.sync-conflict-*``, Dropbox ``(conflicted copy)``, Office ``~$`` owner files) are not
-  articles. Symbolic links are resolved and followed only when their target stays inside the library root;
+  articles. A conflict copy of an article (a sync tool's Syncthing, Dropbox, Nextcloud or ownCloud name,
+  :mod:`.conflict_names`) is never a second article: the scan lists it as a problem ("conflict copy of
+  X"); the notes of such a copy are merged into the original's by :mod:`.conflict_copies`.
+  Symbolic links are resolved and followed only when their target stays inside the library root;
   each real folder is visited once, so link loops end.
 - :func:`scan_library` reads every article (through the scan cache of :mod:`.catalog`, so an
   unchanged file is not read again), reports progress, can be cancelled, and never stops on a bad file:
@@ -24,6 +27,7 @@ from pathlib import Path
 from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
+from reader.core.library.conflict_names import conflict_original
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.sidecar import count_annotations
 
@@ -52,8 +56,19 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def iter_article_files(root: Path) -> Iterator[Path]:
-    """Article files below ``root`` (paths under ``root`` as given, not resolved), in sorted order."""
+def article_conflict_original(name: str) -> str | None:
+    """The article ``name`` is a sync tool's conflict copy of (unambiguous names only), or ``None``."""
+    if name.startswith(".") or Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
+        return None
+    copy = conflict_original(name)
+    return copy.original if copy is not None else None
+
+
+def iter_article_files(root: Path, conflict_copies: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
+    """Article files below ``root`` (paths under ``root`` as given, not resolved), in sorted order.
+
+    Conflict copies of articles are left out; with ``conflict_copies``, each is added to it as (path, name
+    of the article it is a copy of)."""
     root = Path(root)
     real_root = root.resolve()
     seen: set[Path] = {real_root}
@@ -67,6 +82,13 @@ def iter_article_files(root: Path) -> Iterator[Path]:
             log.warning("cannot list %s: %s", folder, exc)
             continue
         for entry in entries:
+            original = article_conflict_original(entry.name)
+            if original is not None:
+                if conflict_copies is not None:
+                    with contextlib.suppress(OSError):
+                        if entry.is_file():
+                            conflict_copies.append((Path(entry.path), original))
+                continue
             if is_ignored_name(entry.name):
                 continue
             path = Path(entry.path)
@@ -158,7 +180,12 @@ def scan_library(
     result = ScanResult()
     # Relpaths only: 10,000 Path objects (two objects each) alive through the scan made each of the garbage
     # collector's full passes in a window's process longer (each one a stall of its GUI thread).
-    rels = [path.relative_to(root).as_posix() for path in iter_article_files(root)]
+    copies: list[tuple[Path, str]] = []
+    rels = [path.relative_to(root).as_posix() for path in iter_article_files(root, copies)]
+    for copy, original in sorted(copies):
+        copy_rel = copy.relative_to(root)
+        reason = f"conflict copy of {copy_rel.with_name(original).as_posix()} (left by a sync tool)"
+        result.skipped.append(Skipped(copy_rel.as_posix(), reason))
     cached = load_cache(cache_path)
     total = len(rels)
     items: list[CacheItem | None] = [None] * total  # None: still to read

@@ -6,6 +6,8 @@ is none, as for a conflict copy):
 
 - added on either side: kept (union);
 - changed on one side only: that side's version;
+- without a base (a conflict copy), a field that one side never edited since the annotation was made holds
+  the value both started from: the other side's value wins without a conflict;
 - changed on both sides: field by field (position, colour, note, tags). A field changed differently on both
   sides takes the value of its **latest edit**: each field's time is its ``field_modified`` entry, or the
   annotation's ``modified`` when it has none (ties: this store's, or the sidecar's, value). The losing
@@ -166,6 +168,13 @@ def _merge_one(
             times[group] = _latest(ours_time, theirs_time)
             continue
         base_values = _values(b, names) if b is not None else None
+        if b is None and group != "position":
+            # No common version: a field never edited since the annotation was made still holds the value
+            # both sides started from, so the other side's value is an edit of it, not a rival.
+            if not _newer(theirs_time, theirs.created):
+                base_values = other
+            elif not _newer(ours_time, ours.created):
+                base_values = mine
         if other == base_values:
             times[group] = ours_time  # only we changed it
             continue

@@ -5,7 +5,9 @@ moved files.
   orphan (its passage is no longer in the text) is shown without a position (``start``/``end`` null in
   JSON) with its last known quote; a re-anchored note that changed words shows the old ones (``previous``).
 - ``notes add FILE --quote TEXT [--occurrence N] [--note TEXT] [--color NAME] [--tag TAG]...``: prints the id.
-- ``notes delete FILE ID``: ``ID`` may be a unique prefix of the id.
+- ``notes edit FILE ID [--note TEXT] [--color NAME] [--tag TAG]... [--no-tags]``: change an annotation (the
+  tags given replace its tags).
+- ``notes delete FILE ID``: ``ID`` may be a unique prefix of the id (also for ``edit``).
 - ``notes reanchor PATH``: find the notes of one article, or of every article below a folder, in the current
   text, save what changed and print the counts (anchored, moved, fuzzy, orphaned).
 - ``notes relink LIBRARY``: move sidecars whose source was renamed or moved next to it (by content hash).
@@ -64,6 +66,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--color", default=COLORS[0], metavar="NAME", help=f"one of {', '.join(COLORS)}")
     add.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
     add.set_defaults(action_run=_run_add)
+
+    edit = sub.add_parser("edit", help="change the note, colour or tags of one annotation")
+    edit.add_argument("file", type=Path, help="the article file")
+    edit.add_argument("id", help="the annotation id (or a unique prefix of it)")
+    edit.add_argument("--note", default=None, help="the new note (Markdown)")
+    edit.add_argument("--color", default=None, metavar="NAME", help=f"one of {', '.join(COLORS)}")
+    edit.add_argument("--tag", action="append", default=None, metavar="TAG", help="a tag (repeatable)")
+    edit.add_argument("--no-tags", action="store_true", help="remove every tag")
+    edit.set_defaults(action_run=_run_edit)
 
     delete = sub.add_parser("delete", help="delete one annotation")
     delete.add_argument("file", type=Path, help="the article file")
@@ -281,7 +292,8 @@ def _run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_delete(args: argparse.Namespace) -> int:
+def _open_one(args: argparse.Namespace) -> tuple[NotesStore, str] | int:
+    """The store of ``args.file`` and the full id ``args.id`` names, or the exit status after saying why."""
     file = _article_file(args.file)
     if file is None:
         return fail(f"not a file: {args.file}")
@@ -298,7 +310,31 @@ def _run_delete(args: argparse.Namespace) -> int:
         return fail(f"{file.name}: no annotation with id {args.id!r}")
     if len(matches) > 1:
         return fail(f"{file.name}: {len(matches)} annotations have ids starting with {args.id!r}")
-    store.delete(matches[0])
+    return store, matches[0]
+
+
+def _run_edit(args: argparse.Namespace) -> int:
+    if args.color is not None and args.color not in COLORS:
+        return fail(f"unknown colour {args.color!r} (choose from {', '.join(COLORS)})")
+    opened = _open_one(args)
+    if isinstance(opened, int):
+        return opened
+    store, annotation_id = opened
+    tags = [] if args.no_tags else args.tag
+    store.update(annotation_id, note=args.note, color=args.color, tags=tags)
+    try:
+        store.save()
+    except SidecarError as exc:
+        return fail(str(exc), 1)
+    return 0
+
+
+def _run_delete(args: argparse.Namespace) -> int:
+    opened = _open_one(args)
+    if isinstance(opened, int):
+        return opened
+    store, annotation_id = opened
+    store.delete(annotation_id)
     try:
         store.save()
     except SidecarError as exc:

@@ -317,3 +317,30 @@ def test_sample_library_sidecar_plus_syncthing_copy(tmp_path, capsys):
     assert backup.read_bytes() == there
     assert main(["notes", "restore-conflict", str(backup)]) == 0
     assert copy.read_bytes() == there
+
+
+def test_a_sync_tool_replacing_the_sidecar_during_a_save_loses_nothing(tmp_path, library, monkeypatch):
+    """A sync tool takes no lock: its version landing between a save's check and its rename is merged."""
+    source = library / "a.txt"
+    here = _store(source)
+    here.add_quote("Bone tissue", note="saved before")
+    here.save()
+    theirs = _other_device(
+        tmp_path, source, lambda s: s.add_quote("six and twelve", note="from the sync tool")
+    )
+    mine = here.add_quote("twelve patients", note="being saved")
+    real_write = store_module.atomic_write_bytes
+    landed: list[bool] = []
+
+    def sync_tool_lands_first(path, data, **options):
+        if not landed:  # after the check, before the write: the other device's version arrives
+            landed.append(True)
+            tmp = path.with_name(".syncthing.tmp")
+            tmp.write_bytes(theirs)
+            tmp.replace(path)
+        real_write(path, data, **options)
+
+    monkeypatch.setattr(store_module, "atomic_write_bytes", sync_tool_lands_first)
+    assert here.save() is True
+    assert sorted(_notes(source).values()) == ["being saved", "from the sync tool", "saved before"]
+    assert mine.id in _notes(source) and landed == [True]

@@ -15,6 +15,8 @@ Guarantees:
 - **Concurrent writers keep each other's notes.** Saving takes a short lock (``.<sidecar>.lock``, hidden,
   ``flock`` on POSIX, removed on release). Under it the store checks whether the file changed since it was
   read or last written (mtime, size and SHA-256 of the bytes); if so it reloads and merges before writing.
+  Sync tools take no lock: just before the final rename the file is checked again, and if it was replaced
+  meanwhile the write is dropped and the merge done again (:data:`SAVE_ATTEMPTS` times at most).
 - **Deletions travel.** Deleting an annotation that was on disk leaves a tombstone (its id and the time) in
   the sidecar, so that merging an older copy (:meth:`~NotesStore.merge_copy`, a sync tool's conflict copy)
   does not bring it back; restoring it (:meth:`~NotesStore.put`, undo) drops the tombstone. Edits stamp each
@@ -75,6 +77,14 @@ from reader.core.notes.sidecar import (
 )
 
 log = logging.getLogger(__name__)
+
+#: How many times a save merges again when another program replaced the file while it was being written.
+SAVE_ATTEMPTS = 5
+
+
+class _ReplacedMeanwhileError(Exception):
+    """The sidecar changed between the check before a write and the write's final rename."""
+
 
 #: The fields an edit (:meth:`NotesStore.update`) stamps with their own time.
 _EDITED_FIELDS = ("color", "note", "tags")
@@ -460,6 +470,63 @@ class NotesStore:
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
+    def _write_once(self) -> bool | None:
+        """Under the lock: merge with the file if it changed, then write. Returns whether a file was written,
+        or ``None`` when another program (a sync tool, which takes no lock) replaced the file meanwhile: the
+        write is then not made (it would drop that version) and the caller merges again."""
+        try:
+            read = read_sidecar_bytes(self.path)
+            on_disk = None if read is None else read[1]
+            known = self._signature
+            if (on_disk is None) != (known is None) or (
+                on_disk is not None and known is not None and on_disk.sha256 != known.sha256
+            ):
+                document = None if read is None else parse_sidecar(read[0], self.path.name, strict=True)
+                self._merge_from_disk(document, on_disk)
+        except SidecarError as exc:
+            self.read_only_reason = exc.reason
+            raise
+        if read is None and not self._annotations:
+            self.dirty = False  # nothing to keep, and no sidecar is created for nothing
+            self._base = {}
+            return False
+        document = SidecarDocument(
+            source=self.source.name,
+            text_hash=self.text_hash,
+            annotations=list(self._annotations.values()),
+            extra=self._extra,
+            raw_items=self._raw_items,
+            deleted=self._deleted,
+        )
+        try:
+            data = serialize_sidecar(document)
+        except (UnicodeEncodeError, TypeError, ValueError) as exc:
+            raise SidecarError(self.path.name, f"cannot be saved: {exc}") from exc
+
+        def still_as_read() -> None:
+            try:
+                stat = os.stat(self.path)
+            except FileNotFoundError:
+                if on_disk is not None:
+                    raise _ReplacedMeanwhileError from None
+                return
+            if on_disk is None or not on_disk.same_stat(stat):
+                raise _ReplacedMeanwhileError
+
+        try:
+            atomic_write_bytes(
+                self.path, data, backup=self.backup and read is not None, before_replace=still_as_read
+            )
+        except _ReplacedMeanwhileError:
+            log.info("%s was replaced while being saved; merging again", self.path.name)
+            return None
+        except OSError as exc:
+            raise SidecarError(
+                self.path.name, f"could not be saved ({os_reason(exc)}); the changes are kept to retry"
+            ) from exc
+        self._signature = bytes_signature(self.path, data)
+        return True
+
     def save(self) -> bool:
         """Write the sidecar if there is anything to write; returns whether a file was written.
 
@@ -471,42 +538,17 @@ class NotesStore:
             return False
         with sidecar_lock(self.path, self.lock_timeout):
             self._remove_own_temp_files()
-            try:
-                read = read_sidecar_bytes(self.path)
-                on_disk = None if read is None else read[1]
-                if (on_disk is None) != (self._signature is None) or (
-                    on_disk is not None
-                    and self._signature is not None
-                    and on_disk.sha256 != self._signature.sha256
-                ):
-                    document = None if read is None else parse_sidecar(read[0], self.path.name, strict=True)
-                    self._merge_from_disk(document, on_disk)
-            except SidecarError as exc:
-                self.read_only_reason = exc.reason
-                raise
-            if read is None and not self._annotations:
-                self.dirty = False  # nothing to keep, and no sidecar is created for nothing
-                self._base = {}
-                return False
-            document = SidecarDocument(
-                source=self.source.name,
-                text_hash=self.text_hash,
-                annotations=list(self._annotations.values()),
-                extra=self._extra,
-                raw_items=self._raw_items,
-                deleted=self._deleted,
-            )
-            try:
-                data = serialize_sidecar(document)
-            except (UnicodeEncodeError, TypeError, ValueError) as exc:
-                raise SidecarError(self.path.name, f"cannot be saved: {exc}") from exc
-            try:
-                atomic_write_bytes(self.path, data, backup=self.backup and read is not None)
-            except OSError as exc:
+            for _attempt in range(SAVE_ATTEMPTS):
+                written = self._write_once()
+                if written is not None:
+                    break
+            else:
                 raise SidecarError(
-                    self.path.name, f"could not be saved ({os_reason(exc)}); the changes are kept to retry"
-                ) from exc
-            self._signature = bytes_signature(self.path, data)
+                    self.path.name,
+                    "could not be saved: another program keeps replacing it; the changes are kept to retry",
+                )
+            if not written:
+                return False
         self._base = {key: copy_annotation(value) for key, value in self._annotations.items()}
         self.dirty = False
         return True

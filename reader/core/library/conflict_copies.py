@@ -135,6 +135,8 @@ def find_conflict_copies(root: Path) -> list[FoundCopy]:
     found: list[FoundCopy] = []
     for path in _visible_files(Path(root)):
         folder, name = path.parent, path.name
+        if ".notes" not in name:  # every sidecar and every copy of one has it (the articles are most files)
+            continue
 
         def exists(original: str, folder: Path = folder) -> bool:
             return (folder / original).is_file()

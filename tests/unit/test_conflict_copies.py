@@ -36,6 +36,9 @@ SAMPLE = Path(__file__).resolve().parents[2] / "library"
 #: One conflict-copy name per sync tool and naming form, for ``a.txt.notes.json``.
 COPY_NAMES = {
     "syncthing": "a.txt.notes.sync-conflict-20261130-120000-ABCDEFG.json",
+    "syncthing, copy of a copy": (
+        "a.txt.notes.sync-conflict-20261130-120000-ABCDEFG.sync-conflict-20261130-120001-HIJKLMN.json"
+    ),
     "dropbox": "a.txt.notes (conflicted copy 2026-11-30).json",
     "dropbox, named": "a.txt.notes (Ana's conflicted copy 2026-11-30).json",
     "nextcloud": "a.txt.notes (conflicted copy 2026-11-30 120000).json",

@@ -142,6 +142,8 @@ def find_conflict_copies(root: Path) -> list[FoundCopy]:
             return (folder / original).is_file()
 
         copy = conflict_original(name, exists)
+        while copy is not None and (deeper := conflict_original(copy.original)) is not None:
+            copy = deeper  # a conflict copy of a conflict copy (both devices changed the copy too)
         if copy is not None and copy.original.endswith(_BAK_SUFFIX):
             found.append(FoundCopy(path, folder / copy.original, copy.tool, backup_only=True))
         elif copy is not None and copy.original.endswith(SIDECAR_SUFFIX):

@@ -225,3 +225,19 @@ def test_the_merge_is_the_same_whichever_side_merges():
     merged = one.annotations[base.id]
     assert (merged.note, merged.tags) == ("a", ["b"])
     assert [(k.field, k.value) for k in merged.conflicts] == [("note", "b")]
+
+
+def test_a_stale_version_put_in_place_does_not_undo_a_newer_edit():
+    """A sync tool may put an older sibling version in place: its older field values are not taken for
+    edits (three-way merge, field times), while a genuinely newer edit there is."""
+    from reader.core.notes.anchoring import make_annotation
+
+    made = make_annotation(TEXT, 0, 4)
+    edited = dataclasses.replace(made, tags=["edited"], field_modified={"tags": "2030-01-01T00:00:05Z"})
+    stale = dataclasses.replace(
+        made, note="other field, newer", field_modified={"note": "2030-01-01T00:00:06Z"}
+    )
+    result = merge_sides({made.id: edited}, {made.id: edited}, {made.id: stale})
+    merged = result.annotations[made.id]
+    assert merged.tags == ["edited"] and merged.note == "other field, newer"
+    assert result.conflicts == []

@@ -5,7 +5,8 @@ Rules, per annotation id, against the base (the version last read from or writte
 is none, as for a conflict copy):
 
 - added on either side: kept (union);
-- changed on one side only: that side's version;
+- changed on one side only: that side's version; but a colour, note or tags value whose time is older
+  than the base's is a stale version (a sync tool put an older file in place), and the newer value stays;
 - without a base (a conflict copy), a field that one side never edited since the annotation was made holds
   the value both started from: the other side's value wins without a conflict;
 - changed on both sides: field by field (position, colour, note, tags). A field changed differently on both
@@ -13,7 +14,9 @@ is none, as for a conflict copy):
   annotation's ``modified`` when it has none (ties: this store's, or the sidecar's, value). The losing
   colour, note or tags value is kept on the annotation (``Annotation.conflicts``, for the user to review)
   and reported in a :class:`MergeConflict`; a losing position is reported. Nothing is dropped silently;
-- deleted on one side and unchanged on the other: deleted (a deletion is not resurrected by the merge);
+- deleted on one side and unchanged on the other: deleted (a deletion is not resurrected by the merge;
+  a version a sync tool put in place that lacks it counts as a deletion: its conflict copy, which holds the
+  annotation without a tombstone, brings it back when merged);
 - deleted on one side but *edited* on the other since the base: the edit wins and the annotation is kept,
   with a conflict recorded: a note is never lost to a deletion the editor did not see.
 
@@ -177,6 +180,14 @@ def _merge_one(
                 base_values = mine
         if other == base_values:
             times[group] = ours_time  # only we changed it
+            continue
+        if (
+            b is not None
+            and mine == base_values
+            and group != "position"
+            and _newer(field_time(b, group), theirs_time)
+        ):
+            times[group] = ours_time  # the other side holds an older value than the base: a stale version
             continue
         if mine != base_values and not _newer(theirs_time, ours_time):
             times[group] = ours_time  # both changed it, ours is the latest (or as late)

@@ -370,7 +370,10 @@ def _run_merge_conflicts(args: argparse.Namespace) -> int:
         if outcome.action == "problem":
             print(f"problem: {copy}: {outcome.problem} (left in place)", file=sys.stderr)
             continue
-        verb = {"merged": "merged into", "renamed": "became", "tidied": "old backup copy of"}[outcome.action]
+        verbs = {"merged": "merged into", "renamed": "became", "tidied": "old backup copy of"}
+        if args.dry_run:
+            verbs = {"merged": "would be merged into", "renamed": "would become", "tidied": "old copy of"}
+        verb = verbs[outcome.action]
         kept = f"; kept as {outcome.backup}" if outcome.backup is not None else ""
         _write(f"{copy}: {verb} {original}{kept}\n")
         for conflict in outcome.conflicts:

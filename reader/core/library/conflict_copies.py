@@ -294,6 +294,8 @@ def _keep(outcome: CopyOutcome, run: _BackupRun | None) -> None:
     assert run is not None
     try:
         outcome.backup = run.keep(outcome.found.copy)
+    except FileNotFoundError:
+        pass  # another process (the window, the command line) merged and moved it meanwhile
     except OSError as exc:  # merged, but still in the library: the next run merges it again (no change)
         outcome.action = "problem"
         outcome.problem = f"merged, but could not be moved to {run.folder}: {exc.strerror or exc}"

@@ -57,6 +57,8 @@ STIGNORE = (
 pytestmark = pytest.mark.skipif(SYNCTHING is None, reason="syncthing is not installed (.ci/run installs it)")
 
 TIMINGS: dict[str, float] = {}
+#: Conflict copies of sidecars merged (or renamed into place) after each scenario.
+COPIES: dict[str, int] = {}
 #: Seconds between one device's rounds of edits in the concurrent scenario (see the comment there).
 PACE = 1.1
 
@@ -292,6 +294,7 @@ def devices(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Device, 
                     device.process.kill()
                     device.process.wait(timeout=20)
         print("\nsyncthing timings (s):", json.dumps({k: round(v, 1) for k, v in TIMINGS.items()}))
+        print("conflict copies merged:", json.dumps(COPIES))
 
 
 def _answers(device: Device) -> bool:
@@ -342,6 +345,11 @@ def settle(a: Device, b: Device, label: str) -> None:
             device.merge_outputs.append(device.reader("notes", "merge-conflicts", str(device.folder)))
             converge(a, b)
     TIMINGS[label] = time.monotonic() - start
+    COPIES[label] = sum(
+        line.count(": merged into") + line.count(": became")
+        for out in a.merge_outputs + b.merge_outputs
+        for line in out.splitlines()
+    ) - sum(COPIES.values())
     assert find_conflict_copies(a.folder) == [] and find_conflict_copies(b.folder) == []
     assert not [p for p in a.folder.rglob("*") if "conflict" in p.name]
 

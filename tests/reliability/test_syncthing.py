@@ -369,9 +369,17 @@ def _phrases(article: Path, count: int) -> list[str]:
     raise AssertionError(f"not enough phrases in {article.name}")
 
 
-def _trace(a: Device, b: Device, article: str) -> str:
-    """What each side's sidecar, .bak and merge outputs say (for a failure message)."""
+def _trace(a: Device, b: Device, article: str, missing: set[str]) -> str:
+    """What each side's sidecar, .bak and merge outputs say, and where the missing notes are (for a failure
+    message)."""
     lines = []
+    for device in (a, b):
+        for path in sorted([*device.folder.rglob("*"), *device.data.rglob("*")]):
+            if path.is_file() and path.suffix in (".json", ".bak", ".tmp"):
+                text = path.read_text(encoding="utf-8", errors="replace")
+                found = [note for note in missing if f'"note": "{note}"' in text]
+                if found:
+                    lines.append(f"{found} in {path}")
     for device in (a, b):
         for name in (article + ".notes.json", article + ".notes.json.bak"):
             path = device.folder / name
@@ -440,7 +448,7 @@ def test_concurrent_adds_edits_and_deletes(devices):
     texts = {i: text for side in added.values() for text, i in side.items()}
     missing = {texts[i] for i in alive - set(notes)}
     back = {notes[i]["note"] for i in set(notes) - alive}
-    assert not missing and not back, f"lost: {missing}; deleted but back: {back}; {_trace(a, b, article)}"
+    assert not missing and not back, f"lost: {missing}; back: {back}; {_trace(a, b, article, missing)}"
     for annotation_id, tags in expected_tags.items():
         if annotation_id in alive:
             assert notes[annotation_id]["tags"] == tags

@@ -347,3 +347,33 @@ def test_a_sync_tool_replacing_the_sidecar_during_a_save_loses_nothing(tmp_path,
     assert here.save() is True
     assert sorted(_notes(source).values()) == ["being saved", "from the sync tool", "saved before"]
     assert mine.id in _notes(source) and landed == [True]
+
+
+def test_a_copy_rewritten_while_it_is_merged_is_not_removed(tmp_path, library, monkeypatch):
+    """Syncthing names conflict copies by the second: a new copy may take the name while the old one is
+    being merged. The new one is never removed unmerged."""
+    source = library / "a.txt"
+    here = _store(source)
+    here.add_quote("Bone tissue", note="here")
+    here.save()
+    first = _other_device(tmp_path, source, lambda s: s.add_quote("twelve patients", note="first copy"))
+    second = _other_device(tmp_path, source, lambda s: s.add_quote("six and twelve", note="second copy"))
+    copy = library / COPY_NAMES["syncthing"]
+    copy.write_bytes(first)
+    real_save = NotesStore.save
+
+    def save_then_a_new_copy_lands(store: NotesStore) -> bool:
+        written = real_save(store)
+        tmp = copy.with_name(".syncthing.tmp")
+        tmp.write_bytes(second)
+        tmp.replace(copy)
+        return written
+
+    monkeypatch.setattr(NotesStore, "save", save_then_a_new_copy_lands)
+    (outcome,) = merge_conflict_copies(library).outcomes
+    assert copy.read_bytes() == second  # left for the next run
+    assert outcome.action == "merged" and outcome.backup is None
+    monkeypatch.setattr(NotesStore, "save", real_save)
+    merge_conflict_copies(library)
+    assert sorted(_notes(source).values()) == ["first copy", "here", "second copy"]
+    assert not copy.exists()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,8 +38,16 @@ from reader.core.atomic import atomic_write_bytes, atomic_write_text
 from reader.core.errors import ArticleReadError, ReaderError, SidecarError
 from reader.core.library.conflict_names import conflict_original
 from reader.core.notes.merge import MergeConflict
-from reader.core.notes.sidecar import SIDECAR_SUFFIX, parse_sidecar, source_path
+from reader.core.notes.sidecar import (
+    SIDECAR_SUFFIX,
+    FileSignature,
+    parse_sidecar,
+    read_sidecar_bytes,
+    source_path,
+)
 from reader.core.notes.store import NotesStore
+
+log = logging.getLogger(__name__)
 
 BACKUPS_FOLDER = "conflict-backups"
 MANIFEST = "manifest.json"
@@ -69,6 +78,8 @@ class CopyOutcome:
     conflicts: list[MergeConflict] = field(default_factory=list)
     backup: Path | None = None
     problem: str = ""
+    #: The bytes that were merged and what the file looked like then (it is removed only if unchanged).
+    merged_bytes: tuple[bytes, FileSignature] | None = None
 
 
 @dataclass(slots=True)
@@ -172,15 +183,26 @@ class _BackupRun:
         self.folder = root / stamp
         self.files: list[str] = []
 
-    def keep(self, copy: Path) -> Path:
-        """Write ``copy`` into the backup (atomically, synced), record it, then remove it from the library."""
+    def keep(self, copy: Path, merged: tuple[bytes, FileSignature] | None = None) -> Path | None:
+        """Write ``copy`` (the ``merged`` bytes, when given) into the backup (atomically, synced), record it,
+        then remove it from the library, unless it changed since it was read (a sync tool may write a new
+        conflict copy under the same name): then it stays for the next run, and ``None`` is returned."""
         rel = copy.relative_to(self.library).as_posix()
+        if merged is None:
+            read = read_sidecar_bytes(copy)
+            if read is None:
+                raise FileNotFoundError(copy)
+            merged = read
+        data, signature = merged
         target = self.folder / "files" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(target, copy.read_bytes())
+        atomic_write_bytes(target, data)
         self.files.append(rel)
         manifest = {"library": str(self.library), "files": self.files}
         atomic_write_text(self.folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        if not signature.same_stat(os.stat(copy)):
+            log.info("%s changed while it was merged; left for the next merge", copy)
+            return None
         copy.unlink()
         return target
 
@@ -200,6 +222,9 @@ def _move_no_overwrite(old: Path, new: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+    else:
+        if os.stat(old).st_ino != os.stat(new).st_ino:
+            return  # another file took the old name meanwhile (a sync tool's new copy): it stays
     os.unlink(old)
 
 
@@ -267,14 +292,18 @@ def _merge_into(
     merged: list[CopyOutcome] = []
     for found in copies:
         try:
-            document = parse_sidecar(found.copy.read_bytes(), found.copy.name, strict=False)
-        except (OSError, SidecarError) as exc:
+            read = read_sidecar_bytes(found.copy)
+            if read is None:
+                continue  # merged and moved by another process meanwhile
+            document = parse_sidecar(read[0], found.copy.name, strict=False)
+        except SidecarError as exc:
             outcomes.append(CopyOutcome(found, "problem", problem=f"cannot be read: {exc}"))
             continue
         result = store.merge_copy(document, where=f"in {found.copy.name}")
         outcome = CopyOutcome(
             found, "merged", len(result.added), len(result.changed), len(result.removed), result.conflicts
         )
+        outcome.merged_bytes = read
         outcomes.append(outcome)
         merged.append(outcome)
     if dry_run or not merged:
@@ -293,7 +322,7 @@ def _merge_into(
 def _keep(outcome: CopyOutcome, run: _BackupRun | None) -> None:
     assert run is not None
     try:
-        outcome.backup = run.keep(outcome.found.copy)
+        outcome.backup = run.keep(outcome.found.copy, outcome.merged_bytes)
     except FileNotFoundError:
         pass  # another process (the window, the command line) merged and moved it meanwhile
     except OSError as exc:  # merged, but still in the library: the next run merges it again (no change)

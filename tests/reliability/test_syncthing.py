@@ -59,7 +59,7 @@ pytestmark = pytest.mark.skipif(SYNCTHING is None, reason="syncthing is not inst
 TIMINGS: dict[str, float] = {}
 #: Conflict copies of sidecars merged (or renamed into place) after each scenario.
 COPIES: dict[str, int] = {}
-#: Seconds between one device's rounds of edits in the concurrent scenario (see the comment there).
+#: Seconds after each write of one device in the concurrent scenario (see the comment there).
 PACE = 1.1
 
 
@@ -409,10 +409,15 @@ def test_concurrent_adds_edits_and_deletes(devices):
     errors: list[BaseException] = []
 
     def work(device: Device, mine: list[str]) -> None:
+        # Each write is followed by a pause, while the other side's changes arrive. More than a second:
+        # Syncthing names a conflict copy by the second (…sync-conflict-YYYYMMDD-HHMMSS-DEVICE) and renames
+        # over an existing copy, so two conflicts of one file from one device within a second lose the first
+        # copy (seen here with writes 0.3 s apart) - a limit of the sync tool, not of the reader.
         try:
             for i, phrase in enumerate(mine):
                 text = f"{device.name}-{i}"
                 added[device.name][text] = device.add(article, phrase, text)
+                time.sleep(PACE)
                 if i >= 1:
                     previous = added[device.name][f"{device.name}-{i - 1}"]
                     tag = f"{device.name}-edited-{i - 1}"
@@ -420,10 +425,7 @@ def test_concurrent_adds_edits_and_deletes(devices):
                         expected_tags[previous] = [tag]
                     else:
                         unseen.append(previous)
-                # The other side's changes arrive in between. More than a second apart: Syncthing names a
-                # conflict copy by the second (…sync-conflict-YYYYMMDD-HHMMSS-DEVICE), and a second conflict
-                # of the same file from the same device within that second renames over the first copy.
-                time.sleep(PACE)
+                    time.sleep(PACE)
             first = added[device.name][f"{device.name}-0"]
             if device.change("delete", str(device.folder / article), first):
                 deleted.append(first)

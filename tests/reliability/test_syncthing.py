@@ -60,7 +60,7 @@ TIMINGS: dict[str, float] = {}
 #: Conflict copies of sidecars merged (or renamed into place) after each scenario.
 COPIES: dict[str, int] = {}
 #: Seconds after each write of one device in the concurrent scenario (see the comment there).
-PACE = 1.1
+PACE = 2.0
 
 
 def _free_ports(count: int) -> list[int]:
@@ -401,7 +401,7 @@ def _same_notes(a: Device, b: Device, article: str) -> dict[str, dict[str, Any]]
 def test_concurrent_adds_edits_and_deletes(devices):
     a, b = devices
     article = sorted(p.name for p in SAMPLE.glob("*.txt"))[0]
-    phrases = _phrases(a.folder / article, 12)
+    phrases = _phrases(a.folder / article, 10)
     added: dict[str, dict[str, str]] = {"a": {}, "b": {}}  # side -> note text -> id
     expected_tags: dict[str, list[str]] = {}
     deleted: list[str] = []
@@ -412,7 +412,10 @@ def test_concurrent_adds_edits_and_deletes(devices):
         # Each write is followed by a pause, while the other side's changes arrive. More than a second:
         # Syncthing names a conflict copy by the second (…sync-conflict-YYYYMMDD-HHMMSS-DEVICE) and renames
         # over an existing copy, so two conflicts of one file from one device within a second lose the first
-        # copy (seen here with writes 0.3 s apart) - a limit of the sync tool, not of the reader.
+        # copy (seen here with writes 0.3 s apart). And Syncthing checks a file is unchanged and then renames
+        # its pulled version over it: a write landing between the two is lost without a conflict copy (seen
+        # about once in eight runs with a write every 1.1 s on a loaded machine). Both are limits of the sync
+        # tool (it takes no lock); a person does not save notes of one article on two devices every second.
         try:
             for i, phrase in enumerate(mine):
                 text = f"{device.name}-{i}"

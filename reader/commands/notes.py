@@ -5,10 +5,20 @@ moved files.
   orphan (its passage is no longer in the text) is shown without a position (``start``/``end`` null in
   JSON) with its last known quote; a re-anchored note that changed words shows the old ones (``previous``).
 - ``notes add FILE --quote TEXT [--occurrence N] [--note TEXT] [--color NAME] [--tag TAG]...``: prints the id.
-- ``notes delete FILE ID``: ``ID`` may be a unique prefix of the id.
+- ``notes edit FILE ID [--note TEXT] [--color NAME] [--tag TAG]... [--no-tags]``: change an annotation (the
+  tags given replace its tags).
+- ``notes delete FILE ID``: ``ID`` may be a unique prefix of the id (also for ``edit``).
 - ``notes reanchor PATH``: find the notes of one article, or of every article below a folder, in the current
   text, save what changed and print the counts (anchored, moved, fuzzy, orphaned).
 - ``notes relink LIBRARY``: move sidecars whose source was renamed or moved next to it (by content hash).
+- ``notes merge-conflicts LIBRARY [--dry-run]``: merge the conflict copies sync tools left beside sidecars
+  (Syncthing, Dropbox, Nextcloud, ownCloud, OneDrive, Google Drive) into the sidecars and move them to the
+  app's data folder; prints what happened ("notes from another device merged: 3 added, 1 conflict to
+  review"), each conflict, each copy that could not be merged (exit status 1), and where the copies went.
+- ``notes restore-conflict BACKUP``: put a kept copy (or a whole run's folder) back into its library.
+
+A value that lost a merge to a later edit of the same field on another device is kept with its note and
+shown by ``notes list`` (``conflicts`` in JSON).
 
 ``list`` never writes. ``add`` and ``delete`` write only when they succeed; they then also save the notes'
 re-anchoring to the current text (a failed command writes nothing).
@@ -27,7 +37,8 @@ from typing import Any
 
 from reader.commands._common import add_index_dir, fail
 from reader.core.articles.loader import load_article
-from reader.core.errors import AnchorError, ArticleReadError, SidecarError
+from reader.core.errors import AnchorError, ArticleReadError, ReaderError, SidecarError
+from reader.core.library.conflict_copies import merge_conflict_copies, restore_conflict_backup
 from reader.core.library.relink import relink_sidecars
 from reader.core.library.scan import iter_article_files
 from reader.core.models import COLORS, Annotation
@@ -56,6 +67,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
     add.set_defaults(action_run=_run_add)
 
+    edit = sub.add_parser("edit", help="change the note, colour or tags of one annotation")
+    edit.add_argument("file", type=Path, help="the article file")
+    edit.add_argument("id", help="the annotation id (or a unique prefix of it)")
+    edit.add_argument("--note", default=None, help="the new note (Markdown)")
+    edit.add_argument("--color", default=None, metavar="NAME", help=f"one of {', '.join(COLORS)}")
+    edit.add_argument("--tag", action="append", default=None, metavar="TAG", help="a tag (repeatable)")
+    edit.add_argument("--no-tags", action="store_true", help="remove every tag")
+    edit.set_defaults(action_run=_run_edit)
+
     delete = sub.add_parser("delete", help="delete one annotation")
     delete.add_argument("file", type=Path, help="the article file")
     delete.add_argument("id", help="the annotation id (or a unique prefix of it)")
@@ -74,6 +94,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     relink.set_defaults(action_run=_run_relink)
     for command in (listing, add, delete, reanchor, relink):
         add_index_dir(command)  # accepted like every command's; notes live in sidecars, not the index
+
+    merge = sub.add_parser(
+        "merge-conflicts", help="merge the conflict copies of notes that sync tools left in a library"
+    )
+    merge.add_argument("library", type=Path, help="the library folder")
+    merge.add_argument("--dry-run", action="store_true", help="say what would be merged; change nothing")
+    merge.set_defaults(action_run=_run_merge_conflicts)
+
+    restore = sub.add_parser("restore-conflict", help="put a merged conflict copy back into its library")
+    restore.add_argument("backup", type=Path, help="a kept copy (merge-conflicts prints it) or its folder")
+    restore.set_defaults(action_run=_run_restore_conflict)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,6 +140,14 @@ def _record(annotation: Annotation, relpath: str) -> dict[str, Any]:
         else {"quote": previous.exact, "reanchored": previous.reanchored},
         "created": annotation.created,
         "modified": annotation.modified,
+        "conflicts": [
+            {
+                "field": kept.field,
+                "value": list(kept.value) if isinstance(kept.value, tuple) else kept.value,
+                "modified": kept.modified,
+            }
+            for kept in annotation.conflicts
+        ],
     }
 
 
@@ -126,10 +165,14 @@ def _line(record: dict[str, Any]) -> str:
     tags = " ".join("#" + t for t in record["tags"])
     note = f" — {_one_line(record['note'], 60)}" if record["note"] else ""
     was = f" (was “{_one_line(record['previous']['quote'], 60)}”)" if record["previous"] else ""
-    return (
+    line = (
         f"{record['path']}:{where} [{record['status']}] {record['color']} "
         f"“{_one_line(record['quote'], 60)}”{was}{note}{' ' + tags if tags else ''}  ({record['id']})\n"
     )
+    for kept in record["conflicts"]:
+        value = kept["value"] if isinstance(kept["value"], str) else " ".join("#" + t for t in kept["value"])
+        line += f"  conflict to review: {kept['field']} was also “{_one_line(value, 60)}” on another device\n"
+    return line
 
 
 def _article_files(path: Path) -> tuple[Path, list[Path]] | None:
@@ -253,7 +296,8 @@ def _run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_delete(args: argparse.Namespace) -> int:
+def _open_one(args: argparse.Namespace) -> tuple[NotesStore, str] | int:
+    """The store of ``args.file`` and the full id ``args.id`` names, or the exit status after saying why."""
     file = _article_file(args.file)
     if file is None:
         return fail(f"not a file: {args.file}")
@@ -270,7 +314,31 @@ def _run_delete(args: argparse.Namespace) -> int:
         return fail(f"{file.name}: no annotation with id {args.id!r}")
     if len(matches) > 1:
         return fail(f"{file.name}: {len(matches)} annotations have ids starting with {args.id!r}")
-    store.delete(matches[0])
+    return store, matches[0]
+
+
+def _run_edit(args: argparse.Namespace) -> int:
+    if args.color is not None and args.color not in COLORS:
+        return fail(f"unknown colour {args.color!r} (choose from {', '.join(COLORS)})")
+    opened = _open_one(args)
+    if isinstance(opened, int):
+        return opened
+    store, annotation_id = opened
+    tags = [] if args.no_tags else args.tag
+    store.update(annotation_id, note=args.note, color=args.color, tags=tags)
+    try:
+        store.save()
+    except SidecarError as exc:
+        return fail(str(exc), 1)
+    return 0
+
+
+def _run_delete(args: argparse.Namespace) -> int:
+    opened = _open_one(args)
+    if isinstance(opened, int):
+        return opened
+    store, annotation_id = opened
+    store.delete(annotation_id)
     try:
         store.save()
     except SidecarError as exc:
@@ -288,4 +356,43 @@ def _run_relink(args: argparse.Namespace) -> int:
         _write(f"moved {old.relative_to(root).as_posix()} -> {new.relative_to(root).as_posix()}\n")
     for old, reason in report.left:
         print(f"left {old.relative_to(root).as_posix()}: {reason}", file=sys.stderr)
+    return 0
+
+
+def _run_merge_conflicts(args: argparse.Namespace) -> int:
+    library: Path = args.library
+    if not library.is_dir():
+        return fail(f"not a folder: {library}")
+    root = library.resolve()
+    report = merge_conflict_copies(root, dry_run=args.dry_run)
+    if not report.outcomes:
+        _write("no conflict copies of notes found\n")
+        return 0
+    for outcome in report.outcomes:
+        copy = outcome.found.copy.relative_to(root).as_posix()
+        original = outcome.found.original.relative_to(root).as_posix()
+        if outcome.action == "problem":
+            print(f"problem: {copy}: {outcome.problem} (left in place)", file=sys.stderr)
+            continue
+        verbs = {"merged": "merged into", "renamed": "became", "tidied": "old backup copy of"}
+        if args.dry_run:
+            verbs = {"merged": "would be merged into", "renamed": "would become", "tidied": "old copy of"}
+        verb = verbs[outcome.action]
+        kept = f"; kept as {outcome.backup}" if outcome.backup is not None else ""
+        _write(f"{copy}: {verb} {original}{kept}\n")
+        for conflict in outcome.conflicts:
+            _write(f"  conflict {conflict.id}: {conflict.reason}\n")
+    _write(report.summary() + ("; nothing changed (dry run)" if args.dry_run else "") + "\n")
+    return 1 if report.problems else 0
+
+
+def _run_restore_conflict(args: argparse.Namespace) -> int:
+    try:
+        restored = restore_conflict_backup(args.backup)
+    except ReaderError as exc:
+        return fail(str(exc), 1)
+    except OSError as exc:
+        return fail(f"{args.backup}: {exc.strerror or exc}", 1)
+    for path in restored:
+        _write(f"restored {path}\n")
     return 0

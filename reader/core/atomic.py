@@ -10,6 +10,7 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, backup: bool = False) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, backup: bool = False, before_replace: Callable[[], None] | None = None
+) -> None:
     """Write ``data`` to ``path`` atomically.
 
     With ``backup=True`` the previous content (if any) is first kept as ``<name>.bak`` (itself written
     atomically), so that one earlier version survives a bad edit. Raises ``OSError`` on failure, in which
     case ``path`` is byte-identical to what it was and no temporary file is left behind. A failure to sync
     the folder after the new content is in place is only logged (the write has happened).
+
+    ``before_replace()`` is called once the new content is on disk, just before it replaces ``path``; if it
+    raises, nothing is replaced (the temporary file is removed) and the exception propagates. (The notes
+    store checks there that no other program, a sync tool, replaced the file meanwhile.)
     """
     path = Path(path)
     folder = path.parent
@@ -48,6 +55,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, backup: bool = False) -> None
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if before_replace is not None:
+            before_replace()
         with contextlib.suppress(OSError):
             if path.exists():
                 os.chmod(tmp, path.stat().st_mode & 0o777)

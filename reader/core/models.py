@@ -160,6 +160,17 @@ class PreviousTarget:
     reanchored: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class KeptValue:
+    """A value of one field that lost a merge to a later edit made elsewhere (the same field edited on two
+    devices), kept with the annotation so that no text is dropped: ``field`` is ``note``, ``color`` or
+    ``tags``; ``value`` what that side had (tags as a tuple); ``modified`` when it was set there."""
+
+    field: str
+    value: str | tuple[str, ...]
+    modified: str = ""
+
+
 @dataclass(slots=True)
 class Annotation:
     """A highlight with an optional note and tags.
@@ -169,6 +180,11 @@ class Annotation:
     describe the current text, except for an ``orphaned`` annotation, whose passage is no longer there: it
     keeps its last known quote and position. After an approximate re-anchoring (``fuzzy``), ``previous``
     holds what the passage said before.
+
+    ``field_modified`` (optional) says when each of ``color``, ``note``, ``tags`` (and ``position``, set by
+    reattaching) was last edited; a field without a time was last edited at ``modified``. ``conflicts``
+    holds the values that lost a merge to a later edit of the same field elsewhere (shown for review, never
+    dropped).
     """
 
     exact: str
@@ -184,3 +200,5 @@ class Annotation:
     modified: str = field(default_factory=now_iso)
     status: AnchorStatus = "anchored"
     previous: PreviousTarget | None = None
+    field_modified: dict[str, str] = field(default_factory=dict)
+    conflicts: list[KeptValue] = field(default_factory=list)

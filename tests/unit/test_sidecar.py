@@ -50,7 +50,7 @@ def test_layout_is_pretty_ordered_and_in_text_order():
     top = json.loads(text)
     assert list(top) == ["format", "version", "source", "text_hash", "annotations"]
     assert top["format"] == FORMAT
-    assert top["version"] == VERSION == 2
+    assert top["version"] == VERSION == 2  # article data, tombstones, field times, kept conflicts
     first = top["annotations"][0]
     assert list(first) == ["id", "status", "color", "tags", "note", "target", "created", "modified"]
     assert [a["target"]["selector"][0]["exact"] for a in top["annotations"]] == ["Fetal", "bone tissue"]

@@ -3,7 +3,10 @@
 - :func:`iter_article_files` walks the folder recursively in a stable (sorted) order. Hidden files and
   folders, notes sidecars (``*.notes.json``, ``*.notes.json.bak``), temporary files and sync-conflict copies
   (Syncthing ``*.sync-conflict-*``, Dropbox ``(conflicted copy)``, Office ``~$`` owner files) are not
-  articles. Symbolic links are resolved and followed only when their target stays inside the library root;
+  articles. A conflict copy of an article (a sync tool's Syncthing, Dropbox, Nextcloud or ownCloud name,
+  :mod:`.conflict_names`) is never a second article: the scan lists it as a problem ("conflict copy of
+  X"); the notes of such a copy are merged into the original's by :mod:`.conflict_copies`.
+  Symbolic links are resolved and followed only when their target stays inside the library root;
   each real folder is visited once, so link loops end.
 - Document files of formats the reader cannot read (Word, Kindle, DjVu, ...: :data:`UNSUPPORTED_SUFFIXES`)
   are listed by :func:`scan_library` as skipped, ``not supported (Word)``, rather than silently ignored;
@@ -28,6 +31,7 @@ from pathlib import Path
 from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
+from reader.core.library.conflict_names import conflict_original
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.article_data import ArticleData, effective_meta, read_sidecar_summary
 
@@ -66,12 +70,25 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def iter_article_files(root: Path) -> Iterator[Path]:
-    """Article files below ``root`` (paths under ``root`` as given, not resolved), in sorted order."""
-    yield from _library_files(Path(root), ARTICLE_SUFFIXES)
+def article_conflict_original(name: str) -> str | None:
+    """The article ``name`` is a sync tool's conflict copy of (unambiguous names only), or ``None``."""
+    if name.startswith(".") or Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
+        return None
+    copy = conflict_original(name)
+    return copy.original if copy is not None else None
 
 
-def _library_files(root: Path, suffixes: frozenset[str]) -> list[Path]:
+def iter_article_files(root: Path, conflict_copies: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
+    """Article files below ``root`` (paths under ``root`` as given, not resolved), in sorted order.
+
+    Conflict copies of articles are left out; with ``conflict_copies``, each is added to it as (path, name
+    of the article it is a copy of)."""
+    yield from _library_files(Path(root), ARTICLE_SUFFIXES, conflict_copies)
+
+
+def _library_files(
+    root: Path, suffixes: frozenset[str], conflict_copies: list[tuple[Path, str]] | None = None
+) -> list[Path]:
     """Files below ``root`` with one of ``suffixes`` (see :func:`iter_article_files`), in sorted order."""
     real_root = root.resolve()
     seen: set[Path] = {real_root}
@@ -85,6 +102,13 @@ def _library_files(root: Path, suffixes: frozenset[str]) -> list[Path]:
             log.warning("cannot list %s: %s", folder, exc)
             continue
         for entry in entries:
+            original = article_conflict_original(entry.name)
+            if original is not None:
+                if conflict_copies is not None:
+                    with contextlib.suppress(OSError):
+                        if entry.is_file():
+                            conflict_copies.append((Path(entry.path), original))
+                continue
             if is_ignored_name(entry.name):
                 continue
             path = Path(entry.path)
@@ -176,7 +200,12 @@ def scan_library(
     result = ScanResult()
     # Relpaths only: 10,000 Path objects (two objects each) alive through the scan made each of the garbage
     # collector's full passes in a window's process longer (each one a stall of its GUI thread).
-    rels = [path.relative_to(root).as_posix() for path in _library_files(root, _LISTED_SUFFIXES)]
+    copies: list[tuple[Path, str]] = []
+    rels = [path.relative_to(root).as_posix() for path in _library_files(root, _LISTED_SUFFIXES, copies)]
+    for copy, original in sorted(copies):
+        copy_rel = copy.relative_to(root)
+        reason = f"conflict copy of {copy_rel.with_name(original).as_posix()} (left by a sync tool)"
+        result.skipped.append(Skipped(copy_rel.as_posix(), reason))
     cached = load_cache(cache_path)
     total = len(rels)
     items: list[CacheItem | None] = [None] * total  # None: still to read

@@ -1,7 +1,7 @@
 """Notes sidecars: ``<source file name>.notes.json`` next to each source file.
 
-The file format (version 2; version 1 had no ``article`` section), pretty-printed UTF-8 JSON with a
-trailing newline, keys in a fixed order::
+The file format (version 2; version 1 had no ``article`` section, tombstones or per-field times),
+pretty-printed UTF-8 JSON with a trailing newline, keys in a fixed order::
 
     {
       "format": "research-notes-reader/notes",
@@ -24,9 +24,13 @@ trailing newline, keys in a fixed order::
           "created": "2025-01-02T03:04:05.678Z",
           "modified": "2025-01-02T03:04:05.678Z",
           "previous": {"exact": "...", "prefix": "...", "suffix": "...", "start": 118, "end": 162,
-                       "text_hash": "sha256:<hex>", "reanchored": "2025-02-03T04:05:06.789Z"}
+                       "text_hash": "sha256:<hex>", "reanchored": "2025-02-03T04:05:06.789Z"},
+          "field_modified": {"color": "2025-01-02T03:04:05.678Z", "note": "2025-01-03T09:00:00.000Z",
+                             "tags": "2025-01-02T03:04:05.678Z"},
+          "conflicts": [{"field": "note", "value": "the other device's note", "modified": "..."}]
         }
-      ]
+      ],
+      "deleted": [{"id": "<uuid>", "deleted": "2025-01-04T05:06:07.890Z"}]
     }
 
 - ``source`` is informational: a sidecar belongs to the file whose name it carries minus ``.notes.json``; a
@@ -42,6 +46,20 @@ trailing newline, keys in a fixed order::
   moved the quote to the current words: the old quote, context and position, the ``text_hash`` they
   referred to and when it happened. It is dropped when the user reattaches the annotation. Sidecars without
   it read as before.
+- ``field_modified`` (optional, version 2) says when each field (``color``, ``note``, ``tags``, and
+  ``position`` after a reattachment) was last edited; a field without one was last edited at ``modified``.
+  When the same annotation was edited on two devices, each field takes the value of its latest edit
+  (:mod:`reader.core.notes.merge`).
+- ``conflicts`` (optional, version 2): values that lost such a merge because the same field was edited
+  differently on both devices (``value`` is a string, a list for tags). They are kept for the user to
+  review, never dropped by the reader.
+- ``deleted`` (optional, version 2): tombstones, one per deleted annotation (its id and the RFC 3339 time of
+  the deletion), so that merging an older copy of the file (a sync tool's conflict copy) does not bring a
+  deleted note back. An annotation edited *after* its tombstone's time on another device comes back (its
+  tombstone is then dropped). Tombstones older than :data:`TOMBSTONE_DAYS` days are dropped when the file
+  is written: a copy older than that could bring a note back.
+- Version 1 files (no ``field_modified``, ``conflicts`` or ``deleted``) read as before; the reader writes
+  version 2. A reader that only knows version 1 leaves a version 2 file untouched.
 
 - ``article`` (optional, version 2): the user's data about the whole article (tags, reading status, star,
   position, metadata edits), documented and edited by :mod:`reader.core.notes.article_data`; this module
@@ -53,6 +71,7 @@ This module only reads and writes the format; :mod:`reader.core.notes.store` hol
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import hashlib
 import json
 import os
@@ -61,15 +80,29 @@ from pathlib import Path
 from typing import Any, get_args
 
 from reader.core.errors import SidecarError
-from reader.core.models import AnchorStatus, Annotation, PreviousTarget
+from reader.core.models import AnchorStatus, Annotation, KeptValue, PreviousTarget
 
 SIDECAR_SUFFIX = ".notes.json"
 FORMAT = "research-notes-reader/notes"
 VERSION = 2
+#: Tombstones of deleted annotations are kept this many days, then dropped when the sidecar is written.
+TOMBSTONE_DAYS = 90
 STATUSES: tuple[str, ...] = get_args(AnchorStatus)
 
-_TOP_KEYS = ("format", "version", "source", "text_hash", "annotations")
-_ANNOTATION_KEYS = ("id", "status", "color", "tags", "note", "target", "created", "modified", "previous")
+_TOP_KEYS = ("format", "version", "source", "text_hash", "annotations", "deleted")
+_ANNOTATION_KEYS = (
+    "id",
+    "status",
+    "color",
+    "tags",
+    "note",
+    "target",
+    "created",
+    "modified",
+    "previous",
+    "field_modified",
+    "conflicts",
+)
 
 
 def sidecar_path(source: Path) -> Path:
@@ -131,6 +164,8 @@ class SidecarDocument:
     extra: dict[str, Any] = field(default_factory=dict)
     #: The JSON object each annotation was read from, by id (its unknown keys are kept on rewrite).
     raw_items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Tombstones: the id of each deleted annotation -> when it was deleted (RFC 3339).
+    deleted: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +274,43 @@ def _previous_to_json(previous: PreviousTarget) -> dict[str, Any]:
     }
 
 
+def _field_times_from_json(value: object, where: str) -> dict[str, str]:
+    times = _expect(value, dict, f"{where}: 'field_modified'")
+    for key, stamp in times.items():
+        _expect(stamp, str, f"{where}: 'field_modified.{key}'")
+    return dict(times)
+
+
+def _conflicts_from_json(value: object, where: str) -> list[KeptValue]:
+    result: list[KeptValue] = []
+    for entry in _expect(value, list, f"{where}: 'conflicts'"):
+        entry = _expect(entry, dict, f"{where}: a conflict")
+        name = _expect(entry.get("field"), str, f"{where}: a conflict's 'field'")
+        raw = _expect(entry.get("value"), (str, list), f"{where}: a conflict's 'value'")
+        if isinstance(raw, list):
+            for tag in raw:
+                _expect(tag, str, f"{where}: a conflict's tag")
+        stamp = _expect(entry.get("modified", ""), str, f"{where}: a conflict's 'modified'")
+        result.append(KeptValue(name, tuple(raw) if isinstance(raw, list) else raw, stamp))
+    return result
+
+
+def _conflict_to_json(kept: KeptValue) -> dict[str, Any]:
+    value = list(kept.value) if isinstance(kept.value, tuple) else kept.value
+    return {"field": kept.field, "value": value, "modified": kept.modified}
+
+
+def _tombstones_from_json(value: object) -> dict[str, str]:
+    deleted: dict[str, str] = {}
+    for index, entry in enumerate(_expect(value, list, "'deleted'")):
+        entry = _expect(entry, dict, f"tombstone {index + 1}")
+        annotation_id = _expect(entry.get("id"), str, f"tombstone {index + 1}: 'id'")
+        stamp = _expect(entry.get("deleted"), str, f"tombstone {index + 1}: 'deleted'")
+        if annotation_id and stamp > deleted.get(annotation_id, ""):
+            deleted[annotation_id] = stamp
+    return deleted
+
+
 def _annotation_from_json(item: object, index: int, strict: bool) -> Annotation:
     where = f"annotation {index + 1}"
     if not isinstance(item, dict):
@@ -291,6 +363,10 @@ def _annotation_from_json(item: object, index: int, strict: bool) -> Annotation:
         modified=modified,
         status=status,
         previous=_previous_from_json(item.get("previous"), where),
+        field_modified=_field_times_from_json(item["field_modified"], where)
+        if "field_modified" in item
+        else {},
+        conflicts=_conflicts_from_json(item["conflicts"], where) if "conflicts" in item else [],
     )
 
 
@@ -319,7 +395,7 @@ def parse_sidecar(data: bytes, name: str, *, strict: bool = True) -> SidecarDocu
             if fmt != FORMAT:
                 raise _InvalidError(f"'format' is {fmt!r}, expected {FORMAT!r}")
         if "version" in top or strict:
-            version = _expect(top.get("version"), int, "'version'")
+            version = _expect(top.get("version"), int, "'version'")  # 1 and 2 read alike
             if version > VERSION:
                 raise _InvalidError(
                     f"written by a newer version of the reader (format version {version}; this one reads "
@@ -337,6 +413,8 @@ def parse_sidecar(data: bytes, name: str, *, strict: bool = True) -> SidecarDocu
                 raise _InvalidError(f"annotation {index + 1}: duplicate id {annotation.id!r}")
             document.annotations.append(annotation)
             document.raw_items[annotation.id] = item
+        if "deleted" in top:
+            document.deleted = _tombstones_from_json(top["deleted"])
         document.extra = {key: value for key, value in top.items() if key not in _TOP_KEYS}
     except _InvalidError as exc:
         raise SidecarError(name, f"cannot be parsed: {exc}") from exc
@@ -391,12 +469,35 @@ def _annotation_to_json(annotation: Annotation, raw: dict[str, Any] | None) -> d
     }
     if annotation.previous is not None:
         result["previous"] = _previous_to_json(annotation.previous)
+    if annotation.field_modified:
+        result["field_modified"] = dict(sorted(annotation.field_modified.items()))
+    if annotation.conflicts:
+        result["conflicts"] = [_conflict_to_json(kept) for kept in annotation.conflicts]
     result.update({k: copy.deepcopy(v) for k, v in raw.items() if k not in _ANNOTATION_KEYS})
     return result
 
 
-def serialize_sidecar(document: SidecarDocument) -> bytes:
-    """The bytes of a sidecar for ``document`` (fixed key order, annotations in text order)."""
+def live_tombstones(deleted: dict[str, str], now: _dt.datetime | None = None) -> dict[str, str]:
+    """The tombstones of ``deleted`` younger than :data:`TOMBSTONE_DAYS` days (an unreadable time is kept)."""
+    limit = (now or _dt.datetime.now(_dt.UTC)) - _dt.timedelta(days=TOMBSTONE_DAYS)
+    kept: dict[str, str] = {}
+    for annotation_id, stamp in deleted.items():
+        try:
+            when = _dt.datetime.fromisoformat(stamp)
+        except ValueError:
+            when = None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.UTC)
+        if when is None or when >= limit:
+            kept[annotation_id] = stamp
+    return kept
+
+
+def serialize_sidecar(document: SidecarDocument, now: _dt.datetime | None = None) -> bytes:
+    """The bytes of a sidecar for ``document`` (fixed key order, annotations in text order); tombstones
+    older than :data:`TOMBSTONE_DAYS` days (before ``now``) are dropped."""
+    deleted = live_tombstones(document.deleted, now)
+    live = {annotation.id for annotation in document.annotations}
     top: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
@@ -407,5 +508,12 @@ def serialize_sidecar(document: SidecarDocument) -> bytes:
             for annotation in sorted(document.annotations, key=text_order_key)
         ],
     }
+    tombstones = [
+        {"id": annotation_id, "deleted": stamp}
+        for annotation_id, stamp in sorted(deleted.items())
+        if annotation_id not in live
+    ]
+    if tombstones:
+        top["deleted"] = tombstones
     top.update({k: v for k, v in document.extra.items() if k not in _TOP_KEYS})
     return (json.dumps(top, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -15,6 +15,12 @@ Guarantees:
 - **Concurrent writers keep each other's notes.** Saving takes a short lock (``.<sidecar>.lock``, hidden,
   ``flock`` on POSIX, removed on release). Under it the store checks whether the file changed since it was
   read or last written (mtime, size and SHA-256 of the bytes); if so it reloads and merges before writing.
+  Sync tools take no lock: just before the final rename the file is checked again, and if it was replaced
+  meanwhile the write is dropped and the merge done again (:data:`SAVE_ATTEMPTS` times at most).
+- **Deletions travel.** Deleting an annotation that was on disk leaves a tombstone (its id and the time) in
+  the sidecar, so that merging an older copy (:meth:`~NotesStore.merge_copy`, a sync tool's conflict copy)
+  does not bring it back; restoring it (:meth:`~NotesStore.put`, undo) drops the tombstone. Edits stamp each
+  changed field's time (``field_modified``), so that the latest edit of each field wins a merge.
 - **No sidecar for an article without annotations.** Deleting the last annotation of an existing sidecar
   writes an empty ``annotations`` list: a user's file is never deleted.
 
@@ -52,7 +58,13 @@ from reader.core.notes.anchoring import (
     timestamp,
 )
 from reader.core.notes.locking import LOCK_TIMEOUT, lock_path, os_reason, sidecar_lock
-from reader.core.notes.merge import MergeConflict, copy_annotation, merge_annotations
+from reader.core.notes.merge import (
+    MergeConflict,
+    MergeResult,
+    copy_annotation,
+    merge_annotations,
+    merge_sides,
+)
 from reader.core.notes.sidecar import (
     FileSignature,
     SidecarDocument,
@@ -65,6 +77,17 @@ from reader.core.notes.sidecar import (
 )
 
 log = logging.getLogger(__name__)
+
+#: How many times a save merges again when another program replaced the file while it was being written.
+SAVE_ATTEMPTS = 5
+
+
+class _ReplacedMeanwhileError(Exception):
+    """The sidecar changed between the check before a write and the write's final rename."""
+
+
+#: The fields an edit (:meth:`NotesStore.update`) stamps with their own time.
+_EDITED_FIELDS = ("color", "note", "tags")
 
 
 def content_hash(text: str) -> str:
@@ -111,6 +134,8 @@ class NotesStore:
         self._signature: FileSignature | None = None
         self._extra: dict[str, Any] = {}
         self._raw_items: dict[str, dict[str, Any]] = {}
+        #: Tombstones: id of each deleted annotation -> when it was deleted.
+        self._deleted: dict[str, str] = {}
         with contextlib.suppress(OSError):
             clean_stale_temp_files(self.path.parent)
         self._load()
@@ -170,6 +195,7 @@ class NotesStore:
         if document is None:
             return
         self._adopt(document)
+        self._deleted = dict(document.deleted)
         view, changed = self._anchored_view(document)
         self._base = {key: copy_annotation(value) for key, value in view.items()}
         self._annotations = view
@@ -228,19 +254,64 @@ class NotesStore:
 
     def _merge_from_disk(self, document: SidecarDocument | None, signature: FileSignature | None) -> None:
         disk: dict[str, Annotation] = {}
+        disk_deleted: dict[str, str] = {}
         if document is not None:
             self._adopt(document)
             disk, _ = self._anchored_view(document)
+            disk_deleted = document.deleted
         if self.dirty:
-            merged, conflicts = merge_annotations(self._base, self._annotations, disk)
-            for conflict in conflicts:
+            result = merge_sides(
+                self._base,
+                self._annotations,
+                disk,
+                local_deleted=self._deleted,
+                other_deleted=disk_deleted,
+            )
+            for conflict in result.conflicts:
                 log.warning("notes of %s: %s: %s", self.source.name, conflict.id, conflict.reason)
-            self.conflicts.extend(conflicts)
-            self._annotations = merged
+            self.conflicts.extend(result.conflicts)
+            self._annotations = result.annotations
+            self._deleted = result.deleted
         else:
             self._annotations = {key: copy_annotation(value) for key, value in disk.items()}
+            self._deleted = dict(disk_deleted)
         self._base = {key: copy_annotation(value) for key, value in disk.items()}
         self._signature = signature
+
+    def merge_copy(self, document: SidecarDocument, where: str = "on another device") -> MergeResult:
+        """Merge another version of this sidecar (a sync tool's conflict copy, already parsed) into memory.
+
+        There is no common base: annotations are united by id, each field takes its latest edit, the
+        tombstones of both decide deletions (see :mod:`.merge`). Conflicts are added to :attr:`conflicts`.
+        The store is dirty afterwards when anything changed; ``save()`` writes it. Raises
+        :class:`SidecarError` when read-only.
+        """
+        self._check_writable()
+        other, _ = self._anchored_view(document)
+        result = merge_sides(
+            {},
+            self._annotations,
+            other,
+            local_deleted=self._deleted,
+            other_deleted=document.deleted,
+            where=where,
+        )
+        for conflict in result.conflicts:
+            log.warning("notes of %s: %s: %s", self.source.name, conflict.id, conflict.reason)
+        self.conflicts.extend(result.conflicts)
+        for annotation_id, raw in document.raw_items.items():
+            self._raw_items.setdefault(annotation_id, raw)
+        for key, value in document.extra.items():
+            self._extra.setdefault(key, value)
+        if result.annotations != self._annotations or result.deleted != self._deleted:
+            self._annotations = result.annotations
+            self._deleted = result.deleted
+            self.dirty = True
+        return result
+
+    def tombstones(self) -> dict[str, str]:
+        """The deleted annotations' ids and deletion times this store knows of."""
+        return dict(self._deleted)
 
     # ------------------------------------------------------------------ queries
 
@@ -327,7 +398,14 @@ class NotesStore:
             tags=list(current.tags) if tags is None else normalize_tags(tags),
         )
         if updated != current:
-            updated.modified = timestamp()
+            now = timestamp()
+            # Each field's own time: the ones not edited now keep the time they were last edited.
+            times = {name: current.field_modified.get(name) or current.modified for name in _EDITED_FIELDS}
+            for name in _EDITED_FIELDS:
+                if getattr(updated, name) != getattr(current, name):
+                    times[name] = now
+            updated.field_modified = {**current.field_modified, **times}
+            updated.modified = now
             self._annotations[annotation_id] = updated
             self.dirty = True
         return copy_annotation(updated)
@@ -336,6 +414,8 @@ class NotesStore:
         """Remove an annotation. Raises ``KeyError`` for an unknown id."""
         self._check_writable()
         del self._annotations[annotation_id]
+        if annotation_id in self._base:  # it was on disk: the deletion must travel (a tombstone)
+            self._deleted[annotation_id] = timestamp()
         self.dirty = True
 
     def reattach(self, annotation_id: str, start: int, end: int) -> Annotation:
@@ -343,6 +423,7 @@ class NotesStore:
         new quote and context, status anchored; note, colour and tags kept."""
         self._check_writable()
         updated = retarget(self._annotations[annotation_id], self.text, start, end)
+        updated.field_modified = {**updated.field_modified, "position": updated.modified}
         self._annotations[annotation_id] = updated
         self.dirty = True
         return copy_annotation(updated)
@@ -352,8 +433,9 @@ class NotesStore:
         ``touch=True`` stamps ``modified`` with now, so that a merge sees it as the newest edit."""
         self._check_writable()
         stored = copy_annotation(annotation)
-        if touch:
+        if touch or stored.id in self._deleted:  # a restored annotation is edited after its deletion
             stored.modified = timestamp()
+            self._deleted.pop(stored.id, None)
         self._annotations[stored.id] = stored
         self.dirty = True
         return copy_annotation(stored)
@@ -388,6 +470,63 @@ class NotesStore:
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
+    def _write_once(self) -> bool | None:
+        """Under the lock: merge with the file if it changed, then write. Returns whether a file was written,
+        or ``None`` when another program (a sync tool, which takes no lock) replaced the file meanwhile: the
+        write is then not made (it would drop that version) and the caller merges again."""
+        try:
+            read = read_sidecar_bytes(self.path)
+            on_disk = None if read is None else read[1]
+            known = self._signature
+            if (on_disk is None) != (known is None) or (
+                on_disk is not None and known is not None and on_disk.sha256 != known.sha256
+            ):
+                document = None if read is None else parse_sidecar(read[0], self.path.name, strict=True)
+                self._merge_from_disk(document, on_disk)
+        except SidecarError as exc:
+            self.read_only_reason = exc.reason
+            raise
+        if read is None and not self._annotations:
+            self.dirty = False  # nothing to keep, and no sidecar is created for nothing
+            self._base = {}
+            return False
+        document = SidecarDocument(
+            source=self.source.name,
+            text_hash=self.text_hash,
+            annotations=list(self._annotations.values()),
+            extra=self._extra,
+            raw_items=self._raw_items,
+            deleted=self._deleted,
+        )
+        try:
+            data = serialize_sidecar(document)
+        except (UnicodeEncodeError, TypeError, ValueError) as exc:
+            raise SidecarError(self.path.name, f"cannot be saved: {exc}") from exc
+
+        def still_as_read() -> None:
+            try:
+                stat = os.stat(self.path)
+            except FileNotFoundError:
+                if on_disk is not None:
+                    raise _ReplacedMeanwhileError from None
+                return
+            if on_disk is None or not on_disk.same_stat(stat):
+                raise _ReplacedMeanwhileError
+
+        try:
+            atomic_write_bytes(
+                self.path, data, backup=self.backup and read is not None, before_replace=still_as_read
+            )
+        except _ReplacedMeanwhileError:
+            log.info("%s was replaced while being saved; merging again", self.path.name)
+            return None
+        except OSError as exc:
+            raise SidecarError(
+                self.path.name, f"could not be saved ({os_reason(exc)}); the changes are kept to retry"
+            ) from exc
+        self._signature = bytes_signature(self.path, data)
+        return True
+
     def save(self) -> bool:
         """Write the sidecar if there is anything to write; returns whether a file was written.
 
@@ -399,41 +538,17 @@ class NotesStore:
             return False
         with sidecar_lock(self.path, self.lock_timeout):
             self._remove_own_temp_files()
-            try:
-                read = read_sidecar_bytes(self.path)
-                on_disk = None if read is None else read[1]
-                if (on_disk is None) != (self._signature is None) or (
-                    on_disk is not None
-                    and self._signature is not None
-                    and on_disk.sha256 != self._signature.sha256
-                ):
-                    document = None if read is None else parse_sidecar(read[0], self.path.name, strict=True)
-                    self._merge_from_disk(document, on_disk)
-            except SidecarError as exc:
-                self.read_only_reason = exc.reason
-                raise
-            if read is None and not self._annotations:
-                self.dirty = False  # nothing to keep, and no sidecar is created for nothing
-                self._base = {}
-                return False
-            document = SidecarDocument(
-                source=self.source.name,
-                text_hash=self.text_hash,
-                annotations=list(self._annotations.values()),
-                extra=self._extra,
-                raw_items=self._raw_items,
-            )
-            try:
-                data = serialize_sidecar(document)
-            except (UnicodeEncodeError, TypeError, ValueError) as exc:
-                raise SidecarError(self.path.name, f"cannot be saved: {exc}") from exc
-            try:
-                atomic_write_bytes(self.path, data, backup=self.backup and read is not None)
-            except OSError as exc:
+            for _attempt in range(SAVE_ATTEMPTS):
+                written = self._write_once()
+                if written is not None:
+                    break
+            else:
                 raise SidecarError(
-                    self.path.name, f"could not be saved ({os_reason(exc)}); the changes are kept to retry"
-                ) from exc
-            self._signature = bytes_signature(self.path, data)
+                    self.path.name,
+                    "could not be saved: another program keeps replacing it; the changes are kept to retry",
+                )
+            if not written:
+                return False
         self._base = {key: copy_annotation(value) for key, value in self._annotations.items()}
         self.dirty = False
         return True

@@ -126,6 +126,7 @@ class LibraryController(QObject):
         self._status.hide_progress()
         count = len(snapshot.rows)
         text = f"{count} article{'s' if count != 1 else ''} in {self.library.name}"
+        text += f" · {snapshot.notice}" if snapshot.notice else ""
         self._status.show_message(text + (" · checking for changes…" if snapshot.provisional else ""))
         self.catalog_shown.emit(snapshot)
         if snapshot.provisional:

@@ -26,6 +26,7 @@ from reader.core import paths
 from reader.core.atomic import clean_stale_temp_files
 from reader.core.errors import ReaderError
 from reader.core.library.catalog import load_cache
+from reader.core.library.conflict_copies import merge_conflict_copies
 from reader.core.library.relink import relink_sidecars
 from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult, Skipped
@@ -54,6 +55,8 @@ class CatalogSnapshot:
     provisional: bool = False
     #: The library's folders (hidden ones left out), for the file watcher.
     folders: list[str] = field(default_factory=list)
+    #: What the scan did that the user should know of (notes from another device merged), or "".
+    notice: str = ""
 
 
 MAX_WATCHED_FOLDERS = 2000
@@ -152,6 +155,12 @@ def build_catalog(
     # Temporary files left by a write that was killed (a crash, a power cut) are removed at start.
     for folder in {(library / e.relpath).parent for e in result.entries} | {library}:
         clean_stale_temp_files(folder)
+    # Notes another device wrote into a sync tool's conflict copy are merged into the sidecars; the copies
+    # move to the data folder as backups (those that cannot be merged stay, listed as problems).
+    synced = merge_conflict_copies(library)
+    if synced.handled:
+        log.info("conflict copies of notes merged: %s", synced.summary())
+        result = scan()
     # Notes whose article was renamed or moved inside the library follow it (paired by content hash).
     relinked = relink_sidecars(library, [(library / e.relpath, e.content_hash) for e in result.entries])
     if relinked.moved:
@@ -159,6 +168,9 @@ def build_catalog(
         result = scan()
     rows: list[LibraryRow] = []
     skipped = list(result.skipped)
+    for outcome in synced.problems:
+        relpath = outcome.found.copy.relative_to(library.resolve()).as_posix()
+        skipped.append(Skipped(relpath, f"conflict copy of notes not merged: {outcome.problem}"))
     for sidecar, reason in relinked.left:
         skipped.append(
             Skipped(sidecar.relative_to(library).as_posix(), f"notes without their article: {reason}")
@@ -168,7 +180,9 @@ def build_catalog(
         if entry.notes_count:
             tags, colors = _annotation_facets(library, entry.relpath, skipped)
         rows.append(LibraryRow(entry=entry, tags=tags, colors=colors, read=entry.relpath in read))
-    return CatalogSnapshot(rows=rows, skipped=skipped, folders=library_folders(library))
+    return CatalogSnapshot(
+        rows=rows, skipped=skipped, folders=library_folders(library), notice=synced.summary()
+    )
 
 
 class LibrarySession(QObject):

@@ -102,3 +102,25 @@ def clean_stale_temp_files(folder: Path, *, older_than: float = 60.0) -> list[Pa
         except OSError as exc:
             log.warning("could not remove stale temporary file %s: %s", candidate, exc)
     return removed
+
+
+def move_no_overwrite(old: Path, new: Path) -> None:
+    """Rename ``old`` to ``new``, failing with ``FileExistsError`` when ``new`` exists (a hard link, then
+    unlink; a file system without hard links gets an exclusive create, a copy and an fsync instead). When
+    another file took ``old``'s name meanwhile (a sync tool's new copy), it stays."""
+    try:
+        os.link(old, new)
+    except FileExistsError:
+        raise
+    except OSError:
+        data = old.read_bytes()
+        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    else:
+        if os.stat(old).st_ino != os.stat(new).st_ino:
+            return
+    os.unlink(old)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from reader.core import paths
 from reader.core.articles.loader import load_article
-from reader.core.atomic import atomic_write_bytes, atomic_write_text
+from reader.core.atomic import atomic_write_bytes, atomic_write_text, move_no_overwrite
 from reader.core.errors import ArticleReadError, ReaderError, SidecarError
 from reader.core.library.conflict_names import conflict_original
 from reader.core.notes.merge import MergeConflict
@@ -207,27 +207,6 @@ class _BackupRun:
         return target
 
 
-def _move_no_overwrite(old: Path, new: Path) -> None:
-    """Rename ``old`` to ``new``, failing with ``FileExistsError`` when ``new`` exists (hard link, then
-    unlink; a file system without hard links gets an exclusive create instead)."""
-    try:
-        os.link(old, new)
-    except FileExistsError:
-        raise
-    except OSError:
-        data = old.read_bytes()
-        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    else:
-        if os.stat(old).st_ino != os.stat(new).st_ino:
-            return  # another file took the old name meanwhile (a sync tool's new copy): it stays
-    os.unlink(old)
-
-
 def restore_conflict_backup(backup: Path) -> list[Path]:
     """Put a kept copy (a file under a run's ``files/``, or a whole run folder) back into its library.
 
@@ -258,7 +237,7 @@ def restore_conflict_backup(backup: Path) -> list[Path]:
         tmp = target.with_name(f".{target.name}.restore.tmp")
         atomic_write_bytes(tmp, kept.read_bytes())
         try:
-            _move_no_overwrite(tmp, target)
+            move_no_overwrite(tmp, target)
         except FileExistsError as exc:
             raise ReaderError(f"{target} already exists; move it away first") from exc
         finally:
@@ -366,7 +345,7 @@ def merge_conflict_copies(
                 continue
             if not dry_run:
                 try:
-                    _move_no_overwrite(first.copy, sidecar)
+                    move_no_overwrite(first.copy, sidecar)
                 except OSError as exc:
                     report.outcomes.append(
                         CopyOutcome(first, "problem", problem=f"cannot become {sidecar.name}: {exc}")

@@ -7,12 +7,12 @@ article whose canonical text has the hash the sidecar was saved against. This li
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reader.core.articles.loader import load_article
+from reader.core.atomic import move_no_overwrite
 from reader.core.errors import ArticleReadError, SidecarError
 from reader.core.library.scan import iter_article_files
 from reader.core.notes.sidecar import SIDECAR_SUFFIX, is_sidecar, parse_sidecar, sidecar_path, source_path
@@ -41,24 +41,6 @@ class RelinkReport:
 
     moved: list[tuple[Path, Path]] = field(default_factory=list)
     left: list[tuple[Path, str]] = field(default_factory=list)
-
-
-def _move_no_overwrite(old: Path, new: Path) -> None:
-    """Move ``old`` to ``new`` atomically, failing with ``FileExistsError`` if ``new`` exists."""
-    try:
-        os.link(old, new)
-    except FileExistsError:
-        raise
-    except OSError:
-        # No hard links here (some network or FAT file systems): exclusive create, copy, fsync.
-        data = old.read_bytes()
-        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    os.unlink(old)
 
 
 def relink_sidecars(root: Path, articles: Iterable[tuple[Path, str]] | None = None) -> RelinkReport:
@@ -104,7 +86,7 @@ def relink_sidecars(root: Path, articles: Iterable[tuple[Path, str]] | None = No
             continue
         target = sidecar_path(candidates[0])
         try:
-            _move_no_overwrite(orphan, target)
+            move_no_overwrite(orphan, target)
         except FileExistsError:
             report.left.append((orphan, f"{target.name} already exists"))
             continue

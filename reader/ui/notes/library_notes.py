@@ -22,7 +22,7 @@ from reader.ui.library.library_controller import LibraryController
 from reader.ui.library.library_view import LibraryView
 from reader.ui.library.search_box import SearchBox
 from reader.ui.notes.annotation_controller import AnnotationController
-from reader.ui.notes.import_preview import ImportPreviewDialog, VaultSyncPreviewDialog
+from reader.ui.notes.import_preview import ImportPreviewDialog, PreviewDialog, VaultSyncPreviewDialog
 from reader.ui.notes.notes_views import ExportDialog, LibraryNotesDialog
 from reader.ui.status_bar import StatusArea
 from reader.ui.workers import TaskRunner
@@ -122,6 +122,13 @@ class LibraryNotes(QObject):
             on_progress=lambda d, t: self._status.show_progress("Importing notes", d, t),
         )
 
+    def _open_preview(self, dialog: PreviewDialog, on_accept: Callable[[], None]) -> None:
+        """Show a dry run's :class:`PreviewDialog`; accepting it runs ``on_accept``."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(on_accept)
+        self.preview_shown.emit(dialog)
+        dialog.open()
+
     def _refresh_library(self) -> None:
         """After notes were written: rescan (note counts) and re-index (notes are searchable)."""
         self._libraries.rescan()
@@ -143,10 +150,7 @@ class LibraryNotes(QObject):
 
         def show(report: SyncReport) -> None:
             dialog = VaultSyncPreviewDialog(report, vault.name, self._parent)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.accepted.connect(lambda: self._run_vault_sync(vault))
-            self.preview_shown.emit(dialog)
-            dialog.open()
+            self._open_preview(dialog, lambda: self._run_vault_sync(vault))
 
         self._runner.run(
             preview, on_success=show, on_failure=lambda message: self._report_error(f"Sync failed: {message}")
@@ -179,10 +183,7 @@ class LibraryNotes(QObject):
         def show(report: ToolImportReport) -> None:
             self._status.hide_progress()
             dialog = ImportPreviewDialog(report, source.name, self._parent)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.accepted.connect(lambda: self._run_tool_import(source))
-            self.preview_shown.emit(dialog)
-            dialog.open()
+            self._open_preview(dialog, lambda: self._run_tool_import(source))
 
         self._runner.run(
             preview,

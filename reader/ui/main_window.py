@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from reader import APP_NAME
+from reader.core.library.color_labels import cached_color_labels
 from reader.core.models import Article, Skipped
 from reader.ui import actions, theme
 from reader.ui.dialogs import ProblemsDialog, ShortcutsDialog, show_about, show_error
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
         self.reading.shown(None)
         self.pages.show_article(None)
         self.libraries.open(library)
+        self.annotations.panel.set_color_labels(cached_color_labels(library))
         if self.libraries.session is not None:
             self.libraries.session.index_updated.connect(lambda _report: self.saved_searches.recount())
 

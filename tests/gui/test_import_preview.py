@@ -97,3 +97,17 @@ def test_a_vault_sync_is_previewed_then_carries_an_edit_back(
         dialog.accept()
     notes = {a.note for a in load_annotations(library / "wikipedia-regression-testing.html")}
     assert "Heading, as edited in the vault" in notes
+
+
+def test_the_notes_panel_names_colours_with_the_library_s_labels(
+    window_factory: Callable[[Path], MainWindow], tmp_path: Path
+) -> None:
+    from reader.core.library.color_labels import set_color_labels
+
+    library = _library(tmp_path)
+    set_color_labels(library, {"red": "disagree"})
+    window = window_factory(library)
+    combo = window.annotations.panel.color_filter
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    assert "Red — disagree" in texts
+    assert "Green" in texts

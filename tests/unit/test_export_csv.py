@@ -54,6 +54,7 @@ def test_one_row_per_annotation(library: Path, tmp_path: Path) -> None:
         "quote": "results are conclusive",
         "note": "line one\nline two, with comma",
         "color": "green",
+        "color_label": "",  # the library names no colour
         "tags": "x; y",
         "created": a.created,
         "modified": a.modified,

@@ -9,8 +9,9 @@ The ``status`` column is the anchoring status: ``anchored``, ``moved`` (found ex
 ``fuzzy`` (an approximate match: the passage changed since the note was made) or ``orphaned`` (the passage
 was not found in the current text). ``location`` is ``p. 12`` for a PDF (its page label where it has
 labels), the chapter for an EPUB, empty otherwise and for orphans; ``link`` opens the reader at the
-highlight (``research-reader://open?…``). There are no offset columns, so an
-orphan's last known position is never presented as a position in the current text.
+highlight (``research-reader://open?…``); ``color_label`` is what the colour means in the library. There
+are no offset columns, so an orphan's last known position is never presented as a position in the
+current text.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import csv as _csv
 import io
 from collections.abc import Sequence
 
-from reader.core.exchange.presentation import annotation_link, location_label
+from reader.core.exchange.presentation import annotation_link, color_label, location_label
 from reader.core.exchange.selection import ExportItem
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -28,6 +29,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "quote",
     "note",
     "color",
+    "color_label",
     "tags",
     "created",
     "modified",
@@ -58,6 +60,7 @@ def render_csv(items: Sequence[ExportItem], *, bom: bool = False) -> bytes:
                 a.exact,
                 a.note,
                 a.color,
+                color_label(item.article, a.color),
                 CSV_TAG_SEPARATOR.join(a.tags),
                 a.created,
                 a.modified,

@@ -23,6 +23,7 @@ from reader.core.exchange.presentation import (
     SWATCHES,
     annotation_link,
     color_class,
+    color_label,
     file_uri,
     status_notice,
 )
@@ -100,7 +101,7 @@ def _swatch_css() -> str:
     return "\n".join(rules)
 
 
-def _html_annotation(annotation: Annotation, link: str = "") -> list[str]:
+def _html_annotation(annotation: Annotation, link: str = "", label: str = "") -> list[str]:
     esc = _html.escape
     paragraphs = [line for line in annotation.exact.split("\n") if line.strip()] or ["…"]
     notice = status_notice(annotation)
@@ -113,6 +114,7 @@ def _html_annotation(annotation: Annotation, link: str = "") -> list[str]:
         *(f"<p><mark>{esc(p)}</mark></p>" for p in paragraphs),
         "</blockquote>",
         f'<p class="color"><span class="swatch"></span> {esc(annotation.color)}'
+        + (f" — {esc(label)}" if label else "")
         + (f" · {esc(annotation.status)}" if annotation.status != "anchored" and notice is None else "")
         + (f' · <a class="open" href="{esc(link)}">open in reader</a>' if link else "")
         + "</p>",
@@ -173,7 +175,8 @@ def render_html(items: Sequence[ExportItem], title: str) -> str:
         out.append(f"<dt>Highlights</dt><dd>{len(item.annotations)}</dd>")
         out.append("</dl>")
         for annotation in item.annotations:
-            out += _html_annotation(annotation, annotation_link(item.article, annotation))
+            link = annotation_link(item.article, annotation)
+            out += _html_annotation(annotation, link, color_label(item.article, annotation.color))
         out.append("</section>")
     out += ["</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"

@@ -29,6 +29,7 @@ from reader.core.exchange.presentation import (
     SWATCHES,
     annotation_link,
     color_class,
+    color_label,
     file_uri,
     has_position,
     pdf_page,
@@ -46,6 +47,8 @@ COLOR_KEY = "reader:color"
 
 #: ``conformsTo`` of a FragmentSelector naming a PDF page (``page=12``, RFC 3778).
 PDF_FRAGMENT = "http://tools.ietf.org/rfc/rfc3778"
+#: What the highlight's colour means in the library ("disagree"), when the user named it.
+COLOR_LABEL_KEY = "reader:colorLabel"
 
 
 def rfc3339(value: str) -> str | None:
@@ -123,6 +126,9 @@ def annotation_jsonld(annotation: Annotation, article: Article) -> dict[str, Any
         "selector": selectors,
     }
     data["via"] = annotation_link(article, annotation)  # opens the reader at this highlight
+    label = color_label(article, annotation.color)
+    if label:
+        data[COLOR_LABEL_KEY] = label
     data[RELPATH_KEY] = article.relpath
     data[STATUS_KEY] = annotation.status
     if color_class(annotation.color) != annotation.color:

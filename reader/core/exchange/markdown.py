@@ -36,6 +36,7 @@ from reader.core.exchange.citations import article_citekey, pandoc_citation
 from reader.core.exchange.presentation import (
     GENERATOR,
     annotation_link,
+    color_label,
     file_uri,
     relative_link,
     status_notice,
@@ -158,18 +159,25 @@ def quote_citation(article: Article, annotation: Annotation, key: str) -> str:
     return pandoc_citation(key, page)
 
 
-def highlight_extras(article: Article, annotation: Annotation, key: str) -> tuple[str, str]:
-    """What :func:`highlight_head` adds for ``annotation`` of ``article``: its citation and its link."""
-    return quote_citation(article, annotation, key), annotation_link(article, annotation)
+def highlight_extras(article: Article, annotation: Annotation, key: str) -> tuple[str, str, str]:
+    """What :func:`highlight_head` adds for ``annotation`` of ``article``: its citation, its link and the
+    label of its colour."""
+    return (
+        quote_citation(article, annotation, key),
+        annotation_link(article, annotation),
+        color_label(article, annotation.color),
+    )
 
 
-def highlight_head(annotation: Annotation, citation: str = "", link: str = "") -> list[str]:
-    """The generated lines before the block id: the quote (ending with ``citation``), its colour (with
-    ``link``, which opens the reader at the highlight) and its anchoring notice."""
+def highlight_head(annotation: Annotation, citation: str = "", link: str = "", label: str = "") -> list[str]:
+    """The generated lines before the block id: the quote (ending with ``citation``), its colour (with its
+    ``label`` and ``link``, which opens the reader at the highlight) and its anchoring notice."""
     lines = markdown_blockquote(annotation.exact)
     if citation:
         lines[-1] += " " + citation
     colour = f"> — *{escape_markdown_line(annotation.color)}*"
+    if label:
+        colour += f" ({escape_markdown_line(label)})"
     lines += [">", colour + (f" · [open in reader](<{link}>)" if link else "")]
     notice = status_notice(annotation)
     if notice is not None:
@@ -190,20 +198,20 @@ def note_and_tags(note: str, tags: Sequence[str]) -> list[str]:
 
 
 def _markdown_highlight(
-    annotation: Annotation, used_ids: set[str], citation: str = "", link: str = ""
+    annotation: Annotation, used_ids: set[str], citation: str = "", link: str = "", label: str = ""
 ) -> list[str]:
-    lines = highlight_head(annotation, citation, link)
+    lines = highlight_head(annotation, citation, link, label)
     lines += ["", "^" + block_id(annotation.id, used_ids)]
     return lines + note_and_tags(annotation.note, annotation.tags)
 
 
 def highlight_region(
-    annotation: Annotation, used_ids: set[str], citation: str = "", link: str = ""
+    annotation: Annotation, used_ids: set[str], citation: str = "", link: str = "", label: str = ""
 ) -> list[str]:
     """A highlight's lines between its ``reader:begin`` and ``reader:end`` markers (included)."""
     return [
         REGION_BEGIN.format(id=annotation.id),
-        *_markdown_highlight(annotation, used_ids, citation, link),
+        *_markdown_highlight(annotation, used_ids, citation, link, label),
         REGION_END.format(id=annotation.id),
     ]
 

@@ -9,6 +9,7 @@
   offsets are only its last known position, so no export presents them as a position);
 - :func:`location_label` and :func:`pdf_page`: where a highlight is: a PDF page (``p. 12``), an EPUB chapter;
 - :func:`annotation_link`: the ``research-reader://`` link that opens the reader at a highlight;
+- :func:`color_label`: what a colour means in the article's library (``red = disagree``);
 - :data:`GENERATOR`: the name written as the exporting software.
 """
 
@@ -20,6 +21,7 @@ import re
 import urllib.parse
 from pathlib import Path, PurePosixPath
 
+from reader.core.library.color_labels import label_of
 from reader.core.library.links import make_uri
 from reader.core.models import Annotation, Article, Block
 
@@ -77,12 +79,22 @@ def relative_link(target: Path, from_dir: Path) -> str:
     return urllib.parse.quote(Path(rel).as_posix(), safe="/")
 
 
+def library_root(article: Article) -> Path:
+    """The library folder ``article`` belongs to (its path without its relpath)."""
+    depth = len(PurePosixPath(article.relpath).parts)
+    return Path(article.path).parents[depth - 1] if depth else Path(article.path).parent
+
+
 def annotation_link(article: Article, annotation: Annotation) -> str:
     """The ``research-reader://`` link that opens the reader at this highlight (see
     :mod:`reader.core.library.links`)."""
-    depth = len(PurePosixPath(article.relpath).parts)
-    root = Path(article.path).parents[depth - 1] if depth else Path(article.path).parent
-    return make_uri(root, article.relpath, annotation.id)
+    return make_uri(library_root(article), article.relpath, annotation.id)
+
+
+def color_label(article: Article, color: str) -> str:
+    """What ``color`` means in ``article``'s library ("disagree"), or ``""`` (see
+    :mod:`reader.core.library.color_labels`)."""
+    return label_of(library_root(article), color)
 
 
 def block_at(article: Article, offset: int) -> Block | None:

@@ -6,6 +6,8 @@ Both are plain widgets: they show what they are given and expose their controls;
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -157,6 +159,14 @@ class AnnotationsPanel(QWidget):
         self.tag_filter.setCurrentIndex(max(0, self.tag_filter.findData(current)))
         self.tag_filter.blockSignals(False)
         self._filter()
+
+    def set_color_labels(self, labels: Mapping[str, str]) -> None:
+        """Name the colours as the library's labels say ("Red — disagree")."""
+        for index in range(self.color_filter.count()):
+            color = str(self.color_filter.itemData(index) or "")
+            if color:
+                label = labels.get(color, "")
+                self.color_filter.setItemText(index, color.capitalize() + (f" — {label}" if label else ""))
 
     def set_read_only(self, reason: str | None) -> None:
         self.banner.setVisible(reason is not None)

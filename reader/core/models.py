@@ -202,3 +202,6 @@ class Annotation:
     previous: PreviousTarget | None = None
     field_modified: dict[str, str] = field(default_factory=dict)
     conflicts: list[KeptValue] = field(default_factory=list)
+    #: Where the note came from when it was imported from another tool: the source record's IRI or key
+    #: (``https://hypothes.is/a/…``, ``kindle:p. 12, Location 140-142``); ``""`` for the reader's own notes.
+    via: str = ""

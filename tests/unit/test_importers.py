@@ -399,3 +399,30 @@ def test_the_same_sentence_from_kindle_and_koreader_is_one_highlight(book_librar
     quotes = _anchored_quotes(book_library, "en-frankenstein-calibre-epub2.epub")
     assert len(quotes) == 4
     assert "Nothing is so painful to the human mind as a great and sudden change." in quotes
+
+
+def test_an_imported_note_keeps_its_source_and_an_update_keeps_the_older_version(
+    wikipedia_library: Path, tmp_path: Path
+) -> None:
+    source = INTERCHANGE / "hypothesis" / "api-search_wikipedia-regression-testing.json"
+    import_tool_file(source, wikipedia_library)
+    article = wikipedia_library / "wikipedia-regression-testing.html"
+    before = {a.id: a for a in load_annotations(article)}
+    assert {a.via for a in before.values()} >= {"https://hypothes.is/a/LOCXbsOCEeaQl6f6fQh87Q"}
+    # The same file, with one note edited later in Hypothesis.
+    data = json.loads(source.read_text(encoding="utf-8"))
+    row = next(r for r in data["rows"] if r["text"] == "Heading")
+    row["text"], row["updated"] = "Heading, revised", "2017-01-02T00:00:00+00:00"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    report = import_tool_file(edited, wikipedia_library)
+    assert (report.updated, report.imported, report.unchanged) == (1, 0, 4)
+    (updated,) = [a for a in load_annotations(article) if a.note == "Heading, revised"]
+    assert [(k.field, k.value) for k in updated.conflicts if k.field == "note"] == [("note", "Heading")]
+    exported = tmp_path / "notes.jsonld"
+    from reader.core.exchange import export_notes
+
+    export_notes(wikipedia_library, None, "jsonld", exported)
+    items = json.loads(exported.read_text(encoding="utf-8"))["first"]["items"]
+    vias = [item["via"] for item in items if isinstance(item["via"], list)]
+    assert ["https://hypothes.is/a/" in via[1] for via in vias] == [True] * 5

@@ -125,7 +125,11 @@ def annotation_jsonld(annotation: Annotation, article: Article) -> dict[str, Any
         "styleClass": color_class(annotation.color),
         "selector": selectors,
     }
-    data["via"] = annotation_link(article, annotation)  # opens the reader at this highlight
+    # The link that opens the reader at this highlight, and for an imported note where it came from.
+    link = annotation_link(article, annotation)
+    data["via"] = (
+        [link, annotation.via] if annotation.via.startswith(("http://", "https://", "urn:")) else link
+    )
     label = color_label(article, annotation.color)
     if label:
         data[COLOR_LABEL_KEY] = label

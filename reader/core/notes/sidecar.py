@@ -53,6 +53,7 @@ pretty-printed UTF-8 JSON with a trailing newline, keys in a fixed order::
 - ``conflicts`` (optional, version 2): values that lost such a merge because the same field was edited
   differently on both devices (``value`` is a string, a list for tags). They are kept for the user to
   review, never dropped by the reader.
+- ``via`` (optional): where an imported note came from, the source record's IRI or key (W3C ``via``).
 - ``deleted`` (optional, version 2): tombstones, one per deleted annotation (its id and the RFC 3339 time of
   the deletion), so that merging an older copy of the file (a sync tool's conflict copy) does not bring a
   deleted note back. An annotation edited *after* its tombstone's time on another device comes back (its
@@ -100,6 +101,7 @@ _ANNOTATION_KEYS = (
     "created",
     "modified",
     "previous",
+    "via",
     "field_modified",
     "conflicts",
 )
@@ -367,6 +369,7 @@ def _annotation_from_json(item: object, index: int, strict: bool) -> Annotation:
         if "field_modified" in item
         else {},
         conflicts=_conflicts_from_json(item["conflicts"], where) if "conflicts" in item else [],
+        via=item["via"] if isinstance(item.get("via"), str) else "",
     )
 
 
@@ -473,6 +476,8 @@ def _annotation_to_json(annotation: Annotation, raw: dict[str, Any] | None) -> d
         result["field_modified"] = dict(sorted(annotation.field_modified.items()))
     if annotation.conflicts:
         result["conflicts"] = [_conflict_to_json(kept) for kept in annotation.conflicts]
+    if annotation.via:
+        result["via"] = annotation.via
     result.update({k: copy.deepcopy(v) for k, v in raw.items() if k not in _ANNOTATION_KEYS})
     return result
 

@@ -4,8 +4,10 @@ article's canonical text, and merge into its sidecar by the record's stable id.
 - A quote is found by the existing anchoring (exact quote with the context the source gives, the position as
   a hint only), then with whitespace and typographic quotes relaxed, then approximately; one that cannot be
   found is still imported, as orphaned, so nothing is lost.
-- Re-importing changes nothing: the id is derived from the source's own key. A record edited in the source
-  tool (a newer ``modified``) replaces the note; an older or equal one is left alone.
+- Re-importing changes nothing: the id is derived from the source's own key, and the source record's IRI or
+  key is kept in the annotation's ``via``. A record edited in the source tool (a newer ``modified``)
+  replaces the note, the older note, tags and colour kept with it (``conflicts``, as a merge keeps a losing
+  value); an older or equal one is left alone.
 - Bookmarks and notes without a highlighted passage have no place in the reader's notes: they are counted in
   the report, not imported. Books that match no article are reported with their best candidates, and nothing
   is written for them: import the file again once the article is in the library.
@@ -29,7 +31,7 @@ from reader.core.exchange.importers.matching import BookMatcher, LibraryArticle,
 from reader.core.exchange.importers.reading import read_records
 from reader.core.exchange.importers.records import SourceBook, ToolRecord, parse_iso
 from reader.core.library.scan import scan_library
-from reader.core.models import Annotation, Article, now_iso
+from reader.core.models import Annotation, Article, KeptValue, now_iso
 from reader.core.notes.anchoring import context_at, reanchor
 from reader.core.notes.store import open_notes
 
@@ -106,7 +108,7 @@ def _anchored(record: ToolRecord, text: str) -> Annotation:
     base = Annotation(
         id=record.id, exact=record.quote, start=hint, end=hint + len(record.quote), prefix=record.prefix,
         suffix=record.suffix, color=record.color, note=record.note, tags=list(record.tags), created=created,
-        modified=record.modified or created,
+        modified=record.modified or created, via=record.via or f"{record.tool}:{record.key}",
     )  # fmt: skip
     placed, result = reanchor(base, text)
     if result.status in ("anchored", "moved"):
@@ -128,6 +130,16 @@ def _newer(incoming: str, existing: str) -> bool:
 
 def _same(a: Annotation, b: Annotation) -> bool:
     return (a.exact, a.note, sorted(a.tags), a.color) == (b.exact, b.note, sorted(b.tags), b.color)
+
+
+def _older_values(current: Annotation) -> list[KeptValue]:
+    """What an annotation said before a newer version from the source tool replaced it: kept with it (like
+    a merge's losing values) so that the older note, tags and colour stay readable."""
+    return [
+        KeptValue("note", current.note, current.modified),
+        KeptValue("tags", tuple(current.tags), current.modified),
+        KeptValue("color", current.color, current.modified),
+    ]
 
 
 def _same_passage(annotations: Iterable[Annotation], annotation: Annotation) -> Annotation | None:
@@ -167,6 +179,9 @@ def _merge(article: Article, records: Sequence[ToolRecord], report: ToolImportRe
             report.imported += 1
         else:
             report.updated += 1
+            annotation = dataclasses.replace(
+                annotation, conflicts=[*current.conflicts, *_older_values(current)]
+            )
         if annotation.status == "orphaned":
             report.orphaned += 1
         if not dry_run:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import bibtexparser
@@ -203,16 +203,10 @@ def test_markdown_export_cites_each_quote_with_the_stored_key_and_page(sample, t
     quote_lines = [line for line in text.split("\n") if line.startswith("> ") and "[@" in line]
     assert quote_lines == ["> Fetal bone tissue [@you2025bone]", "> osteogenesis imperfecta [@you2025bone]"]
 
-    @dataclass(frozen=True)
-    class PagedBlock:  # what a format with pages (PDF) gives each block
-        kind: str
-        start: int
-        end: int
-        level: int = 0
-        page: int = 0
-
-    paged = replace(
-        article, blocks=tuple(PagedBlock(b.kind, b.start, b.end, b.level, 7) for b in article.blocks)
-    )
+    # As a PDF gives its blocks: each knows its page (page 7, no printed label).
+    paged = replace(article, blocks=tuple(replace(b, page=7) for b in article.blocks))
     text = render_markdown_article(ExportItem(paged, (second,)), tmp_path)
     assert "> osteogenesis imperfecta [@you2025bone, p. 7]" in text.split("\n")
+    labelled = replace(article, blocks=tuple(replace(b, page=7, page_label="xii") for b in article.blocks))
+    text = render_markdown_article(ExportItem(labelled, (second,)), tmp_path)
+    assert "> osteogenesis imperfecta [@you2025bone, p. xii]" in text.split("\n")  # the printed label

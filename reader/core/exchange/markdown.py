@@ -36,8 +36,10 @@ from reader.core.exchange.citations import article_citekey, pandoc_citation
 from reader.core.exchange.presentation import (
     GENERATOR,
     annotation_link,
+    block_at,
     color_label,
     file_uri,
+    has_position,
     relative_link,
     status_notice,
 )
@@ -150,12 +152,8 @@ def markdown_note(note: str) -> list[str]:
 def quote_citation(article: Article, annotation: Annotation, key: str) -> str:
     """The Pandoc citation that ends a quote: ``[@key]``, with the page (its printed label where the PDF has
     labels) of the block the passage starts in."""
-    page: object = None
-    if annotation.status != "orphaned":
-        for block in article.blocks:
-            if block.start <= annotation.start < max(block.end, block.start + 1):
-                page = getattr(block, "page_label", None) or getattr(block, "page", None)
-                break
+    block = block_at(article, annotation.start) if has_position(annotation) else None
+    page = (block.page_label or block.page) if block is not None else None
     return pandoc_citation(key, page)
 
 

@@ -74,6 +74,7 @@ WINDOW_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("zoom_out", "Zoom &Out", (QKeySequence.StandardKey.ZoomOut,)),
     ActionSpec("zoom_reset", "&Actual Size", ("Ctrl+0",)),
     ActionSpec("problems", "&Problems…", ("Ctrl+Shift+P",)),
+    ActionSpec("saved_searches", "Sa&ved Searches", ()),
     ActionSpec("shortcuts", "&Keyboard Shortcuts", ("F1",)),
     ActionSpec("about", "&About", ("Shift+F1",)),
 )
@@ -167,6 +168,7 @@ MENUS: tuple[MenuSpec, ...] = (
             *_THEMES,
             SEPARATOR,
             "problems",
+            "saved_searches",
         ),
     ),
     MenuSpec("help", "&Help", ("shortcuts", "about")),

@@ -197,6 +197,9 @@ class MainWindow(QMainWindow):
             "zoom_out": lambda: self._zoom(-1),
             "zoom_reset": lambda: self._zoom(None),
             "problems": self.show_problems,
+            "saved_searches": lambda: self.saved_searches_dock.setVisible(
+                not self.saved_searches_dock.isVisible()
+            ),
             "shortcuts": lambda: ShortcutsDialog(self.actions(), self).show(),
             "about": lambda: show_about(self, self.library, self.settings.path),
         }
@@ -263,8 +266,15 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.saved_searches)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
         self.resizeDocks([dock], [170], Qt.Orientation.Horizontal)
+        # Hidden until asked for (View → Saved Searches; the window remembers it): an empty sidebar would take
+        # the width the article titles need on a first start.
+        dock.hide()
+        self.saved_searches_dock = dock
         self.libraries.catalog_checked.connect(lambda _count: self.saved_searches.reload())
         self.article_data.changed.connect(self.saved_searches.recount)
+
+    def _toggle_saved_searches(self) -> None:
+        self.saved_searches_dock.setVisible(not self.saved_searches_dock.isVisible())
 
     # ------------------------------------------------------------------------------------- library
     @property

@@ -163,3 +163,13 @@ def test_export_dialog_counts_closes_and_follows_the_format(
     assert close is not None and close.isVisible()
     assert dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel) is None
     dialog.close()
+
+
+def test_the_saved_searches_sidebar_waits_to_be_asked_for(window: MainWindow, qtbot: QtBot) -> None:
+    """An empty sidebar would take the width the titles need on a first start: it opens from the View menu."""
+    dock = window.saved_searches_dock
+    assert not dock.isVisible()
+    window.named_actions["saved_searches"].trigger()
+    qtbot.waitUntil(dock.isVisible)
+    window.named_actions["saved_searches"].trigger()
+    qtbot.waitUntil(lambda: not dock.isVisible())

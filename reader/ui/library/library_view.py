@@ -52,7 +52,7 @@ COLUMN_MAX_CHARS = {
 }  # fmt: skip
 NARROW_SHARE = 0.5
 #: The columns that give up width first when the table is narrow.
-ELASTIC_COLUMNS = frozenset({"author", "source"})
+ELASTIC_COLUMNS = frozenset({"author", "source", "tags"})
 #: Rows measured for the widths of the narrow columns.
 FIT_SAMPLE_ROWS = 300
 
@@ -145,7 +145,7 @@ class LibraryView(QWidget):
 
     def fit_columns(self) -> None:
         """Size the narrow columns by their contents, never leaving the title less than half the table: the
-        short columns (date, counts) get what they need, author and source share what is left."""
+        short columns (date, counts, star) get what they need, author, source and tags share what is left."""
         header = self.table.horizontalHeader()
         font = QFont(self.table.font())
         font.setBold(True)  # unread rows are bold

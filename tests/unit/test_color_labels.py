@@ -95,3 +95,26 @@ def test_the_colors_command_shows_and_sets_labels(library: Path) -> None:
     assert "red      disagree" in run("--set", "red=disagree").stdout
     refused = run("--set", "mauve=x")
     assert refused.returncode == 1 and "no colour 'mauve'" in refused.stderr
+
+
+def test_setting_a_label_keeps_what_the_file_held_beyond_the_palette(library: Path) -> None:
+    path = color_labels_path(library)
+    path.parent.mkdir(parents=True)
+    held = {"format": "research-notes-reader/colors", "version": 1, "note": "mine",
+            "labels": {"teal": "from a later palette", "red": "disagree"}}  # fmt: skip
+    path.write_text(json.dumps(held), encoding="utf-8")
+    assert set_color_labels(library, {"green": "method"}) == {"green": "method", "red": "disagree"}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["note"] == "mine"
+    assert data["labels"] == {"green": "method", "red": "disagree", "teal": "from a later palette"}
+
+
+def test_a_file_from_a_newer_reader_is_left_untouched(library: Path) -> None:
+    path = color_labels_path(library)
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        '{"format": "research-notes-reader/colors", "version": 9, "labels": {}}', encoding="utf-8"
+    )
+    with pytest.raises(ColorLabelsError, match="newer version"):
+        set_color_labels(library, {"red": "x"})
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == 9

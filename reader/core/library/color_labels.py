@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from reader.core.atomic import atomic_write_text
 from reader.core.errors import ReaderError
 from reader.core.models import COLORS
+from reader.core.notes.locking import sidecar_lock
 
 FOLDER = ".research-notes-reader"
 FILE_NAME = "colors.json"
@@ -44,20 +46,27 @@ def _clean(color: str, label: str) -> tuple[str, str]:
     return name, text
 
 
-def load_color_labels(library: Path) -> dict[str, str]:
-    """The labels of ``library``'s colours (``{}`` when none were set). Raises :class:`ColorLabelsError`."""
-    path = color_labels_path(library)
+def _read(path: Path) -> dict[str, Any] | None:
+    """The file's whole object (``None`` when there is none). Raises :class:`ColorLabelsError`."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ColorLabelsError(f"{FILE_NAME} cannot be read ({exc}); it is left as it is") from exc
-    labels = data.get("labels") if isinstance(data, dict) else None
-    if not isinstance(labels, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("labels"), dict):
         raise ColorLabelsError(f"{FILE_NAME} has no labels object; it is left as it is")
+    version = data.get("version", VERSION)
+    if not isinstance(version, int) or version > VERSION:
+        raise ColorLabelsError(f"{FILE_NAME} was written by a newer version of the reader; left untouched")
+    return data
+
+
+def load_color_labels(library: Path) -> dict[str, str]:
+    """The labels of ``library``'s colours (``{}`` when none were set). Raises :class:`ColorLabelsError`."""
+    data = _read(color_labels_path(library))
     out: dict[str, str] = {}
-    for color, label in labels.items():
+    for color, label in (data or {}).get("labels", {}).items():
         if isinstance(color, str) and isinstance(label, str) and color in COLORS and label.strip():
             out[color] = " ".join(label.split())[:MAX_LABEL]
     return out
@@ -86,21 +95,27 @@ def cached_color_labels(library: Path) -> dict[str, str]:
 
 
 def set_color_labels(library: Path, changes: dict[str, str]) -> dict[str, str]:
-    """Set (or, with an empty label, remove) labels; returns all labels. Raises :class:`ColorLabelsError`
-    without writing anything when the file cannot be read or a change is not acceptable."""
-    labels = load_color_labels(library)
-    for color, label in changes.items():
-        name, text = _clean(color, label)
-        if text:
-            labels[name] = text
-        else:
-            labels.pop(name, None)
+    """Set (or, with an empty label, remove) labels; returns the palette's labels. Raises
+    :class:`ColorLabelsError` without writing anything when the file cannot be read or a change is not
+    acceptable. What the file holds beyond the palette's labels (other keys, colours of a later palette) is
+    kept; two processes setting labels at once are serialized by a lock."""
+    cleaned = [_clean(color, label) for color, label in changes.items()]
     path = color_labels_path(library)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ordered = {color: labels[color] for color in COLORS if color in labels}
-    payload = {"format": FORMAT, "version": VERSION, "labels": ordered}
-    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-    return ordered
+    with sidecar_lock(path):
+        data = _read(path) or {}
+        labels = dict(data.get("labels", {}))
+        for name, text in cleaned:
+            if text:
+                labels[name] = text
+            else:
+                labels.pop(name, None)
+        ordered = {c: labels[c] for c in COLORS if c in labels} | {
+            c: v for c, v in labels.items() if c not in COLORS
+        }
+        payload = {**data, "format": FORMAT, "version": VERSION, "labels": ordered}
+        atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    return load_color_labels(library)
 
 
 def label_of(library: Path, color: str) -> str:

@@ -111,6 +111,9 @@ class CatalogEntry:
     doi: str = ""
     #: The metadata extracted from the file when the user edited some of it (what the cache keeps).
     extracted: ArticleMeta | None = None
+    #: Listed from its file name and stat only: the file is still to be read (a first open's one pass reads
+    #: it while indexing). ``meta`` holds the file name as title; ``content_hash`` is empty.
+    pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,8 @@ class Skipped:
 class ScanResult:
     entries: list[CatalogEntry] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    #: Relpaths of the entries listed but not read (``CatalogEntry.pending``): see ``scan_library(defer=…)``.
+    pending: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------- annotations

@@ -134,6 +134,29 @@ def _writers(ix: Any) -> None:
         assert searcher.document(relpath="d.txt") is not None
 
 
+def _commit_without_cleaning(ix: Any) -> None:
+    """A commit with ``clean=False`` leaves a segment still being written (not in the new table of contents)
+    alone; ``clean_index_files`` then deletes what no segment names, as Whoosh's own commit does."""
+    in_flight = wp.open_unlocked_writer(SegmentWriter, ix)
+    in_flight.add_document(relpath="f.txt", title="Foxes", all=["Foxes", "a fox", "", ""])
+    flying = wp.finish_unlocked_segment(in_flight)
+    files = {name for name in ix.storage if flying.segment_id() in name}
+    assert files
+    writer = ix.writer()
+    writer.add_document(relpath="g.txt", title="Geese", all=["Geese", "a goose", "", ""])
+    wp.commit_with_segments(writer, [], clean=False)
+    assert files <= set(ix.storage)  # Whoosh's own commit would have deleted them
+    old_tocs = [name for name in ix.storage if name.endswith(".toc")]
+    assert len(old_tocs) >= 2
+    wp.clean_index_files(ix)
+    assert not files & set(ix.storage)
+    assert [name for name in ix.storage if name.endswith(".toc")] == [
+        f"_{ix.indexname}_{ix.latest_generation()}.toc"
+    ]
+    with ix.searcher() as searcher:
+        assert searcher.document(relpath="g.txt") is not None
+
+
 def _writer_hooks(ix: Any) -> None:
     calls: list[str] = []
 
@@ -227,6 +250,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": _writers,
     "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": _writer_hooks,
     "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec": _writer_hooks,
+    "whoosh.index.TOC(schema, segments, generation).write, clean_files": _commit_without_cleaning,
     "CompoundStorage._source .is_closed .range": _compound,
     "BufferFile._buf ._name .onclose .is_real .is_closed .file": _compound,
     "SpanNear2.SpanNear2Matcher._get_spans .ms": _span_matcher,

@@ -126,3 +126,21 @@ def save_cache(path: Path | None, items: dict[str, CacheItem]) -> None:
         atomic_write_text(Path(path), text)
     except OSError as exc:
         log.warning("could not write the scan cache %s: %s", path, exc)
+
+
+def add_to_cache(
+    path: Path | None, items: Sequence[CacheItem], known: dict[str, CacheItem] | None = None
+) -> None:
+    """Put ``items`` (read by the search index's build: the one pass of a first open) into the cache at
+    ``path``, keeping what it holds of other files. ``known``, when given, is the cache as last loaded or
+    written by the caller (updated in place): successive calls then do not read the file again. Items of an
+    installation problem (size -1) and pending entries are left out, as :func:`save_cache`'s callers do."""
+    if path is None:
+        return
+    cache = known if known is not None else load_cache(path)
+    if known is not None and not known:
+        cache.update(load_cache(path))
+    for item in items:
+        if item.size >= 0 and not (isinstance(item, CatalogEntry) and item.pending):
+            cache[item.relpath] = item
+    save_cache(path, cache)

@@ -26,13 +26,13 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, FormatUnavailableError
 from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
 from reader.core.library.conflict_names import conflict_original
-from reader.core.models import CatalogEntry, ScanResult, Skipped
+from reader.core.models import Article, ArticleMeta, CatalogEntry, ScanResult, Skipped
 from reader.core.notes.article_data import ArticleData, effective_meta, read_sidecar_summary
 
 log = logging.getLogger(__name__)
@@ -136,11 +136,22 @@ def _library_files(
 def _read_entry(path: Path, root: Path, rel: str, size: int, mtime_ns: int) -> CacheItem:
     try:
         article = load_article(path, root)
-    except FormatUnavailableError as exc:
+    except ArticleReadError as exc:
+        return skip_for_error(exc, rel, size, mtime_ns)
+    return entry_for_article(article, rel, size, mtime_ns)
+
+
+def skip_for_error(exc: ArticleReadError, rel: str, size: int, mtime_ns: int) -> CachedSkip:
+    """The catalog's record of a file that could not be read (for the stat it had then)."""
+    if isinstance(exc, FormatUnavailableError):
         # A problem of the installation, not of the file: size -1 keeps it out of the scan cache.
         return CachedSkip(rel, -1, -1, exc.reason)
-    except ArticleReadError as exc:
-        return CachedSkip(rel, size, mtime_ns, exc.reason)
+    return CachedSkip(rel, size, mtime_ns, exc.reason)
+
+
+def entry_for_article(article: Article, rel: str, size: int, mtime_ns: int) -> CatalogEntry:
+    """The catalog entry of an article read from a file of ``size`` and ``mtime_ns`` (notes not counted:
+    see :func:`with_article_data`). The search index's build makes the same entries as it reads."""
     return CatalogEntry(
         relpath=rel,
         meta=article.meta,
@@ -182,8 +193,14 @@ def scan_library(
     progress: ProgressCallback | None = None,
     cancelled: Callable[[], bool] | None = None,
     processes: int | None = None,
+    defer: int | None = None,
 ) -> ScanResult:
     """Read every article below ``root``; files that cannot be read are reported in ``skipped``.
+
+    With ``defer``, when at least that many files need reading (a first open, or many changes), none is
+    read here: each is listed as a pending entry (title from its file name, notes from its sidecar) and
+    named in ``ScanResult.pending``, for the search index's build to read once for both (its catalog items
+    then replace the pending entries and go into the cache; pending entries never do).
 
     With ``cache_path``, unchanged files (same relpath, size and mtime_ns) are taken from the cache and the
     cache is rewritten afterwards. ``progress(done, total)`` is called after each file (after each chunk of
@@ -229,6 +246,11 @@ def scan_library(
             todo.append((pos, stat.st_size, stat.st_mtime_ns))
             stats[pos] = (stat.st_size, stat.st_mtime_ns)
     was_cancelled = False
+    if defer is not None and len(todo) >= defer:
+        for pos, _size, _mtime in todo:
+            items[pos] = pending_entry(rels[pos], *stats[pos])
+            result.pending.append(rels[pos])
+        todo = []
     by_workers: set[int] = set()  # positions read (and their notes counted) by the worker processes
     procs = scan_processes(len(todo), processes)
     if procs > 1:
@@ -265,8 +287,28 @@ def scan_library(
     if cache_path is not None:
         if was_cancelled:
             fresh = {**{k: v for k, v in cached.items() if k not in fresh}, **fresh}
-        save_cache(cache_path, {k: v for k, v in fresh.items() if v.size >= 0})
+        usable = {k: v for k, v in fresh.items() if v.size >= 0 and not _is_pending(v)}
+        save_cache(cache_path, usable)
     return result
+
+
+def _is_pending(item: CacheItem) -> bool:
+    return isinstance(item, CatalogEntry) and item.pending
+
+
+def pending_entry(rel: str, size: int, mtime_ns: int) -> CatalogEntry:
+    """An article listed before it is read: its file name as title, its format from the suffix."""
+    name = PurePosixPath(rel)
+    return CatalogEntry(
+        relpath=rel,
+        meta=ArticleMeta(title=name.stem),
+        size=size,
+        mtime_ns=mtime_ns,
+        content_hash="",
+        format=FORMATS[name.suffix.lower()],
+        encoding="",
+        pending=True,
+    )
 
 
 def scan_pool(procs: int) -> ProcessPoolExecutor:

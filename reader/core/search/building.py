@@ -1,13 +1,16 @@
 """Building: reading articles into documents, writing segments (in worker processes for big updates), and
 committing them.
 
-:func:`_prepare` reads one article (and its notes) into a document, or says it is unchanged or unreadable.
-An update with at least :data:`PARALLEL_MIN` articles to read spreads them over worker processes (spawned,
-one per core, at most :data:`MAX_PROCS`, ``READER_INDEX_PROCS=1`` turns them off): each reads its share
-(:func:`_worker_build`) and writes whole segments of at most :data:`SEGMENT_ARTICLES` articles; the calling
-process, which holds the index lock, only deletes the old versions and commits the new segments without
-merging (:func:`_commit`). Workers write uncompressed posting blocks, and flushes read field lengths once
-(:class:`_SegmentWriter`).
+:func:`_prepare` reads one article (and its notes) into a document and its catalog item (the library list's
+entry: a first open reads each article once for both), or says it is unchanged or unreadable. An update
+with at least :data:`PARALLEL_MIN` articles to read spreads them over worker processes (spawned, one per
+core and per :data:`WORKER_MEMORY_MB` of available memory, at most :data:`MAX_PROCS`,
+``READER_INDEX_PROCS=1`` turns them off), in tasks (:func:`_task_slices`: a small first one, then whole
+segments of at most :data:`SEGMENT_ARTICLES` articles). Each task (:func:`_worker_build`) writes one
+segment; the calling process, which holds the index lock, deletes the old versions and commits each
+segment as its task ends, without merging (:func:`_commit`): searches answer from what is committed while
+the build goes on, and a build that is cancelled or killed keeps what it committed. Workers write
+uncompressed posting blocks, and flushes read field lengths once (:class:`_SegmentWriter`).
 
 Commits never merge segments on their own: each commit of a few articles adds one small segment (fewer than
 :data:`SMALL_SEGMENT_DOCS` documents); :func:`_merge_small` merges them when the index is idle, or in a commit
@@ -23,8 +26,9 @@ import contextlib
 import multiprocessing
 import os
 import queue
+import shutil
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +40,8 @@ from whoosh.reading import SegmentReader
 
 from reader.core.articles.loader import load_article
 from reader.core.errors import ArticleReadError, SidecarError
-from reader.core.library.scan import ARTICLE_SUFFIXES
+from reader.core.library.catalog import CacheItem
+from reader.core.library.scan import ARTICLE_SUFFIXES, entry_for_article, skip_for_error, with_article_data
 from reader.core.models import Skipped
 from reader.core.notes.article_data import effective_meta, read_sidecar_summary
 from reader.core.notes.sidecar import load_annotations, sidecar_path
@@ -53,9 +58,12 @@ from reader.core.search.whoosh_private import (
 )
 
 __all__ = [
+    "FIRST_TASK_ARTICLES",
     "MAX_SMALL_SEGMENTS",
     "PARALLEL_MIN",
+    "SEGMENT_ARTICLES",
     "ProgressCallback",
+    "TaskCallback",
     "_Job",
     "_Prepared",
     "_SegmentWriter",
@@ -66,6 +74,7 @@ __all__ = [
     "_prepare",
     "_sidecar_stamp",
     "_small_segments",
+    "_task_slices",
     "_worker_count",
 ]
 
@@ -77,9 +86,13 @@ PARALLEL_MIN = 200
 MAX_PROCS = 4
 ENV_PROCS = "READER_INDEX_PROCS"
 #: Memory for a worker's posting pool, and articles per segment a worker writes: a pool that spills sorted
-#: runs to disk makes the flush merge them in Python (a 10k build took 44 s instead of 28 s).
-WORKER_POOL_MB = 768
-SEGMENT_ARTICLES = 3000
+#: runs to disk makes the flush merge them in Python (a 10k build took 44 s instead of 28 s), so the pool
+#: holds a whole segment's postings.
+WORKER_POOL_MB = 128
+SEGMENT_ARTICLES = 700
+#: The first task of a big build: its segment is committed within seconds, and searches (of a first open)
+#: answer from it while the rest is read.
+FIRST_TASK_ARTICLES = 100
 #: Segments with fewer documents are "small": :meth:`SearchIndex.merge_when_idle` merges them into one.
 SMALL_SEGMENT_DOCS = 500
 #: A commit that would leave more small segments than this merges them (when no one ran merge_when_idle).
@@ -97,7 +110,8 @@ def _sidecar_stamp(source: Path) -> tuple[int, int]:
 
 @dataclass(slots=True)
 class _Job:
-    """An article to (re)read: its relpath, stat and sidecar stamps, and its indexed state (or None)."""
+    """An article to (re)read: its relpath, stat and sidecar stamps, and its indexed state (or None).
+    An article the index has unchanged is read only for its catalog item (``update(also_read=…)``)."""
 
     relpath: str
     stat: tuple[int, int]
@@ -108,7 +122,9 @@ class _Job:
 @dataclass(slots=True)
 class _Prepared:
     """What reading one article gave: ``kind`` is ``doc`` (index ``doc``), ``same`` (content unchanged:
-    ``verified`` holds the stamp to remember) or ``unreadable``."""
+    ``verified`` holds the stamp to remember) or ``unreadable``. ``catalog`` is the article's catalog item
+    (entry with its notes counted, or the reason it was skipped): the one pass of a first open reads each
+    article once for the index and the library list."""
 
     relpath: str
     kind: str
@@ -116,6 +132,7 @@ class _Prepared:
     doc: dict[str, Any] | None = None
     skipped: Skipped | None = None
     verified: list[Any] | None = None
+    catalog: CacheItem | None = None
 
 
 def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
@@ -124,9 +141,15 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
     try:
         article = load_article(path, root)
     except ArticleReadError as exc:
-        return _Prepared(rp, "unreadable", old is not None, skipped=Skipped(rp, exc.reason))
+        skip = skip_for_error(exc, rp, *job.stat)
+        return _Prepared(rp, "unreadable", old is not None, skipped=Skipped(rp, exc.reason), catalog=skip)
+    entry = entry_for_article(article, rp, *job.stat)
+    # Article data: the user's metadata edits, article tags (in tag: too), status and star.
+    count, data = read_sidecar_summary(path)
+    catalog = with_article_data(entry, count, data)
     if old is not None and old[2] == article.content_hash and old[3:] == job.sidecar:
-        return _Prepared(rp, "same", True, verified=[*job.stat, article.content_hash])
+        verified = [*job.stat, article.content_hash] if old[:2] != job.stat else None
+        return _Prepared(rp, "same", True, verified=verified, catalog=catalog)
     skipped = None
     try:
         annotations = load_annotations(path)
@@ -134,8 +157,6 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
         sc_rel = sidecar_path(Path(rp)).as_posix()
         skipped = Skipped(sc_rel, f"notes not searchable: {exc.reason}")
         annotations = []
-    # Article data: the user's metadata edits, article tags (in tag: too), status and star.
-    _count, data = read_sidecar_summary(path)
     meta = effective_meta(article.meta, data)
     notes = "\n".join(a.note for a in annotations if a.note)
     tags = "\n".join([*data.tags, *(t for a in annotations for t in a.tags)])
@@ -161,7 +182,7 @@ def _prepare(index_dir: Path, root: Path, job: _Job) -> _Prepared:
     if not doc["lang"]:
         del doc["lang"]
     _store_text(index_dir, article.content_hash, article.text)
-    return _Prepared(rp, "doc", old is not None, doc=doc, skipped=skipped)
+    return _Prepared(rp, "doc", old is not None, doc=doc, skipped=skipped, catalog=catalog)
 
 
 class _LengthCache:
@@ -220,10 +241,14 @@ def _merge_small(writer: Any, segments: list[Any]) -> list[Any]:
     return [s for s in segments if s.segment_id() not in merged]
 
 
-def _commit(writer: Any, segments: list[Any]) -> None:
+def _commit(writer: Any, segments: list[Any], *, clean: bool = True) -> None:
     """Commit ``writer`` plus the segments worker processes wrote, without merging: a commit stays fast;
     small segments are merged by :meth:`SearchIndex.merge_when_idle`, or here once there are more than
-    :data:`MAX_SMALL_SEGMENTS`."""
+    :data:`MAX_SMALL_SEGMENTS`. While workers still write segments, ``clean=False``: the commit deletes no
+    file (theirs are in no table of contents yet)."""
+    if not clean:
+        commit_with_segments(writer, segments, clean=False)
+        return
     if not segments:
         pending = len(_small_segments(writer_segments(writer))) + (1 if writer_has_documents(writer) else 0)
         writer.commit(mergetype=_merge_small if pending > MAX_SMALL_SEGMENTS else _no_merge)
@@ -231,12 +256,32 @@ def _commit(writer: Any, segments: list[Any]) -> None:
     commit_with_segments(writer, segments)
 
 
-def _worker_count(jobs: int) -> int:
-    """How many processes read and index ``jobs`` articles: 1 (this thread) for small batches."""
+#: What one worker process may take at its peak (the article pipeline, Whoosh, a segment's postings): no
+#: more workers start than the available memory holds.
+WORKER_MEMORY_MB = 200
+
+
+def available_memory_mb() -> int | None:
+    """Memory available to new processes (Linux: MemAvailable; elsewhere free pages), or None if unknown."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/meminfo", encoding="ascii") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) // 1024
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+    return None
+
+
+def _worker_count(jobs: int, memory_mb: int | None = None) -> int:
+    """How many processes read and index ``jobs`` articles: 1 (this thread) for small batches; otherwise one
+    per core (at most :data:`MAX_PROCS`) that the available memory (``memory_mb``) has room for."""
     env = os.environ.get(ENV_PROCS, "")
     procs = int(env) if env.strip().isdigit() else min(os.cpu_count() or 1, MAX_PROCS)
     if jobs < PARALLEL_MIN:
         return 1
+    memory_mb = available_memory_mb() if memory_mb is None else memory_mb
+    if memory_mb is not None:
+        procs = min(procs, memory_mb // WORKER_MEMORY_MB)
     return max(1, min(procs, jobs // (PARALLEL_MIN // 2)))
 
 
@@ -255,11 +300,29 @@ def _worker_init(progress: Any, cancel: Any) -> None:
         os.nice(WORKER_NICE)
 
 
+#: The folder of a worker's temporary files (its posting pool's runs), in the index folder: its own, as the
+#: parent's commits remove the writer's shared one (``<index name>.tmp``) while workers still write.
+WORKER_TEMP_PATTERN = INDEX_NAME + ".worker-{}.tmp"
+
+
+class _WorkerStorage(FileStorage):  # type: ignore[misc]
+    """The index folder as a worker process sees it: temporary files in a folder of its own."""
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        return super().temp_storage(WORKER_TEMP_PATTERN.format(os.getpid()))
+
+
+def _remove_worker_temp(index_dir: Path) -> None:
+    """Remove the temporary folders of worker processes (left when one was killed)."""
+    for folder in index_dir.glob(WORKER_TEMP_PATTERN.format("*")):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _worker_build(index_dir: str, root: str, jobs: list[_Job]) -> tuple[Any, list[_Prepared], bool]:
     """In a worker process: read ``jobs`` and write their documents into one new segment (not committed:
     the parent, which holds the index lock, adds it to the table of contents)."""
     folder, library = Path(index_dir), Path(root)
-    ix = w_index.FileIndex(FileStorage(index_dir), indexname=INDEX_NAME)
+    ix = w_index.FileIndex(_WorkerStorage(index_dir), indexname=INDEX_NAME)
     # Uncompressed posting blocks: zlib took ~1/8 of a build (each block says whether it is compressed).
     writer = open_unlocked_writer(_SegmentWriter, ix, codec=W3Codec(compression=0), limitmb=WORKER_POOL_MB)
     results: list[_Prepared] = []
@@ -281,7 +344,28 @@ def _worker_build(index_dir: str, root: str, jobs: list[_Job]) -> tuple[Any, lis
         with contextlib.suppress(Exception):
             close_segment(writer)
         raise
+    finally:
+        with contextlib.suppress(Exception):
+            writer.temp_storage().destroy()
     return segment, results, stopped
+
+
+def _task_slices(count: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of the tasks a build of ``count`` articles is cut into: :data:`FIRST_TASK_ARTICLES`,
+    then each twice the last, up to :data:`SEGMENT_ARTICLES`; a last task smaller than the first joins the
+    one before it."""
+    slices: list[tuple[int, int]] = []
+    start, size = 0, FIRST_TASK_ARTICLES
+    while start < count:
+        end = min(count, start + size)
+        if count - end < FIRST_TASK_ARTICLES:
+            end = count
+        slices.append((start, end))
+        start, size = end, min(size * 2, SEGMENT_ARTICLES)
+    return slices
+
+
+TaskCallback = Callable[[Any, list[_Prepared]], None]
 
 
 def _build_in_processes(
@@ -293,35 +377,50 @@ def _build_in_processes(
     total: int,
     progress: ProgressCallback | None,
     cancelled: Callable[[], bool] | None,
-) -> tuple[list[Any], list[_Prepared], bool]:
-    """Read and index ``jobs`` in ``procs`` processes (spawned: safe from a GUI process with threads), each
-    writing one segment. This process only waits, so its own threads (a window) keep the GIL to themselves.
-    Returns the segments, the per-article results and whether it was cancelled."""
+    on_task: TaskCallback,
+) -> bool:
+    """Read and index ``jobs`` in ``procs`` processes (spawned: safe from a GUI process with threads), in
+    tasks of :func:`_task_slices`, each writing one segment. This thread only waits, so its own threads (a
+    window) keep the GIL to themselves, and hands each finished task to ``on_task(segment, results)`` (the
+    segment may be None), in order of completion: the caller commits it, so searches see the build grow.
+
+    Returns whether it was cancelled (what finished by then was handed over). Raises what a task raised;
+    the tasks handed over before that stay handed over."""
     ctx = multiprocessing.get_context("spawn")
     progress_q = ctx.Queue()
     cancel = ctx.Event()
-    # Interleaved shares (every segment gets long and short articles alike), one segment each.
-    n_shares = max(procs, -(-len(jobs) // SEGMENT_ARTICLES))
-    shares = [jobs[i::n_shares] for i in range(n_shares)]
     done = base
     init = (progress_q, cancel)
+    stopped = False
+    _remove_worker_temp(index_dir)
     with ProcessPoolExecutor(procs, mp_context=ctx, initializer=_worker_init, initargs=init) as pool:
-        futures = [pool.submit(_worker_build, str(index_dir), str(root), share) for share in shares]
-        pending = set(futures)
-        while pending:
-            _finished, pending = wait(pending, timeout=0.1)
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    done += progress_q.get_nowait()
-            if progress is not None:
-                progress(min(done, total), total)
-            if cancelled is not None and not cancel.is_set() and cancelled():
-                cancel.set()
-        outcomes = [f.result() for f in futures]
+        try:
+            tasks = {
+                pool.submit(_worker_build, str(index_dir), str(root), jobs[start:end]): start
+                for start, end in _task_slices(len(jobs))
+            }
+            pending = set(tasks)
+            while pending:
+                finished, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        done += progress_q.get_nowait()
+                if progress is not None:
+                    progress(min(done, total), total)
+                for task in sorted(finished, key=tasks.__getitem__):
+                    segment, results, task_stopped = task.result()
+                    stopped = stopped or task_stopped
+                    on_task(segment, results)
+                if cancelled is not None and not cancel.is_set() and cancelled():
+                    cancel.set()
+        except BaseException:
+            cancel.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            _remove_worker_temp(index_dir)
     progress_q.close()
-    segments = [seg for seg, _results, _stopped in outcomes if seg is not None]
-    results = sorted((r for _seg, rs, _stopped in outcomes for r in rs), key=lambda r: r.relpath)
-    return segments, results, any(stopped for _seg, _rs, stopped in outcomes)
+    return stopped or cancel.is_set()
 
 
 def _is_article_file(root: Path, path: Path) -> bool:

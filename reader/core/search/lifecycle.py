@@ -67,6 +67,11 @@ class IndexLifecycle:
         self._pending_rebuilt: str | None = None
         self._closed = False
         self._pool = _ReaderPool()
+        #: A commit happened since the current searcher was opened, and nobody has searched since: the next
+        #: search opens the newest searcher (a big build commits often; opening a searcher after each of
+        #: its commits when no one searches would only cost memory).
+        self._stale = False
+        self._reopen_lock = threading.Lock()
 
     def _update(
         self,
@@ -213,6 +218,8 @@ class IndexLifecycle:
     @contextlib.contextmanager
     def _using(self) -> Iterator[Any]:
         self._ensure_open()
+        if self._stale:
+            self._reopen_searcher()
         with self._gen_lock:
             gen = self._gen
             if gen is None:
@@ -229,12 +236,19 @@ class IndexLifecycle:
                     gen.searcher.close()
 
     def _reopen_searcher(self) -> None:
-        try:
-            with _closing_on_failure():
-                searcher = self._new_searcher(self._ix)
-        except Exception as exc:
-            raise _DamagedError(_describe(exc)) from exc
-        self._install(searcher)
+        with self._reopen_lock:  # a writer's thread and searches' threads: one at a time, newest last
+            self._stale = False  # before reading the table of contents: a commit after it marks it again
+            try:
+                with _closing_on_failure():
+                    searcher = self._new_searcher(self._ix)
+            except Exception as exc:
+                self._stale = True
+                raise _DamagedError(_describe(exc)) from exc
+            self._install(searcher)
+
+    def _searcher_stale(self) -> None:
+        """A commit happened: searches from now on use its searcher, opened when the first one needs it."""
+        self._stale = True
 
     def _new_searcher(self, ix: Any) -> Any:
         """A searcher of the newest commit, reusing the open files of segments older searchers have."""

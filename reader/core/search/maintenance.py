@@ -14,16 +14,18 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from whoosh.writing import LockError
 
 from reader.core.atomic import atomic_write_text
 from reader.core.errors import IndexBusyError, SearchIndexError
+from reader.core.library.catalog import CacheItem
 from reader.core.library.scan import iter_article_files
 from reader.core.models import Skipped
 from reader.core.search.building import (
+    SEGMENT_ARTICLES,
     ProgressCallback,
     _build_in_processes,
     _commit,
@@ -42,11 +44,14 @@ from reader.core.search.lifecycle import IndexLifecycle
 from reader.core.search.results import UpdateReport
 from reader.core.search.schema import State
 from reader.core.search.storage import _prune_texts
-from reader.core.search.whoosh_private import read_toc
+from reader.core.search.whoosh_private import clean_index_files, read_toc
 
 __all__ = ["IndexMaintenance"]
 
 log = logging.getLogger(__name__)
+
+#: ``on_commit(indexed, items)``: see :meth:`IndexMaintenance.update`.
+CommitCallback = Callable[[int, list[CacheItem]], None]
 
 _STATE_FILE = "reader-verified.json"
 
@@ -55,10 +60,22 @@ class IndexMaintenance(IndexLifecycle):
     """Updates and idle merging of one index (the middle layer of SearchIndex)."""
 
     def update(
-        self, *, progress: ProgressCallback | None = None, cancelled: Callable[[], bool] | None = None
+        self,
+        *,
+        progress: ProgressCallback | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        on_commit: CommitCallback | None = None,
+        also_read: Collection[str] = (),
     ) -> UpdateReport:
-        """Bring the index in line with the library: index new and changed articles, drop removed ones."""
-        return self._run_update(None, progress, cancelled)
+        """Bring the index in line with the library: index new and changed articles, drop removed ones.
+
+        A big update commits as it goes (searches see it grow); after each commit, ``on_commit(indexed,
+        items)`` gets the number of documents searches now see and the catalog items (entries with their
+        notes counted, or skips) of the articles read since the last call: a window lists them, and keeps
+        them in its scan cache, instead of reading each article a second time. ``also_read`` names articles
+        to read for their catalog items even when the index has them unchanged (a library list without
+        them)."""
+        return self._run_update(None, progress, cancelled, on_commit, frozenset(also_read))
 
     def update_paths(self, relpaths: Iterable[str]) -> UpdateReport:
         """Re-index just these articles (POSIX paths relative to the library); missing ones are removed."""
@@ -69,19 +86,21 @@ class IndexMaintenance(IndexLifecycle):
         relpaths: list[str] | None,
         progress: ProgressCallback | None,
         cancelled: Callable[[], bool] | None,
+        on_commit: CommitCallback | None = None,
+        also_read: frozenset[str] = frozenset(),
     ) -> UpdateReport:
         with self._write_lock:
             self._ensure_open(rebuild=False)
             damage: str | None = None
             try:
-                report = self._update(relpaths, progress, cancelled)
+                report = self._update(relpaths, progress, cancelled, on_commit, also_read)
             except _DamagedError as exc:
                 damage = str(exc)
                 _release(exc)
             if damage is not None:
                 self._set_aside(damage)
                 self._create()
-                report = self._update(None, progress, cancelled)
+                report = self._update(None, progress, cancelled, on_commit, also_read)
             report.recovered, self._pending_recovered = self._pending_recovered, None
             report.rebuilt, self._pending_rebuilt = self._pending_rebuilt, None
             return report
@@ -119,6 +138,8 @@ class IndexMaintenance(IndexLifecycle):
         relpaths: list[str] | None,
         progress: ProgressCallback | None,
         cancelled: Callable[[], bool] | None,
+        on_commit: CommitCallback | None = None,
+        also_read: frozenset[str] = frozenset(),
     ) -> UpdateReport:
         report = UpdateReport()
         root = self.library
@@ -165,8 +186,9 @@ class IndexMaintenance(IndexLifecycle):
                     get_writer().delete_by_term("relpath", rp)
                     report.removed.append(rp)
             elif kind == "same":
-                verified[rp] = result.verified or []
-                verified_dirty = True
+                if result.verified is not None:
+                    verified[rp] = result.verified
+                    verified_dirty = True
                 report.unchanged += 1
             else:
                 w = get_writer()
@@ -178,7 +200,42 @@ class IndexMaintenance(IndexLifecycle):
                 (report.updated if old_exists else report.added).append(rp)
                 verified.pop(rp, None)
 
-        segments: list[Any] = []
+        read: list[CacheItem] = []  # catalog items of the articles read since the last commit's report
+        applied: set[str] = set()
+        workers_writing = False
+
+        def commit(segments: list[Any], *, final: bool = False) -> None:
+            """Commit what the writer holds (and ``segments``), then tell ``on_commit`` what is new. The
+            searcher of a commit before the ``final`` one opens when a search needs it."""
+            nonlocal writer
+            if writer is not None:
+                try:
+                    _commit(writer, segments, clean=not workers_writing)
+                except Exception as exc:
+                    raise SearchIndexError(f"the search index could not be saved: {_describe(exc)}") from exc
+                writer = None
+                if final:
+                    self._reopen_searcher()
+                else:
+                    self._searcher_stale()
+            if on_commit is not None and read:
+                on_commit(sum(segment.doc_count() for segment in read_toc(self._ix).segments), read[:])
+            read.clear()
+
+        def take(result: _Prepared, *, add: bool) -> None:
+            apply(result, add=add)
+            applied.add(result.relpath)
+            if result.catalog is not None:
+                read.append(result.catalog)
+
+        def commit_task(segment: Any, results: list[_Prepared]) -> None:
+            """A worker's task ended: its articles, and its segment, become searchable."""
+            for result in results:
+                take(result, add=False)
+            if segment is not None:
+                get_writer()
+            commit([segment] if segment is not None else [])
+
         try:
             for rp in removed:
                 get_writer().delete_by_term("relpath", rp)
@@ -195,7 +252,7 @@ class IndexMaintenance(IndexLifecycle):
                     continue
                 sc_size, sc_mtime = _sidecar_stamp(path)
                 old = indexed.get(rp)
-                if old is not None and old[3:] == (sc_size, sc_mtime):
+                if old is not None and old[3:] == (sc_size, sc_mtime) and rp not in also_read:
                     if old[:2] == (st.st_size, st.st_mtime_ns):
                         report.unchanged += 1
                         continue
@@ -208,17 +265,24 @@ class IndexMaintenance(IndexLifecycle):
             procs = _worker_count(len(todo))
             if not report.cancelled and procs > 1:
                 get_writer()  # take the lock before the workers write segments
+                workers_writing = True
                 try:
-                    segments, results, stopped = _build_in_processes(
-                        self.index_dir, root, todo, procs, base, total, progress, cancelled
+                    stopped = _build_in_processes(
+                        self.index_dir, root, todo, procs, base, total, progress, cancelled, commit_task
                     )
-                except Exception as exc:  # noqa: BLE001 - no processes here: do the work in this thread
+                except (SearchIndexError, IndexBusyError):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - no processes here: do the rest in this thread
                     log.warning("indexing in %d processes failed (%s); indexing here", procs, _describe(exc))
                     procs = 1
+                    todo = [job for job in todo if job.relpath not in applied]
+                    base = total - len(todo)
                 else:
                     report.cancelled = report.cancelled or stopped
-                    for result in results:
-                        apply(result, add=False)
+            if workers_writing:
+                workers_writing = False
+                with contextlib.suppress(Exception):  # files of old generations: the next commit cleans too
+                    clean_index_files(self._ix)
             if not report.cancelled and procs <= 1:
                 for i, job in enumerate(todo):
                     if cancelled is not None and cancelled():
@@ -226,16 +290,12 @@ class IndexMaintenance(IndexLifecycle):
                         break
                     if progress is not None:
                         progress(base + i + 1, total)
-                    apply(_prepare(self.index_dir, root, job), add=True)
-            if writer is not None:
-                try:
-                    _commit(writer, segments)
-                except Exception as exc:
-                    raise SearchIndexError(f"the search index could not be saved: {_describe(exc)}") from exc
-                writer = None
-                self._reopen_searcher()
-                if relpaths is None and not report.cancelled and (report.updated or report.removed):
-                    _prune_texts(self.index_dir, {state[2] for state in self._indexed_states(None).values()})
+                    take(_prepare(self.index_dir, root, job), add=True)
+                    if (i + 1) % SEGMENT_ARTICLES == 0:
+                        commit([])  # a long build in this thread: searchable as it goes too
+            commit([], final=True)
+            if relpaths is None and not report.cancelled and (report.updated or report.removed):
+                _prune_texts(self.index_dir, {state[2] for state in self._indexed_states(None).values()})
         except BaseException:
             if writer is not None:
                 with contextlib.suppress(Exception):

@@ -19,6 +19,7 @@ from typing import Any
 from whoosh import qparser
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.structfile import BufferFile
+from whoosh.index import TOC, clean_files
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
@@ -41,6 +42,7 @@ __all__ = [
     "SegmentWriterWithHooks",
     "StarOnlyWildcardPlugin",
     "bm25_parameters",
+    "clean_index_files",
     "close_segment",
     "commit_with_segments",
     "expanded_terms",
@@ -70,6 +72,7 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": ("building.py",),
     "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": ("building.py",),
     "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec": ("building.py",),
+    "whoosh.index.TOC(schema, segments, generation).write, clean_files": ("building.py", "maintenance.py"),
     "CompoundStorage._source .is_closed .range": ("storage.py",),
     "BufferFile._buf ._name .onclose .is_real .is_closed .file": ("storage.py",),
     "SpanNear2.SpanNear2Matcher._get_spans .ms": ("query.py",),
@@ -240,16 +243,30 @@ def close_segment(writer: Any) -> None:
     writer._close_segment()
 
 
-def commit_with_segments(writer: Any, segments: list[Any]) -> None:
-    """Commit the writer plus ``segments`` (written elsewhere) into one table of contents, merging nothing."""
+def commit_with_segments(writer: Any, segments: list[Any], *, clean: bool = True) -> None:
+    """Commit the writer plus ``segments`` (written elsewhere) into one table of contents, merging nothing.
+
+    Whoosh's commit deletes every file of the index folder that no segment of the new table of contents
+    names: with ``clean=False`` it deletes nothing, as segments that worker processes are still writing
+    are not in it yet (:func:`clean_index_files` then cleans once they are)."""
     final = writer._merge_segments(None, False, False)
     final.extend(segments)
     if writer._added:
         final.append(writer._finalize_segment())
     else:
         writer._close_segment()
-    writer._commit_toc(final)
+    if clean:
+        writer._commit_toc(final)
+    else:
+        TOC(writer.schema, final, writer.generation).write(writer.storage, writer.indexname)
     writer._finish()
+
+
+def clean_index_files(ix: Any) -> None:
+    """Delete the files of old tables of contents and of segments the current one does not name (what each
+    of Whoosh's commits does)."""
+    toc = read_toc(ix)
+    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
 
 
 # ------------------------------------------------------------------------------------------- storage

@@ -1,0 +1,180 @@
+"""The one pass of a first open: the index build reads each article once for the index and the catalog,
+commits as it goes (searchable while building), and stays consistent when cancelled."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reader.core.library.catalog import CachedSkip, add_to_cache, load_cache
+from reader.core.library.scan import scan_library
+from reader.core.models import CatalogEntry
+from reader.core.search import SearchIndex, building
+from reader.core.search.building import (
+    FIRST_TASK_ARTICLES,
+    SEGMENT_ARTICLES,
+    WORKER_MEMORY_MB,
+    WORKER_TEMP_PATTERN,
+    _task_slices,
+    _worker_count,
+)
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+ARTICLES = 260
+
+
+@pytest.fixture(scope="module")
+def corpus_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """260 corpus articles (English and Korean), one of them unreadable (binary)."""
+    assert CORPUS.is_dir(), f"the shared corpus is missing: {CORPUS} (expected ../shared/corpus)"
+    library = tmp_path_factory.mktemp("one-pass") / "lib"
+    for sub in ("en-peps", "ko-wikinews"):
+        (library / sub).mkdir(parents=True)
+        for path in sorted((CORPUS / sub).iterdir())[: ARTICLES // 2]:
+            shutil.copy(path, library / sub / path.name)
+    (library / "ko-wikinews" / "zz-binary.txt").write_bytes(b"\x00\x01\x02" * 400)
+    return library
+
+
+def _fresh_copy(library: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "lib"
+    shutil.copytree(library, copy)
+    return copy
+
+
+def test_task_slices_start_small_and_cover_everything() -> None:
+    for count in (1, 99, 100, 150, 260, 1000, 10_776):
+        slices = _task_slices(count)
+        assert slices[0][0] == 0 and slices[-1][1] == count
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(slices))
+        assert all(end - start <= max(SEGMENT_ARTICLES, 2 * FIRST_TASK_ARTICLES) for start, end in slices)
+        if count >= 2 * FIRST_TASK_ARTICLES:
+            assert slices[0] == (0, FIRST_TASK_ARTICLES)
+        # no last task smaller than the first (it joins the one before)
+        assert len(slices) == 1 or slices[-1][1] - slices[-1][0] >= FIRST_TASK_ARTICLES
+
+
+def test_worker_count_follows_memory_as_well_as_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READER_INDEX_PROCS", "4")
+    assert _worker_count(5000, memory_mb=100 * WORKER_MEMORY_MB) == 4
+    assert _worker_count(5000, memory_mb=2 * WORKER_MEMORY_MB + 1) == 2
+    assert _worker_count(5000, memory_mb=WORKER_MEMORY_MB // 2) == 1  # no room: this thread does it
+    assert _worker_count(10, memory_mb=100 * WORKER_MEMORY_MB) == 1  # a few articles: this thread
+
+
+def test_a_build_in_processes_commits_as_it_goes_and_reports_catalog_items(
+    corpus_library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READER_INDEX_PROCS", "2")
+    library = _fresh_copy(corpus_library, tmp_path)
+    index = SearchIndex(tmp_path / "index", library)
+    commits: list[tuple[int, int, int]] = []  # indexed, items, hits searches saw at that moment
+    items: list[object] = []
+
+    def on_commit(indexed: int, read: list[object]) -> None:
+        hits = index.search("the OR 대통령", limit=0).total
+        commits.append((indexed, len(read), hits))
+        items.extend(read)
+
+    report = index.update(on_commit=on_commit)
+    assert not report.cancelled
+    assert len(report.added) == ARTICLES
+    assert len(commits) >= 2, commits
+    # Searches during the build answered from what was committed, and the answer grew.
+    first_indexed, _first_items, first_hits = commits[0]
+    assert 0 < first_indexed < ARTICLES
+    assert 0 < first_hits <= first_indexed
+    assert [c[0] for c in commits] == sorted(c[0] for c in commits)
+    assert commits[-1][0] == ARTICLES == index.doc_count()
+    # Each article was read once, for both: its catalog item is the scan's entry.
+    entries = {i.relpath: i for i in items if isinstance(i, CatalogEntry)}
+    skips = [i for i in items if isinstance(i, CachedSkip)]
+    assert len(entries) == ARTICLES and len(items) == ARTICLES + 1
+    assert [s.relpath for s in skips] == ["ko-wikinews/zz-binary.txt"]
+    scanned = {e.relpath: e for e in scan_library(library, processes=1).entries}
+    assert entries == scanned
+    # Worker processes leave no temporary folders behind.
+    assert not list((tmp_path / "index").glob(WORKER_TEMP_PATTERN.format("*")))
+    index.close()
+
+
+def test_a_cancelled_build_keeps_what_it_committed_and_the_next_one_does_the_rest(
+    corpus_library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READER_INDEX_PROCS", "2")
+    monkeypatch.setattr(building, "FIRST_TASK_ARTICLES", 20)  # tasks of 20, 40, 80, 120 articles
+    library = _fresh_copy(corpus_library, tmp_path)
+    cache = tmp_path / "catalog.json"
+    index = SearchIndex(tmp_path / "index", library)
+    known: dict[str, object] = {}
+
+    def on_commit(indexed: int, read: list[object]) -> None:
+        add_to_cache(cache, read, known)  # type: ignore[arg-type]
+
+    stop = [False]
+
+    def first_commit_then_stop(indexed: int, read: list[object]) -> None:
+        on_commit(indexed, read)
+        stop[0] = True
+
+    report = index.update(on_commit=first_commit_then_stop, cancelled=lambda: stop[0])
+    assert report.cancelled
+    kept = index.doc_count()
+    assert 0 < kept < ARTICLES
+    cached = load_cache(cache)
+    # The catalog cache holds what the index committed (plus the unreadable file if it was read).
+    cached_articles = {rp for rp, item in cached.items() if isinstance(item, CatalogEntry)}
+    assert len(cached_articles) == len(report.added) == kept
+    index.close()
+
+    index = SearchIndex(tmp_path / "index", library)
+    again = index.update()
+    assert not again.cancelled
+    assert len(again.added) == ARTICLES - kept
+    assert not set(again.added) & cached_articles
+    assert index.doc_count() == ARTICLES
+    index.close()
+
+
+def test_also_read_reads_unchanged_articles_for_their_catalog_items(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    library.mkdir()
+    for name in ("a", "b", "c"):
+        (library / f"{name}.txt").write_text(f"Title {name}\n\nBody of {name}.\n", encoding="utf-8")
+    index = SearchIndex(tmp_path / "index", library)
+    index.update()
+    seen: list[object] = []
+    report = index.update(on_commit=lambda _n, items: seen.extend(items), also_read={"b.txt"})
+    assert report.unchanged == 3 and not report.changed
+    assert [getattr(i, "relpath", None) for i in seen] == ["b.txt"]
+    assert isinstance(seen[0], CatalogEntry) and seen[0].meta.title == "Title b"
+    # Nothing to read: nothing reported.
+    seen.clear()
+    index.update(on_commit=lambda _n, items: seen.extend(items))
+    assert seen == []
+    index.close()
+
+
+def test_a_scan_defers_reading_to_the_index_build(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    (library / "sub").mkdir(parents=True)
+    for i in range(5):
+        (library / "sub" / f"note {i}.md").write_text(f"# Heading {i}\n\nText {i}.\n", encoding="utf-8")
+    (library / "paper.docx").write_bytes(b"PK")
+    cache = tmp_path / "catalog.json"
+    result = scan_library(library, cache_path=cache, defer=3)
+    assert sorted(result.pending) == [f"sub/note {i}.md" for i in range(5)]
+    assert all(e.pending and e.content_hash == "" for e in result.entries)
+    assert [e.meta.title for e in result.entries] == [f"note {i}" for i in range(5)]  # file names
+    assert {e.format for e in result.entries} == {"markdown"}
+    assert [s.reason for s in result.skipped] == ["not supported (Word)"]
+    assert not any(isinstance(i, CatalogEntry) for i in load_cache(cache).values())  # never cached
+    # Fewer files to read than ``defer``: read here, as before.
+    small = scan_library(library, cache_path=cache, defer=50)
+    assert not small.pending and [e.meta.title for e in small.entries] == [f"Heading {i}" for i in range(5)]
+    assert all(not e.pending and e.content_hash for e in small.entries)
+    # Everything cached now: nothing is pending even with a low ``defer``.
+    assert not scan_library(library, cache_path=cache, defer=1).pending

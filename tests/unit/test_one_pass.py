@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.library.catalog import CachedSkip, add_to_cache, load_cache
+from reader.core.library.catalog import CachedSkip, CatalogCacheWriter, load_cache
 from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry
 from reader.core.search import SearchIndex, building
@@ -109,10 +109,10 @@ def test_a_cancelled_build_keeps_what_it_committed_and_the_next_one_does_the_res
     library = _fresh_copy(corpus_library, tmp_path)
     cache = tmp_path / "catalog.json"
     index = SearchIndex(tmp_path / "index", library)
-    known: dict[str, object] = {}
+    writer = CatalogCacheWriter(cache)
 
     def on_commit(indexed: int, read: list[object]) -> None:
-        add_to_cache(cache, read, known)  # type: ignore[arg-type]
+        writer.add(read)  # type: ignore[arg-type]
 
     stop = [False]
 
@@ -121,6 +121,7 @@ def test_a_cancelled_build_keeps_what_it_committed_and_the_next_one_does_the_res
         stop[0] = True
 
     report = index.update(on_commit=first_commit_then_stop, cancelled=lambda: stop[0])
+    writer.flush()
     assert report.cancelled
     kept = index.doc_count()
     assert 0 < kept < ARTICLES
@@ -178,3 +179,26 @@ def test_a_scan_defers_reading_to_the_index_build(tmp_path: Path) -> None:
     assert all(not e.pending and e.content_hash for e in small.entries)
     # Everything cached now: nothing is pending even with a low ``defer``.
     assert not scan_library(library, cache_path=cache, defer=1).pending
+
+
+def test_the_catalog_cache_writer_keeps_other_entries_and_saves_on_flush(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    library.mkdir()
+    for name in ("a", "b"):
+        (library / f"{name}.txt").write_text(f"Title {name}\n\nBody.\n", encoding="utf-8")
+    cache = tmp_path / "catalog.json"
+    scan_library(library, cache_path=cache)
+    (library / "c.txt").write_text("Title c\n\nBody.\n", encoding="utf-8")
+    (library / "d.txt").write_text("Title d\n\nBody.\n", encoding="utf-8")
+    result = scan_library(library, defer=1)  # no cache: all four pending
+    read = scan_library(library, processes=1).entries
+    writer = CatalogCacheWriter(cache)
+    writer.add(
+        [e for e in read if e.relpath == "c.txt"] + [e for e in result.entries if e.relpath == "d.txt"]
+    )
+    writer.add([e for e in read if e.relpath == "d.txt"])  # within SAVE_INTERVAL: not saved yet
+    assert set(load_cache(cache)) == {"a.txt", "b.txt", "c.txt"}  # the pending d.txt never went in
+    writer.flush()
+    cached = load_cache(cache)
+    assert set(cached) == {"a.txt", "b.txt", "c.txt", "d.txt"}
+    assert cached["d.txt"] == next(e for e in read if e.relpath == "d.txt")

@@ -118,9 +118,10 @@ class ArticleTableModel(QAbstractTableModel):
                     parts.append(snippet_html(row.hit.snippet, row.hit.snippet_marks))
                 return "<br>".join(parts)
             return self._display(row, key) or None
-        if role == Qt.ItemDataRole.FontRole and key == "title" and not row.read:
+        if role == Qt.ItemDataRole.FontRole and key == "title" and (not row.read or row.entry.pending):
             font = QFont()
-            font.setBold(True)
+            font.setBold(not row.read)
+            font.setItalic(row.entry.pending)  # listed by its file name: still being read
             return font
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("words", "notes"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -182,6 +183,16 @@ class ArticleTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self._by_path = {row.relpath: i for i, row in enumerate(self._rows)}
         self.endResetModel()
+
+    def update_entries(self, entries: dict[str, CatalogEntry]) -> None:
+        """Give the rows of these relpaths their new catalog entries (an article read by the index build),
+        with one ``dataChanged`` over the rows they span: the views keep their scroll and selection."""
+        changed = [i for i in (self._by_path.get(relpath) for relpath in entries) if i is not None]
+        if not changed:
+            return
+        for i in changed:
+            self._rows[i] = replace(self._rows[i], entry=entries[self._rows[i].relpath])
+        self.dataChanged.emit(self.index(min(changed), 0), self.index(max(changed), len(COLUMNS) - 1))
 
     def update_row(self, relpath: str, **changes: Any) -> None:
         """Replace fields of one row (read state, notes count ...) and tell the views."""

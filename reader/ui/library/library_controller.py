@@ -15,8 +15,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
+from reader.core.library.catalog import CachedSkip, CacheItem
 from reader.core.library.scan import ARTICLE_SUFFIXES
-from reader.core.models import Skipped
+from reader.core.models import CatalogEntry, Skipped
 from reader.core.search.results import UpdateReport
 from reader.ui.library.library_session import CatalogSnapshot, LibrarySession
 from reader.ui.library.library_view import LibraryView
@@ -88,6 +89,7 @@ class LibraryController(QObject):
         self.session.scan_progressed.connect(lambda d, t: self._status.show_progress("Reading library", d, t))
         self.session.index_progressed.connect(lambda d, t: self._status.show_progress("Indexing", d, t))
         self.session.index_updated.connect(self._index_updated)
+        self.session.articles_read.connect(self._articles_read)
         self._search.set_session(self.session)
         self.session.failed.connect(self._report_error)
         self._view.model.set_rows([])
@@ -139,6 +141,20 @@ class LibraryController(QObject):
         """Bring the index up to date, :data:`INDEX_START_DELAY_MS` after a checked catalog is shown."""
         if self.session is not None:
             self.session.update_index()
+
+    def _articles_read(self, indexed: int, items: list[CacheItem]) -> None:
+        """A commit of the index build: the articles listed by file name that it read get their real rows
+        (unreadable ones leave the list for the problems), and a search shows what is searchable now."""
+        entries = {item.relpath: item for item in items if isinstance(item, CatalogEntry)}
+        skips = [item.skipped() for item in items if isinstance(item, CachedSkip)]
+        if entries or skips:
+            self._view.articles_read(entries, {s.relpath for s in skips})
+        if skips:
+            known = {s.relpath for s in self.skipped}
+            self.skipped.extend(s for s in skips if s.relpath not in known)
+            self._status.show_problem_count(len(self.skipped))
+        if self._search.query:
+            self._search.start()  # the answer grows with the index
 
     def _index_updated(self, report: UpdateReport) -> None:
         self._status.hide_progress()

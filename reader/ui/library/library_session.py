@@ -25,9 +25,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from reader.core import paths
 from reader.core.atomic import clean_stale_temp_files
 from reader.core.errors import ReaderError
-from reader.core.library.catalog import load_cache
+from reader.core.library.catalog import CacheItem, CatalogCacheWriter, load_cache
 from reader.core.library.conflict_copies import merge_conflict_copies
-from reader.core.library.relink import relink_sidecars
+from reader.core.library.relink import RelinkReport, relink_sidecars
 from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.sidecar import count_annotations, load_annotations
@@ -57,6 +57,8 @@ class CatalogSnapshot:
     folders: list[str] = field(default_factory=list)
     #: What the scan did that the user should know of (notes from another device merged), or "".
     notice: str = ""
+    #: Articles listed by file name, not read yet: the index build reads them (the one pass of a first open).
+    pending: list[str] = field(default_factory=list)
 
 
 MAX_WATCHED_FOLDERS = 2000
@@ -133,13 +135,24 @@ def throttled(
     return report
 
 
+#: A scan with at least this many files to read (a first open, many changes) lists them by file name and
+#: leaves the reading to the index build, which reads each once for both (:meth:`LibrarySession.rescan`).
+DEFER_READING_FROM = 200
+
+
 def build_catalog(
-    library: Path, read: set[str], progress: object = None, cancelled: Callable[[], bool] | None = None
+    library: Path,
+    read: set[str],
+    progress: object = None,
+    cancelled: Callable[[], bool] | None = None,
+    defer: int | None = None,
 ) -> CatalogSnapshot:
     """Scan ``library`` (using the catalog cache) and collect each article's tags and colours.
 
     ``cancelled()`` (the window moved to another library) stops the scan early; the partial result is then
-    returned as it is, without cleaning or relinking anything on a partial view of the folder."""
+    returned as it is, without cleaning or relinking anything on a partial view of the folder. With
+    ``defer``, many files to read are listed as pending instead (``scan_library(defer=…)``); notes are then
+    relinked to renamed articles by the scan after the index build, which knows every article's content."""
 
     def scan() -> ScanResult:
         return scan_library(
@@ -147,6 +160,7 @@ def build_catalog(
             cache_path=paths.catalog_cache_path(library),
             progress=throttled(progress) if callable(progress) else None,
             cancelled=cancelled,
+            defer=defer,
         )
 
     result = scan()
@@ -162,7 +176,8 @@ def build_catalog(
         log.info("conflict copies of notes merged: %s", synced.summary())
         result = scan()
     # Notes whose article was renamed or moved inside the library follow it (paired by content hash).
-    relinked = relink_sidecars(library, [(library / e.relpath, e.content_hash) for e in result.entries])
+    articles = [(library / e.relpath, e.content_hash) for e in result.entries]
+    relinked = RelinkReport() if result.pending else relink_sidecars(library, articles)
     if relinked.moved:
         log.info("notes moved with their articles: %s", relinked.moved)
         result = scan()
@@ -181,7 +196,11 @@ def build_catalog(
             tags, colors = _annotation_facets(library, entry.relpath, skipped)
         rows.append(LibraryRow(entry=entry, tags=tags, colors=colors, read=entry.relpath in read))
     return CatalogSnapshot(
-        rows=rows, skipped=skipped, folders=library_folders(library), notice=synced.summary()
+        rows=rows,
+        skipped=skipped,
+        folders=library_folders(library),
+        notice=synced.summary(),
+        pending=list(result.pending),
     )
 
 
@@ -192,6 +211,10 @@ class LibrarySession(QObject):
     scan_progressed = Signal(int, int)
     index_progressed = Signal(int, int)
     index_updated = Signal(object)  #: the core's UpdateReport
+    #: A commit of the index build: (articles searches now see, catalog items of articles the catalog listed
+    #: by file name and the build has now read: CatalogEntry, or CachedSkip for a file that cannot be read).
+    articles_read = Signal(int, object)
+    _committed = Signal(int, object)  #: the same, from the writer thread
     search_finished = Signal(int, object)  #: generation, SearchResults
     search_failed = Signal(int, str)  #: generation, one-line message
     failed = Signal(str)
@@ -220,6 +243,10 @@ class LibrarySession(QObject):
         self._merge_timer.timeout.connect(self._merge_when_idle)
         self._tasks: set[TaskSignals] = set()
         self._closed = False
+        #: Articles the catalog lists by file name (not read yet): the next index update reads them.
+        self._pending: set[str] = set()
+        self._read: set[str] = set()
+        self._committed.connect(self._on_committed)
 
     def _run(self, fn: Callable[..., Any], **callbacks: Any) -> TaskSignals:
         """Run ``fn`` on the shared runner; its callbacks are dropped once this session is closed (the
@@ -236,6 +263,7 @@ class LibrarySession(QObject):
     def start(self, read: set[str]) -> None:
         """Show the cached list at once, open the existing index for searching, then scan for real."""
         library = self.library
+        self._read = read
 
         def quick() -> CatalogSnapshot | None:
             return cached_catalog(library, read)
@@ -249,9 +277,14 @@ class LibrarySession(QObject):
         self._run(self._open_existing, on_success=self._opened)
 
     def rescan(self, read: set[str]) -> None:
+        """Scan the library again; many files to read (a first open) are listed by name and left to the
+        index build, which reads each article once for the index and the list (:attr:`articles_read`)."""
         library = self.library
+        self._read = read
         self._run(
-            lambda progress: build_catalog(library, read, progress, lambda: self._closed),
+            lambda progress: build_catalog(
+                library, read, progress, lambda: self._closed, defer=DEFER_READING_FROM
+            ),
             on_success=self._catalog_scanned,
             on_failure=self.failed.emit,
             on_progress=self.scan_progressed.emit,
@@ -260,6 +293,7 @@ class LibrarySession(QObject):
     def _catalog_scanned(self, snapshot: CatalogSnapshot) -> None:
         if not snapshot.provisional:
             self.article_count = len(snapshot.rows)
+            self._pending = set(snapshot.pending)
         self.catalog_ready.emit(snapshot)
 
     # ------------------------------------------------------------------------------------- index
@@ -282,8 +316,9 @@ class LibrarySession(QObject):
             self._index_again = True
             return
         self._index_running = True
+        pending = frozenset(self._pending)
         self._run(
-            self._update_in_worker,
+            lambda progress: self._update_in_worker(progress, pending),
             on_success=self._index_done,
             on_failure=self._index_failed,
             on_progress=self.index_progressed.emit,
@@ -334,13 +369,36 @@ class LibrarySession(QObject):
             index.merge_when_idle, on_failure=lambda m: log.warning("idle merge failed: %s", m), writes=True
         )
 
-    def _update_in_worker(self, progress: object) -> tuple[object, int]:
-        """The update's report and the number of articles the index holds afterwards."""
+    def _update_in_worker(self, progress: object, pending: frozenset[str]) -> tuple[object, int, bool]:
+        """The update's report, the number of articles the index holds afterwards, and whether it read
+        articles the catalog listed by file name (``pending``). Each commit's catalog items of those go
+        into the scan cache and to the window (:attr:`articles_read`)."""
         index = self._ensure_index()
-        report = index.update(
-            progress=progress if callable(progress) else None, cancelled=lambda: self._closed
-        )
-        return report, index.doc_count()
+        cache = CatalogCacheWriter(paths.catalog_cache_path(self.library))
+
+        def committed(indexed: int, items: list[CacheItem]) -> None:
+            read = [item for item in items if item.relpath in pending]
+            cache.add(read)
+            if not self._closed:
+                self._committed.emit(indexed, read)
+
+        try:
+            report = index.update(
+                progress=progress if callable(progress) else None,
+                cancelled=lambda: self._closed,
+                on_commit=committed,
+                also_read=pending,
+            )
+        finally:
+            cache.flush()
+        return report, index.doc_count(), bool(pending)
+
+    def _on_committed(self, indexed: int, items: list[CacheItem]) -> None:
+        if self._closed:
+            return
+        self.indexed_count = indexed
+        self._pending.difference_update(item.relpath for item in items)
+        self.articles_read.emit(indexed, items)
 
     def _run_pending(self) -> None:
         if self._pending_search is not None:
@@ -349,8 +407,9 @@ class LibrarySession(QObject):
             if generation == self._generation:
                 self._run_search(generation, query)
 
-    def _index_done(self, result: tuple[object, int]) -> None:
-        report, self.indexed_count = result
+    def _index_done(self, result: tuple[object, int] | tuple[object, int, bool]) -> None:
+        report, self.indexed_count = result[0], result[1]
+        one_pass = len(result) > 2 and bool(result[2]) and not getattr(report, "cancelled", False)
         self._index_running = False
         self.index_ready = True
         self.searchable = True
@@ -358,6 +417,10 @@ class LibrarySession(QObject):
         self.index_updated.emit(report)
         self._run_pending()
         self._merge_timer.start()
+        if one_pass:
+            # Every article is in the scan cache now: a scan (quick) relinks notes to renamed articles,
+            # which needs every article's content, and lists what changed meanwhile.
+            self.rescan(self._read)
         if self._index_again:
             self._index_again = False
             self.update_index()

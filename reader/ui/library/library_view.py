@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reader.core.models import COLORS, Annotation
+from reader.core.models import COLORS, Annotation, CatalogEntry
 from reader.ui.library.article_filters import ArticleFilterRow, ArticleFilters
 from reader.ui.library.article_model import (
     COLUMN_KEYS,
@@ -236,6 +236,23 @@ class LibraryView(QWidget):
             self.model.row_for(r.relpath) or r if r.relpath == relpath else r for r in self.catalog_rows
         ]
         self._refresh_tag_filter()
+
+    def articles_read(self, entries: dict[str, CatalogEntry], unreadable: set[str]) -> None:
+        """Articles listed by file name were read (the index build's one pass): their rows get the real
+        entries, in the catalog and in the table when it shows the catalog; files that could not be read
+        leave the list."""
+        rows = self.catalog_rows
+        if unreadable:
+            rows = [row for row in rows if row.relpath not in unreadable]
+        self.catalog_rows = [
+            replace(row, entry=entries[row.relpath]) if row.relpath in entries else row for row in rows
+        ]
+        if self.snippet_delegate.searching:
+            return  # search hits: the next search (which the build's commit starts) shows them
+        if unreadable:
+            self.show_catalog()
+        else:
+            self.model.update_entries(entries)
 
     def shown_relpaths(self) -> list[str]:
         """Every article in the table (before filtering), in model order."""

@@ -230,23 +230,25 @@ def timeline_lines(results: dict[str, Any]) -> list[str]:
         ("list shown (rows painted)", _fmt(fo.get("list_painted_s") or fo.get("list_shown_s"), "s")),
         (
             "first answer (any hits)",
-            f"{_fmt(fo.get('first_answer_s'), 's')} ({fo.get('first_answer_total', '–')} hits, "
-            f"{fo.get('first_answer_coverage', '–')})",
+            _fmt(fo.get("first_answer_s"), "s") + _hits(fo, "first_answer"),
         ),
         (
             "first search answered with hits",
-            f"{_fmt(fo.get('first_hit_s'), 's')} ({fo.get('first_hit_total', '–')} hits, "
-            f"{fo.get('first_hit_coverage', '–')})",
+            _fmt(fo.get("first_hit_s"), "s") + _hits(fo, "first_hit"),
         ),
         ("hits listed in the window", _fmt(fo.get("first_shown_s"), "s")),
         (
             "search complete (index holds every article)",
-            f"{_fmt(fo.get('complete_s'), 's')} ({fo.get('complete_total', '–')} hits)",
+            _fmt(fo.get("complete_s"), "s") + _hits(fo, "complete"),
         ),
         (
             "longest GUI stall (after the first second)",
-            f"{_fmt(fo.get('max_stall_ms'), 'ms')}; ten longest {fo.get('top_stalls_ms')} ms; "
-            f"{fo.get('stalls_over_50ms')} over 50 ms",
+            _fmt(fo.get("max_stall_ms"), "ms")
+            + (
+                f"; ten longest {fo['top_stalls_ms']} ms; {fo.get('stalls_over_50ms')} over 50 ms"
+                if fo.get("top_stalls_ms")
+                else ""
+            ),
         ),
         ("peak memory, process tree", _fmt(fo.get("peak_rss_mb"), "MB")),
     ]
@@ -254,6 +256,13 @@ def timeline_lines(results: dict[str, Any]) -> list[str]:
     if fo.get("timed_out"):
         lines += ["", "**The first open did not complete within the time limit.**"]
     return lines
+
+
+def _hits(fo: dict[str, Any], event: str) -> str:
+    total, coverage = fo.get(f"{event}_total"), fo.get(f"{event}_coverage")
+    said = [f"{total} hits"] if total is not None else []
+    said += [coverage] if coverage else []
+    return f" ({', '.join(said)})" if said else ""
 
 
 def format_lines(results: dict[str, Any]) -> list[str]:
@@ -300,11 +309,11 @@ def markdown(results: dict[str, Any]) -> str:
         skipped = q.get("tantivy_skipped") or []
         lines += [
             "",
-            f"Queries: {q['n_queries']} (words, phrases, boolean, prefix, Korean), each the median of 5 "
-            "runs; p50/p95 over the queries. FTS5 (`porter unicode61`) is given our canonical text (the file "
-            "text as read in brackets). tantivy (`en_stem`) gets the same queries in its syntax: "
-            f"{q.get('tantivy_prefix_queries', 0)} prefix queries asked as regular expressions over its "
-            f"terms (no snippet highlights), {len(skipped)} it cannot express"
+            f"Queries: {q.get('n_queries', '–')} (words, phrases, boolean, prefix, Korean), each the "
+            "median of 5 runs; p50/p95 over the queries. FTS5 (`porter unicode61`) is given our canonical "
+            "text (the file text as read in brackets). tantivy (`en_stem`) gets the same queries in its "
+            f"syntax: {q.get('tantivy_prefix_queries', 0)} prefix queries asked as regular expressions "
+            f"over its terms (no snippet highlights), {len(skipped)} it cannot express"
             + (f" ({', '.join(f'`{s}`' for s in skipped)})" if skipped else "")
             + ".",
         ]

@@ -40,7 +40,7 @@ def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "–"
     if unit == "s":
-        return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
+        return f"{value:.2f} s" if value < 10 else (f"{value:.1f} s" if value < 100 else f"{value:.0f} s")
     if unit == "ms":
         return f"{_num(value)} ms"
     if unit == "MB":
@@ -77,8 +77,8 @@ def size_table(size: dict[str, Any]) -> list[list[str]]:
     )
     ours = "–"
     if whoosh:
-        workers = max(int(whoosh.get("max_procs", 1)) - 1, 0)
-        ours = _fmt(whoosh["seconds"], "s") + (f" ({workers} worker processes)" if workers else "")
+        procs = int(whoosh.get("max_procs", 1))  # the most processes its tree had at once
+        ours = _fmt(whoosh["seconds"], "s") + (f" ({procs} processes)" if procs > 1 else " (one process)")
     parts = []
     if fts5c:
         insert = _fmt(fts5c["insert_seconds"], "s")
@@ -125,6 +125,8 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     """The issue's targets: ``(target, measured, met)``; ``met`` is ``–`` when not measured."""
     at = closest_to_10k(results)
     fo = _get(results, "gui", "first_open") or {}
+    if "expected" not in fo:  # not the timeline of bench_gui.py (an older run's stall measure)
+        fo = {}
     gui_copies = _get(results, "gui", "copies")
     gui_size = next((s for s in results.get("sizes", []) if s.get("copies") == gui_copies), {})
     rows: list[tuple[str, str, str]] = []
@@ -327,7 +329,9 @@ def markdown(results: dict[str, Any]) -> str:
         lines += ["", "Builds run alternately, the median reported: " + "; ".join(runs) + "."]
     at = closest_to_10k(results)
     if at:
-        lines += ["", f"Targets (at {at['articles']:,} articles):", ""]
+        gui = _get(results, "gui", "articles")
+        where = f"; the first open at {gui:,}" if gui and gui != at["articles"] else ""
+        lines += ["", f"Targets (at {at['articles']:,} articles{where}):", ""]
         lines += _table(["target", "measured", "met"], target_rows(results))
     lines += timeline_lines(results)
     other = other_rows(results)

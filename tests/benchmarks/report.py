@@ -296,6 +296,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results.get('machine', '')}.",
     ]
     for size in sizes:
+        if not any(key in size for key in ("canonical", "whoosh_build", "queries")):
+            continue  # only the window was measured at this size
         lines += [
             "",
             f"**{size['articles']:,} articles** ({size['copies']} "

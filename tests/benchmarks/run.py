@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import platform
@@ -333,6 +334,8 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown measures {sorted(unknown)}; choose from {','.join(MEASURES)}")
     sizes = [int(s) for s in args.sizes.split(",")]
+    if measures & {"build", "queries"} and importlib.util.find_spec("tantivy") is None:
+        raise SystemExit('tantivy is not installed: .venv/bin/pip install -e ".[bench]"')
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()

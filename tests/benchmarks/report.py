@@ -359,7 +359,8 @@ README_RUN = """\
 ```sh
 .venv/bin/pip install -e ".[test,bench]"
 .venv/bin/python tests/benchmarks/run.py --corpus ../shared/corpus --sizes 1,8,30 --readme
-# a subset: --measures canonical,build,queries,update,articles,korean,gui; --resume skips what is done
+# about an hour on 2 cores; a subset: --measures canonical,build,queries,update,articles,korean,gui;
+# --resume skips what a run at this commit already did
 ```
 """
 

@@ -9,6 +9,9 @@ unicode61'``) is the reference, built and queried the same way in the same run.
     python tests/benchmarks/bench_core.py queries LIBRARY INDEX_DIR DB
     python tests/benchmarks/bench_core.py update LIBRARY INDEX_DIR DB
     python tests/benchmarks/bench_core.py korean KO_LIBRARY INDEX_DIR
+
+and the engine comparison's children (``canonical``, ``build-tantivy``, ``queries-all``, ``articles``),
+described in ``bench_engines.py``.
 """
 
 from __future__ import annotations
@@ -344,6 +347,27 @@ def korean(ko_library: Path, index_dir: Path, n_queries: int = 40) -> None:
     _emit(out)
 
 
+# -------------------------------------------------------------------------- engines (bench_engines.py)
+
+ENGINE_COMMANDS = ("canonical", "build-tantivy", "queries-all", "articles")
+
+
+def engine_command(command: str, args: list[str]) -> None:
+    """The engine comparison's children: canonical text, tantivy, the four engines' queries, formats."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_engines as engines
+
+    if command == "canonical":
+        _emit(engines.canonical(Path(args[0]), Path(args[1])))
+    elif command == "build-tantivy":
+        text = Path(args[2]) if len(args) > 2 else None
+        _emit(engines.build_tantivy(Path(args[0]), Path(args[1]), text))
+    elif command == "queries-all":
+        _emit(engines.queries_all(*(Path(a) for a in args[:5])))
+    elif command == "articles":
+        _emit(engines.articles_by_format(Path(args[0])))
+
+
 def main(argv: list[str]) -> None:
     command, *args = argv
     if command == "build-whoosh":
@@ -358,6 +382,8 @@ def main(argv: list[str]) -> None:
         update(Path(args[0]), Path(args[1]), Path(args[2]))
     elif command == "korean":
         korean(Path(args[0]), Path(args[1]))
+    elif command in ENGINE_COMMANDS:
+        engine_command(command, args)
     else:
         raise SystemExit(f"unknown command {command}")
 

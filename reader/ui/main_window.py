@@ -306,6 +306,8 @@ class MainWindow(QMainWindow):
         self.annotations.panel.set_color_labels(cached_color_labels(library))
         if self.libraries.session is not None:
             self.libraries.session.index_updated.connect(lambda _report: self.saved_searches.recount())
+            # The rows a first open's index build reads are long-lived too.
+            self.libraries.session.articles_read.connect(lambda _n, _items: self._gc_freeze())
 
     def _catalog_shown(self, _snapshot: CatalogSnapshot) -> None:
         if self._restore_article:

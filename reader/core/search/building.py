@@ -92,7 +92,7 @@ WORKER_POOL_MB = 128
 SEGMENT_ARTICLES = 700
 #: The first task of a big build: its segment is committed within seconds, and searches (of a first open)
 #: answer from it while the rest is read.
-FIRST_TASK_ARTICLES = 100
+FIRST_TASK_ARTICLES = 50
 #: Segments with fewer documents are "small": :meth:`SearchIndex.merge_when_idle` merges them into one.
 SMALL_SEGMENT_DOCS = 500
 #: A commit that would leave more small segments than this merges them (when no one ran merge_when_idle).

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reader.core.articles.boilerplate import is_boilerplate_line, is_copyright_line
@@ -89,9 +89,12 @@ def _valid(year: int | None, month: int, day: int) -> str | None:
 
 def find_date(text: str) -> tuple[str, int, int] | None:
     """The earliest date in ``text`` as ``(iso, start, end)``; ``--MM-DD`` when it has no year."""
+    head = text[:500]
+    if not _DIGIT_RE.search(head):  # every pattern has a digit: most lines are done here
+        return None
     best: tuple[str, int, int] | None = None
     for pattern, order in _DATE_PATTERNS:
-        for m in pattern.finditer(text[:500]):
+        for m in pattern.finditer(head):
             g = m.groups()
             if order == "ymd":
                 iso = _valid(int(g[0]), int(g[1]), int(g[2]))
@@ -205,25 +208,44 @@ def _byline_author(line: str, date_span: tuple[int, int] | None) -> str | None:
     return None
 
 
-def _is_meta_line(line: str) -> bool:
+def _is_meta_line(line: str, found: tuple[str, int, int] | None) -> bool:
+    """Whether ``line`` is a date, byline, reading time or boilerplate line (not a title); ``found`` is
+    :func:`find_date` of the stripped line."""
     s = line.strip()
     if is_boilerplate_line(s) or _READ_RE.match(s) or _BY_RE.match(s):
         return True
-    found = find_date(s)
     if found is None or len(s) > 80:
         return False
     rest = (s[: found[1]] + " " + s[found[2] :]).strip(" \t\xa0-–—|·•,:()[]")
     return not rest or _STAMP_RE.match(rest) is not None or _is_name(rest)
 
 
-def heuristics(lines: list[str]) -> dict[str, str]:
-    """Title, date, author and source guessed from the (untrimmed) text's lines."""
+def _content_lines(lines: Iterable[str], count: int) -> list[str]:
+    """The first ``count`` non-blank lines of ``lines``, stripped."""
+    out: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped:
+            out.append(stripped)
+            if len(out) == count:
+                break
+    return out
+
+
+def heuristics(lines: Sequence[str]) -> dict[str, str]:
+    """Title, date, author and source guessed from the (untrimmed) text's lines.
+
+    Only the first :data:`HEAD_LINES` and the last :data:`TAIL_LINES` non-blank lines are looked at, so only
+    those are stripped (a long article's other lines are not touched).
+    """
     out: dict[str, str] = {}
-    content = [line.strip() for line in lines if line.strip()]
-    head = content[:HEAD_LINES]
+    head = _content_lines(lines, HEAD_LINES)
+    tail = _content_lines(reversed(lines), TAIL_LINES)  # last line first
+    dates = [find_date(line) for line in head]
+    meta_lines = [_is_meta_line(line, dates[i]) for i, line in enumerate(head)]
     title_index = None
     for i, line in enumerate(head):
-        if not _is_meta_line(line) and any(ch.isalpha() for ch in line):
+        if not meta_lines[i] and any(ch.isalpha() for ch in line):
             title_index = i
             title = line if len(line) <= MAX_TITLE else line[:MAX_TITLE].rsplit(" ", 1)[0] + "…"
             out["title"] = title
@@ -232,8 +254,8 @@ def heuristics(lines: list[str]) -> dict[str, str]:
     for i, line in enumerate(head):
         if i == title_index:
             continue
-        found = find_date(line)
-        standalone = _is_meta_line(line)
+        found = dates[i]
+        standalone = meta_lines[i]
         if found and standalone and _UPDATED_RE.match(line.strip()):
             updated = updated or found[0]
         elif found and standalone and "date" not in out:
@@ -247,14 +269,14 @@ def heuristics(lines: list[str]) -> dict[str, str]:
                 and plausible_author(dash.group(1)) == dash.group(1)):  # fmt: skip
             out["author"] = dash.group(1)
     if "date" not in out:
-        for line in head[(title_index or 0) + 1 : (title_index or 0) + 9]:
-            found = find_date(line)
+        start = (title_index or 0) + 1
+        for line, found in zip(head[start : start + 8], dates[start : start + 8], strict=True):
             if found and found[1] <= 80 and not _UPDATED_RE.match(line.strip()):
                 out["date"] = found[0]
                 break
     if "date" not in out and updated:
         out["date"] = updated
-    for line in reversed(content[-TAIL_LINES:]):
+    for line in tail:
         m = _COPYRIGHT_RE.match(line) if is_copyright_line(line) else None
         if m:
             name = m.group("name").strip(" .,")
@@ -271,7 +293,12 @@ def heuristics(lines: list[str]) -> dict[str, str]:
 _HANGUL_LANG_RE = re.compile("[\uac00-\ud7a3\u1100-\u11ff]+")
 _KANA_RE = re.compile("[\u3040-\u30ff]+")
 _HAN_RE = re.compile("[\u4e00-\u9fff]+")
-_LATIN_RE = re.compile("[A-Za-z]+")
+_ASCII_RUN_RE = re.compile("[\x00-\x7f]+")
+_ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_LOWER_WORD_RE = re.compile("[a-z]+")
+#: Every byte but ``a-z`` to a space: ``split()`` then gives the ``[a-z]+`` words of lower-cased ASCII.
+_LOWER_WORDS_ONLY = bytes(b if 97 <= b <= 122 else 32 for b in range(256))
+_EN_WORD_BYTES = frozenset(w.encode("ascii") for w in _EN_WORDS)
 _SYLLABLES_RE = re.compile("[\uac00-\ud7a3]+")
 #: A word with a Hangul syllable, matched from its first syllable to its end (one match per such word).
 _HANGUL_WORD_RE = re.compile("[\uac00-\ud7a3]\\S*")
@@ -300,13 +327,30 @@ def _pieces(text: str) -> list[str]:
     return pieces
 
 
+def _ascii_letters(text: str) -> int:
+    """How many ``[A-Za-z]`` characters ``text`` has (no regex, no match objects): UTF-8 encodes every other
+    character with bytes >= 0x80 only, so the letters are the bytes counted."""
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data) - len(data.translate(None, _ASCII_LETTERS))
+
+
+def script_counts(sample: str) -> tuple[int, int, int, int]:
+    """Characters of ``sample`` in Hangul, kana, Han and Latin (``[A-Za-z]``).
+
+    The first three are counted on the non-ASCII characters only (an ASCII text, which
+    :meth:`str.isascii` tells for free, has none), the letters with one ``bytes.translate``.
+    """
+    if sample.isascii():
+        return 0, 0, 0, _ascii_letters(sample)
+    other = _ASCII_RUN_RE.sub("", sample)
+    latin = _ascii_letters(sample)
+    return _count(_HANGUL_LANG_RE, other), _count(_KANA_RE, other), _count(_HAN_RE, other), latin
+
+
 def language_of(text: str) -> str | None:
     """``ko``, ``ja``, ``zh``, ``en`` or ``None`` from the dominant script of (the start of) ``text``."""
     sample = text[:20000]
-    hangul = _count(_HANGUL_LANG_RE, sample)
-    kana = _count(_KANA_RE, sample)
-    han = _count(_HAN_RE, sample)
-    latin = _count(_LATIN_RE, sample)
+    hangul, kana, han, latin = script_counts(sample)
     # A CJK character carries about as much as 2.5 Latin letters.
     scores = {"ko": hangul * 2.5, "ja": kana * 2.5, "zh": han * 2.5 if kana == 0 else 0.0, "latin": latin}
     best = max(scores, key=lambda k: scores[k])
@@ -314,23 +358,36 @@ def language_of(text: str) -> str | None:
         return None
     if best != "latin":
         return best
-    words = re.findall(r"[a-z]+", sample.lower())
-    return "en" if words and sum(w in _EN_WORDS for w in words) / len(words) > 0.08 else None
+    lowered = sample.lower()
+    if lowered.isascii():
+        ascii_words = lowered.encode("ascii").translate(_LOWER_WORDS_ONLY).split()
+        english = sum(map(_EN_WORD_BYTES.__contains__, ascii_words))
+        total = len(ascii_words)
+    else:
+        words = _LOWER_WORD_RE.findall(lowered)
+        english, total = sum(map(_EN_WORDS.__contains__, words)), len(words)
+    return "en" if total and english / total > 0.08 else None
+
+
+def text_counts(text: str) -> tuple[int, int]:
+    """``(word_count(text), reading_minutes(text))`` in one pass over ``text``."""
+    hangul = words = hangul_words = 0
+    for piece in _pieces(text):
+        words += len(piece.split())
+        if not piece.isascii():  # ASCII has no Hangul: the two scans are skipped
+            hangul += _count(_SYLLABLES_RE, piece)
+            hangul_words += len(_HANGUL_WORD_RE.findall(piece))
+    if not text or text.isspace():  # i.e. ``not text.strip()``, without copying the text
+        return words, 0
+    return words, max(1, round(hangul / 500 + (words - hangul_words) / 230))
 
 
 def word_count(text: str) -> int:
-    return sum(len(piece.split()) for piece in _pieces(text))
+    return text_counts(text)[0]
 
 
 def reading_minutes(text: str) -> int:
-    if not text.strip():
-        return 0
-    hangul = words = hangul_words = 0
-    for piece in _pieces(text):
-        hangul += _count(_SYLLABLES_RE, piece)
-        words += len(piece.split())
-        hangul_words += len(_HANGUL_WORD_RE.findall(piece))
-    return max(1, round(hangul / 500 + (words - hangul_words) / 230))
+    return text_counts(text)[1]
 
 
 def _first(*values: Any) -> str | None:
@@ -357,12 +414,13 @@ def build_meta(
     date = normalize_date(explicit.get("date")) or guess.get("date")
     lang = _first(explicit.get("language"))
     language = lang.split("-")[0].split("_")[0].lower() if lang else language_of(text)
+    words, minutes = text_counts(text)
     return ArticleMeta(
         title=title,
         author=_first(_strip_emails(explicit.get("author")), guess.get("author")),
         date=date,
         source=_first(explicit.get("source"), guess.get("source")),
         language=language,
-        word_count=word_count(text),
-        reading_minutes=reading_minutes(text),
+        word_count=words,
+        reading_minutes=minutes,
     )

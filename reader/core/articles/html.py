@@ -37,6 +37,7 @@ from lxml import html as lxml_html
 
 from reader.core.articles.blocks import RawBlock, allowed_href
 from reader.core.articles.html_meta import html_metadata, parse_document
+from reader.core.articles.html_trafilatura import extract_xml
 
 log = logging.getLogger(__name__)
 
@@ -235,9 +236,13 @@ def _mark_spaces(root: Any, marker: str) -> None:
         el.tail = tail
 
 
-def prepare_for_extraction(source: str) -> tuple[str, str | None]:
-    """``source`` made ready for trafilatura (see the module docstring), and the space marker used."""
-    root = parse_document(source)
+def prepare_for_extraction(source: str, root: Any = None) -> tuple[str, str | None]:
+    """``source`` made ready for trafilatura (see the module docstring), and the space marker used.
+
+    ``root`` is :func:`parse_document` of ``source`` when the caller has it; it is changed here.
+    """
+    if root is None:
+        root = parse_document(source)
     if root is None:
         return source, None
     _normalize_listings(root)
@@ -376,10 +381,7 @@ def _body_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
 
 
 def _extract_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
-    import trafilatura  # imported on first use: it costs ~0.2 s of start-up otherwise
-
-    xml = trafilatura.extract(source, output_format="xml", include_links=True, include_comments=False,
-                              include_tables=True, include_images=False)  # fmt: skip
+    xml = extract_xml(source)
     if not xml:
         return []
     if marker:
@@ -411,9 +413,11 @@ def extract_html(source: str) -> HtmlResult:
     if problem is not None:
         log.info("HTML read as plain text: %s", problem)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], {}, "plain")
-    meta = html_metadata(source)
+    # One tree for both: the metadata finder only reads it, then the preparation changes it.
+    root = parse_document(source)
+    meta = html_metadata(source, root)
     try:
-        prepared, marker = prepare_for_extraction(source)
+        prepared, marker = prepare_for_extraction(source, root)
         extracted = _extract_blocks(prepared, marker)
         body = _body_blocks(prepared, marker)
     except (etree.LxmlError, ValueError) as exc:

@@ -295,8 +295,7 @@ _KANA_RE = re.compile("[\u3040-\u30ff]+")
 _HAN_RE = re.compile("[\u4e00-\u9fff]+")
 _ASCII_RUN_RE = re.compile("[\x00-\x7f]+")
 _ASCII_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_LOWER_WORD_RE = re.compile("[a-z]+")
-#: Every byte but ``a-z`` to a space: ``split()`` then gives the ``[a-z]+`` words of lower-cased ASCII.
+#: Every byte but ``a-z`` to a space: ``split()`` then gives the ``[a-z]+`` words.
 _LOWER_WORDS_ONLY = bytes(b if 97 <= b <= 122 else 32 for b in range(256))
 _EN_WORD_BYTES = frozenset(w.encode("ascii") for w in _EN_WORDS)
 _SYLLABLES_RE = re.compile("[\uac00-\ud7a3]+")
@@ -358,15 +357,10 @@ def language_of(text: str) -> str | None:
         return None
     if best != "latin":
         return best
-    lowered = sample.lower()
-    if lowered.isascii():
-        ascii_words = lowered.encode("ascii").translate(_LOWER_WORDS_ONLY).split()
-        english = sum(map(_EN_WORD_BYTES.__contains__, ascii_words))
-        total = len(ascii_words)
-    else:
-        words = _LOWER_WORD_RE.findall(lowered)
-        english, total = sum(map(_EN_WORDS.__contains__, words)), len(words)
-    return "en" if total and english / total > 0.08 else None
+    # The [a-z]+ words of the lower-cased sample, as bytes: in UTF-8 every other character is bytes >= 0x80,
+    # which the table turns into spaces like the ASCII non-letters.
+    words = sample.lower().encode("utf-8", "surrogatepass").translate(_LOWER_WORDS_ONLY).split()
+    return "en" if words and sum(map(_EN_WORD_BYTES.__contains__, words)) / len(words) > 0.08 else None
 
 
 def text_counts(text: str) -> tuple[int, int]:

@@ -78,7 +78,7 @@ class HtmlResult:
 
 def complexity_problem(source: str) -> str | None:
     """Why ``source`` should not be given to a tree builder, or ``None``. Linear in the input."""
-    if any(len(line) > MAX_LINE_CHARS for line in source.split("\n")):
+    if len(source) > MAX_LINE_CHARS and max(map(len, source.split("\n"))) > MAX_LINE_CHARS:
         return "a line longer than the limit"
     depth = table_depth = 0
     for m in _TAG_RE.finditer(source):
@@ -259,6 +259,12 @@ _XML_TAGS = {"head": "h", "item": "li", "list": "ul", "quote": "blockquote", "re
              "row": "tr", "cell": "td", "code": "pre", "hi": "span", "del": "s"}  # fmt: skip
 
 
+_HEADING_TAG_RE = re.compile(r"h[1-6]")
+#: The runs of ``[ \t\r\n]`` that collapsing into one space changes: a lone space is left alone (most of a
+#: text's whitespace), which gives the same text as replacing every run.
+_SPACE_RUN_RE = re.compile(r"[ \t\r\n]{2,}|[\t\r\n]")
+
+
 class _Walker:
     """Turns a tree (HTML or trafilatura XML) into blocks."""
 
@@ -277,7 +283,7 @@ class _Walker:
         text = "".join(self.buf)
         if text.strip():
             if self.kind != "code":
-                text = re.sub(r"[ \t\r\n]+", " ", text)
+                text = _SPACE_RUN_RE.sub(" ", text)
             self.blocks.append(RawBlock(self.kind, text, self.level, self.links))
         self.buf, self.links, self.pos = [], [], 0
 
@@ -296,7 +302,7 @@ class _Walker:
         if self.xml:
             if tag == "head":
                 rend = str(el.get("rend", "h2"))
-                return rend if re.fullmatch(r"h[1-6]", rend) else "h2"
+                return rend if _HEADING_TAG_RE.fullmatch(rend) else "h2"
             if tag == "list":
                 return "ol" if el.get("rend") == "ol" else "ul"
             return _XML_TAGS.get(tag, tag)
@@ -308,7 +314,7 @@ class _Walker:
             self.add_tail(el)
             return
         ctx = (self.kind, self.level)
-        if re.fullmatch(r"h[1-6]", tag):
+        if _HEADING_TAG_RE.fullmatch(tag):
             self.start_block("heading", int(tag[1]))
         elif tag == "li":
             self.start_block("list_item", self.list_depth)

@@ -127,7 +127,7 @@ def parse_source(text: str, fmt: Format) -> tuple[list[RawBlock], dict[str, Any]
             fields, end = parse_header_block(body)
             if fields:
                 explicit, body = _explicit(fields), body[end:]
-        if any(len(line) > MAX_LINE_CHARS for line in body.split("\n")):
+        if len(body) > MAX_LINE_CHARS and max(map(len, body.split("\n"))) > MAX_LINE_CHARS:
             log.info("Markdown with a very long line read as plain text")
             blocks = plain_blocks(body)
         else:

@@ -46,6 +46,10 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"(?<!\d)(\d{1,2})\s*월\s*(\d{1,2})\s*일"), "md"),
 )
+_MONTH_RE = re.compile(_MONTH)
+#: For each of :data:`_DATE_PATTERNS`, what a text must contain for the pattern to match at all (it is part
+#: of every match): a month name, or the Korean year or month mark; ``None``: a digit is enough.
+_DATE_GATES: tuple[re.Pattern[str] | str | None, ...] = (None, "년", _MONTH_RE, _MONTH_RE, _MONTH_RE, "월")
 _HEADER_RE = re.compile(r"^([A-Za-z][A-Za-z -]{0,24}):[ \t]*(.*)$")
 _READ_RE = re.compile(r"^[-•·\s]*\d+\s*(?:min(?:ute)?s?\.?\s*read|분\s*(?:읽기|분량))\s*$", re.IGNORECASE)
 _BY_RE = re.compile(r"^\s*(?:by|written by|posted by|words by)\s+(.{2,80}?)\s*$", re.IGNORECASE)
@@ -93,7 +97,15 @@ def find_date(text: str) -> tuple[str, int, int] | None:
     if not _DIGIT_RE.search(head):  # every pattern has a digit: most lines are done here
         return None
     best: tuple[str, int, int] | None = None
-    for pattern, order in _DATE_PATTERNS:
+    month_named = None
+    for (pattern, order), gate in zip(_DATE_PATTERNS, _DATE_GATES, strict=True):
+        if isinstance(gate, str) and gate not in head:
+            continue
+        if gate is _MONTH_RE:
+            if month_named is None:
+                month_named = _MONTH_RE.search(head) is not None
+            if not month_named:
+                continue
         for m in pattern.finditer(head):
             g = m.groups()
             if order == "ymd":

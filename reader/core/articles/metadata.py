@@ -375,11 +375,27 @@ def language_of(text: str) -> str | None:
     return "en" if words and sum(map(_EN_WORD_BYTES.__contains__, words)) / len(words) > 0.08 else None
 
 
+#: Whitespace that is not ASCII (``\xa0``, ``\u3000``, ...): a text without it has its words counted in bytes.
+_NON_ASCII_SPACE_RE = re.compile("[^\\S\x00-\x7f]")
+#: ``str.split``'s ASCII whitespace (with the separators ``\x1c``-``\x1f``) to a space, every other byte to
+#: ``x``: the words of a text are then its ``x`` runs.
+_SPACE_OR_WORD = bytes(32 if b in b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f" else 120 for b in range(256))
+
+
+def _word_count(text: str) -> int:
+    """``len(text.split())`` without making the list: UTF-8 encodes every non-ASCII character with bytes
+    >= 0x80, so when none of them is whitespace the words are the runs of non-space bytes."""
+    if not text.isascii() and _NON_ASCII_SPACE_RE.search(text):
+        return len(text.split())
+    data = text.encode("utf-8", "surrogatepass").translate(_SPACE_OR_WORD)
+    return data.count(b" x") + data.startswith(b"x")
+
+
 def text_counts(text: str) -> tuple[int, int]:
     """``(word_count(text), reading_minutes(text))`` in one pass over ``text``."""
     hangul = words = hangul_words = 0
     for piece in _pieces(text):
-        words += len(piece.split())
+        words += _word_count(piece)
         if not piece.isascii():  # ASCII has no Hangul: the two scans are skipped
             hangul += _count(_SYLLABLES_RE, piece)
             hangul_words += len(_HANGUL_WORD_RE.findall(piece))

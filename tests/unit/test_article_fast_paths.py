@@ -340,3 +340,29 @@ def test_decomposed_input_is_normalized_and_counted_like_the_composed_text() -> 
     a = article_from_bytes(composed.encode("utf-8"), Path("a.txt"), "a.txt")
     b = article_from_bytes(decomposed.encode("utf-8"), Path("a.txt"), "a.txt")
     assert b.text == a.text and b.content_hash == a.content_hash and b.meta == a.meta
+
+
+def test_control_bytes_are_found_exactly_where_the_pattern_finds_control_characters() -> None:
+    from reader.core.articles import decode
+
+    texts = [*random_texts(8, 2000), "tab\tand\nnewline only", "bell\x07", "\x7f", "\x1b[0m", "cr\r\n"]
+    for text in texts:
+        data = text.encode("utf-8", "surrogatepass")
+        expected = bool(decode._CONTROL.search(text.replace("\r", "")))
+        assert decode.has_control_bytes(data) == expected, repr(text)
+
+
+def test_a_utf8_file_with_control_characters_is_still_cleaned() -> None:
+    data = "\x01\ufeffTitle\x07\r\n\r\nBody text\x0b here.\x7f\n".encode()
+    article = article_from_bytes(data, Path("c.txt"), "c.txt")
+    assert article.encoding == "utf-8"
+    assert article.text == "Title\n\nBody text here."
+
+
+def test_a_file_is_read_whole_whatever_its_size(tmp_path: Path) -> None:
+    from reader.core.articles.loader import load_article
+
+    for size in (0, 1, 4095, 4096, 70_000):
+        path = tmp_path / f"f{size}.txt"
+        path.write_bytes(b"Title\n\n" + b"a" * size)  # ("x" alone is boilerplate: a share link)
+        assert load_article(path).text == ("Title\n\n" + "a" * size).strip()

@@ -425,7 +425,8 @@ def extract_html(source: str) -> HtmlResult:
     try:
         prepared, marker = prepare_for_extraction(source, root)
         extracted = _extract_blocks(prepared, marker)
-        body = _body_blocks(prepared, marker)
+        # The body is the answer only when the extract is empty or one block: not worth sanitizing otherwise.
+        body = _body_blocks(prepared, marker) if len(extracted) <= 1 else []
     except (etree.LxmlError, ValueError) as exc:
         log.info("HTML read as plain text: %s", exc)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], meta, "plain")

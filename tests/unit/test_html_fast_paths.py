@@ -116,3 +116,35 @@ def test_the_walker_collapses_whitespace_like_collapsing_every_run() -> None:
     for _ in range(5000):
         text = "".join(rnd.choice(" \t\r\n\xa0ab") for _ in range(rnd.randint(0, 25)))
         assert html_module._SPACE_RUN_RE.sub(" ", text) == re.sub(r"[ \t\r\n]+", " ", text), repr(text)
+
+
+def reference_extract_html(source: str) -> tuple[list[tuple[str, str, int]], str]:
+    """extract_html's choice between the extract and the body, with the body always built."""
+    source = drop_active_content(source)
+    prepared, marker = prepare_for_extraction(source)
+    extracted = html_module._extract_blocks(prepared, marker)
+    body = html_module._body_blocks(prepared, marker)
+    ext_len = sum(len(b.text) for b in extracted)
+    body_len = sum(len(b.text) for b in body)
+    flattened = len(extracted) == 1 and len(body) >= 3 and body_len <= html_module.BODY_RATIO * ext_len
+    chosen, mode = (body, "body") if body and (not extracted or flattened) else (extracted, "extract")
+    return [(b.kind, b.text, b.level) for b in chosen], mode
+
+
+#: A small manual page that trafilatura flattens into one block: the body is the answer.
+NOTE = (
+    '<html><head><title>Manual: </title></head><body><table class="navigation"><tr><td><a href="index.html">'
+    'Up</a></td><td><a href="next.html">Next</a></td><th>Harbour Manual</th></tr></table>'
+    '<h2><span>Harbour API Modules</span></h2><p><a href="ferry.html">ferry</a> - the main header file <br/>'
+    '<a href="quay.html">quay</a> - macros for marking the berths as usable. <br/></p></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "source"), [*PAGES, ("note", NOTE)], ids=[*(name for name, _ in PAGES), "note"]
+)
+def test_the_body_is_built_only_where_it_can_be_chosen(name: str, source: str) -> None:
+    result = extract_html(source)
+    assert ([(b.kind, b.text, b.level) for b in result.blocks], result.mode) == reference_extract_html(source)
+    if name == "note":
+        assert result.mode == "body"

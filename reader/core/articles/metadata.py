@@ -382,10 +382,14 @@ _NON_ASCII_SPACE_RE = re.compile("[^\\S\x00-\x7f]")
 _SPACE_OR_WORD = bytes(32 if b in b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f" else 120 for b in range(256))
 
 
-def _word_count(text: str) -> int:
+def _word_count(text: str, non_ascii: str | None = None) -> int:
     """``len(text.split())`` without making the list: UTF-8 encodes every non-ASCII character with bytes
-    >= 0x80, so when none of them is whitespace the words are the runs of non-space bytes."""
-    if not text.isascii() and _NON_ASCII_SPACE_RE.search(text):
+    >= 0x80, so when none of them is whitespace the words are the runs of non-space bytes.
+
+    ``non_ascii`` is ``text`` without its ASCII characters, when the caller has it (searched instead of
+    ``text`` for non-ASCII whitespace).
+    """
+    if not text.isascii() and _NON_ASCII_SPACE_RE.search(text if non_ascii is None else non_ascii):
         return len(text.split())
     data = text.encode("utf-8", "surrogatepass").translate(_SPACE_OR_WORD)
     return data.count(b" x") + data.startswith(b"x")
@@ -395,9 +399,16 @@ def text_counts(text: str) -> tuple[int, int]:
     """``(word_count(text), reading_minutes(text))`` in one pass over ``text``."""
     hangul = words = hangul_words = 0
     for piece in _pieces(text):
-        words += _word_count(piece)
-        if not piece.isascii():  # ASCII has no Hangul: the two scans are skipped
-            hangul += _count(_SYLLABLES_RE, piece)
+        if piece.isascii():  # no Hangul, no non-ASCII whitespace
+            words += _word_count(piece)
+            continue
+        # The non-ASCII characters alone (few in a mostly English text) are searched for whitespace and
+        # syllables; the Hangul words are looked for only where there is a syllable.
+        non_ascii = _ASCII_RUN_RE.sub("", piece)
+        words += _word_count(piece, non_ascii)
+        syllables = _count(_SYLLABLES_RE, non_ascii)
+        if syllables:
+            hangul += syllables
             hangul_words += len(_HANGUL_WORD_RE.findall(piece))
     if not text or text.isspace():  # i.e. ``not text.strip()``, without copying the text
         return words, 0

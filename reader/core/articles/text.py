@@ -22,6 +22,7 @@ _LIST_RE = re.compile(r"^(\s*)(?:([-*+•·▪◦‣])|(\d{1,3}[.)]))\s+(?=\S)")
 _UNDERLINE_RE = re.compile(r"^([=\-~^*#+\"'`:._])\1{2,}\s*$")
 #: The characters an underline can be made of (its first character is one of them).
 _UNDERLINE_CHARS = frozenset("=-~^*#+\"'`:._")
+_INDENTS = ("    ", "\t")
 _HEADING_END = tuple('.,:;!?"”’)…')
 
 
@@ -56,7 +57,7 @@ def _per_line_blocks(lines: list[str]) -> list[RawBlock]:
 
 def _run_blocks(lines: list[str]) -> list[RawBlock]:
     """Blocks of one run of non-blank lines (no setext headings inside)."""
-    if all(line.startswith(("    ", "\t")) for line in lines):
+    if lines[0].startswith(_INDENTS) and all(line.startswith(_INDENTS) for line in lines):
         return [RawBlock("code", "\n".join(lines))]
     hard_wrapped = max(map(len, lines)) <= WRAP_WIDTH and not any(map(_LIST_RE.match, lines))
     if hard_wrapped:
@@ -65,7 +66,7 @@ def _run_blocks(lines: list[str]) -> list[RawBlock]:
 
 
 def _split_setext(lines: list[str]) -> list[RawBlock]:
-    if not any(line[:1] in _UNDERLINE_CHARS for line in lines[1:]):
+    if len(lines) == 1 or not any(line[:1] in _UNDERLINE_CHARS for line in lines[1:]):
         return _run_blocks(lines)  # no line can underline the one above it: no setext heading here
     out: list[RawBlock] = []
     pending: list[str] = []

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from reader.core.articles import boilerplate, metadata
+from reader.core.articles import boilerplate, metadata, text_stats
 from reader.core.articles.blocks import RawBlock, assemble
 from reader.core.articles.loader import article_from_bytes
 from reader.core.articles.text import plain_blocks
@@ -72,7 +72,7 @@ def reference_language_of(text: str) -> str | None:
     if best != "latin":
         return best
     words = re.findall(r"[a-z]+", sample.lower())
-    return "en" if words and sum(w in metadata._EN_WORDS for w in words) / len(words) > 0.08 else None
+    return "en" if words and sum(w in text_stats._EN_WORDS for w in words) / len(words) > 0.08 else None
 
 
 def reference_reading_minutes(text: str) -> int:
@@ -105,38 +105,38 @@ def random_texts(seed: int, count: int, longest: int = 60) -> list[str]:
 def test_word_count_is_the_number_of_whitespace_separated_words_for_any_text() -> None:
     texts = [*random_texts(1, 3000), "", " ", "\u3000", "a\u3000b", "a\xa0b c", "\x1cword\x1f", "x" * 70_000]
     for text in texts:
-        assert metadata.word_count(text) == len(text.split()), repr(text)
+        assert text_stats.word_count(text) == len(text.split()), repr(text)
 
 
 def test_word_count_of_a_long_text_cut_in_pieces() -> None:
     text = ("word " * 20_000 + "\u3000한국어 단어\xa0끝 ") * 3
-    assert len(text) > 2 * metadata.CHUNK_CHARS
-    assert metadata.word_count(text) == len(text.split())
+    assert len(text) > 2 * text_stats.CHUNK_CHARS
+    assert text_stats.word_count(text) == len(text.split())
 
 
 def test_reading_minutes_follow_the_rule_for_any_text() -> None:
     texts = [*random_texts(2, 2000, longest=400), "", " \n\u3000", "가" * 1500, "word " * 460]
     for text in texts:
-        assert metadata.reading_minutes(text) == reference_reading_minutes(text), repr(text)
-        assert metadata.text_counts(text) == (len(text.split()), reference_reading_minutes(text))
+        assert text_stats.reading_minutes(text) == reference_reading_minutes(text), repr(text)
+        assert text_stats.text_counts(text) == (len(text.split()), reference_reading_minutes(text))
 
 
 def test_script_counts_match_the_regex_counts() -> None:
     samples = [*random_texts(3, 2000), "plain ASCII text only", "대통령은 오늘 The END", "漢字とかな", "İK"]
     for sample in samples:
-        assert metadata.script_counts(sample) == reference_script_counts(sample), repr(sample)
+        assert text_stats.script_counts(sample) == reference_script_counts(sample), repr(sample)
 
 
 def test_language_of_gives_what_the_regex_rule_gives() -> None:
     # "İ".lower() and the Kelvin sign's lower() are ASCII letters: the bytes path must see them as the regex
     # does.
-    english_words = [*sorted(metadata._EN_WORDS), "word", "text"]
+    english_words = [*sorted(text_stats._EN_WORDS), "word", "text"]
     rnd = random.Random(4)
     latin = [" ".join(rnd.choice(english_words) for _ in range(rnd.randint(1, 30))) for _ in range(300)]
     mixed = [a + b for a, b in zip(latin, random_texts(6, 300), strict=True)]
     samples = [*random_texts(4, 1000), *latin, *mixed, "İt is the end of the world", "\u212a the of and"]
     for sample in samples:
-        assert metadata.language_of(sample) == reference_language_of(sample), repr(sample)
+        assert text_stats.language_of(sample) == reference_language_of(sample), repr(sample)
 
 
 # ----------------------------------------------------------------------------------------------- dates

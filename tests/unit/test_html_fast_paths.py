@@ -21,6 +21,7 @@ import pytest
 import trafilatura
 
 from reader.core.articles import html as html_module
+from reader.core.articles import html_walk
 from reader.core.articles.html import drop_active_content, extract_html, prepare_for_extraction
 from reader.core.articles.html_meta import html_metadata, parse_document
 from reader.core.articles.html_trafilatura import extract_xml, page_fallback_metadata
@@ -115,7 +116,7 @@ def test_the_walker_collapses_whitespace_like_collapsing_every_run() -> None:
     rnd = random.Random(7)
     for _ in range(5000):
         text = "".join(rnd.choice(" \t\r\n\xa0ab") for _ in range(rnd.randint(0, 25)))
-        assert html_module._SPACE_RUN_RE.sub(" ", text) == re.sub(r"[ \t\r\n]+", " ", text), repr(text)
+        assert html_walk._SPACE_RUN_RE.sub(" ", text) == re.sub(r"[ \t\r\n]+", " ", text), repr(text)
 
 
 def reference_extract_html(source: str) -> tuple[list[tuple[str, str, int]], str]:

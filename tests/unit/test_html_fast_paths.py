@@ -149,3 +149,15 @@ def test_the_body_is_built_only_where_it_can_be_chosen(name: str, source: str) -
     assert ([(b.kind, b.text, b.level) for b in result.blocks], result.mode) == reference_extract_html(source)
     if name == "note":
         assert result.mode == "body"
+
+
+def test_modified_stamps_are_those_the_case_insensitive_search_finds() -> None:
+    from reader.core.articles import html_meta
+
+    pieces = ["Last ", "UPDATED", " on ", "Edited", "revised:", "Retrieved ", "ARCHIVED from the original ",
+              "2024-01-07", " body ", "ſ", "Accessed", "modifie", "d", "\u212a", " 7 Jan 2024"]  # fmt: skip
+    rnd = random.Random(9)
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8)))
+        expected = [m.span() for m in html_meta._MODIFIED_STAMP_RE.finditer(text)]
+        assert [m.span() for m in html_meta._modified_stamps(text)] == expected, repr(text)

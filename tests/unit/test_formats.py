@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.core.articles import boilerplate, metadata
+from reader.core.articles import boilerplate, text_stats
 from reader.core.articles import html as html_module
 from reader.core.articles import markdown as markdown_module
 from reader.core.articles.loader import load_article
@@ -246,23 +246,23 @@ def test_a_huge_line_is_counted_in_pieces(monkeypatch: pytest.MonkeyPatch) -> No
     """Word counts of a 5 MB single line are taken over pieces of about CHUNK_CHARS cut at whitespace, so
     that no single ``str.split`` holds the GIL for long while an article loads in a worker thread."""
     cuts: list[list[str]] = []
-    real_pieces = metadata._pieces
+    real_pieces = text_stats._pieces
 
     def recorded(text: str) -> list[str]:
         cuts.append(real_pieces(text))
         return cuts[-1]
 
-    monkeypatch.setattr(metadata, "_pieces", recorded)
+    monkeypatch.setattr(text_stats, "_pieces", recorded)
     text = ("word " * 1_000_000)[:5_000_000] + " 대통령은 오늘 취임하였다"
     words = len(text.split())
-    assert metadata.word_count(text) == words
-    assert metadata.reading_minutes(text) == round(11 / 500 + (words - 3) / 230)
+    assert text_stats.word_count(text) == words
+    assert text_stats.reading_minutes(text) == round(11 / 500 + (words - 3) / 230)
     assert len(cuts) == 2  # each counter went through the pieces
-    assert len(text) >= metadata.CHUNK_CHARS * 16  # a piece is a small part of a 5 MB line
+    assert len(text) >= text_stats.CHUNK_CHARS * 16  # a piece is a small part of a 5 MB line
     for pieces in cuts:
         assert "".join(pieces) == text
-        assert len(pieces) >= len(text) // metadata.CHUNK_CHARS
-        assert max(len(p) for p in pieces) <= metadata.CHUNK_CHARS + len(" word")
+        assert len(pieces) >= len(text) // text_stats.CHUNK_CHARS
+        assert max(len(p) for p in pieces) <= text_stats.CHUNK_CHARS + len(" word")
         assert all(p[:1].isspace() for p in pieces[1:])  # cut at whitespace: no word is split
 
 

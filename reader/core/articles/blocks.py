@@ -42,14 +42,14 @@ def assemble(raw: list[RawBlock]) -> tuple[str, tuple[Block, ...], tuple[Link, .
     pos = 0
     for item in raw:
         text = item.text
+        lead = 0  # characters stripped from the start (the links are shifted by it)
         if item.kind == "code":
             text = text.strip("\n").rstrip()
-            lead = 0
         else:
-            stripped = text.strip()
-            lead = len(text) - len(text.lstrip())
-            text = stripped
-        if not text.strip():
+            if item.links:
+                lead = len(text) - len(text.lstrip())
+            text = text.strip()
+        if not text or text.isspace():  # i.e. ``not text.strip()``
             continue
         if parts:
             pos += 2

@@ -159,8 +159,18 @@ def is_trailing_line(line: str) -> bool:
 
 
 def is_boilerplate_line(line: str) -> bool:
-    """Known page furniture anywhere (used to skip candidates for the title)."""
-    return is_leading_line(line) or is_trailing_line(line)
+    """Known page furniture anywhere (used to skip candidates for the title): ``is_leading_line(line) or
+    is_trailing_line(line)``, with the line normalized once."""
+    n = _short_norm(line)
+    if n is None or len(n) > MAX_LINE:
+        return False
+    return (
+        n in LEADING_PHRASES
+        or n in TRAILING_PHRASES
+        or bool(_SKIP_RE.match(n))
+        or is_copyright_line(n)
+        or bool(_COUNT_RE.match(n))
+    )
 
 
 def _all_lines(text: str, test: Callable[[str], bool]) -> bool:

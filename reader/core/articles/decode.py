@@ -135,13 +135,28 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return codec if "\x00" not in text else None
 
 
-def normalize_text(text: str) -> str:
-    """CRLF/CR to ``\\n``, drop a leading BOM and stray control characters, NFC-normalize."""
+def normalize_text(text: str, *, controls: bool = True) -> str:
+    """CRLF/CR to ``\\n``, drop a leading BOM and stray control characters, NFC-normalize.
+
+    ``controls=False``: the caller knows that ``text`` has no control character but tab, LF and CR (see
+    :func:`has_control_bytes`), and the search for them is skipped.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)  # first, so that a BOM behind a stray control character is still dropped
+    if controls:  # first, so that a BOM behind a stray control character is still dropped
+        text = _CONTROL.sub("", text)
     if text.startswith("\ufeff"):
         text = text[1:]
     return unicodedata.normalize("NFC", text)
+
+
+#: The bytes of the control characters :func:`normalize_text` drops (CR is not one: it becomes LF first).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def has_control_bytes(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` has a control character that :func:`normalize_text` drops (UTF-8 encodes them
+    as themselves and every other character with bytes >= 0x80): one ``bytes.translate``, no regex."""
+    return len(data.translate(None, _CONTROL_BYTES)) != len(data)
 
 
 def _canonical_codec(name: str) -> str | None:
@@ -182,9 +197,11 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> Decoded:
         # errors="replace": an odd trailing byte (a truncated file) must not fail the whole decode.
         return Decoded(normalize_text(data.decode(utf16, errors="replace")), utf16)
     try:
-        return Decoded(normalize_text(data.decode("utf-8")), "utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return Decoded(normalize_text(text, controls=has_control_bytes(data)), "utf-8")
     declared_codec = _canonical_codec(declared) if declared else None
     if declared_codec is not None and declared_codec != "utf-8":
         try:

@@ -35,8 +35,10 @@ import nh3
 from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
-from reader.core.articles.blocks import RawBlock, allowed_href
+from reader.core.articles.blocks import RawBlock
 from reader.core.articles.html_meta import html_metadata, parse_document
+from reader.core.articles.html_trafilatura import extract_xml
+from reader.core.articles.html_walk import BLOCK_TAGS, walk_blocks
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +52,6 @@ _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
 _VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
      "wbr", "p", "li", "td", "th", "tr", "option"}
-)  # fmt: skip
-_BLOCK_TAGS = frozenset(
-    {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul",
-     "ol", "section", "article", "header", "footer", "main", "aside", "nav", "figure", "figcaption", "dd",
-     "dt", "hr", "title"}
 )  # fmt: skip
 _DROP_CONTENT = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "object"})
 _ALLOWED_TAGS = {
@@ -77,7 +74,7 @@ class HtmlResult:
 
 def complexity_problem(source: str) -> str | None:
     """Why ``source`` should not be given to a tree builder, or ``None``. Linear in the input."""
-    if any(len(line) > MAX_LINE_CHARS for line in source.split("\n")):
+    if len(source) > MAX_LINE_CHARS and max(map(len, source.split("\n"))) > MAX_LINE_CHARS:
         return "a line longer than the limit"
     depth = table_depth = 0
     for m in _TAG_RE.finditer(source):
@@ -106,7 +103,7 @@ def strip_tags(source: str) -> str:
         out.append(source[pos : m.start()])
         pos = m.end()
         name = m.group(2).lower()
-        if name in _BLOCK_TAGS:
+        if name in BLOCK_TAGS:
             out.append("\n\n")
         if name in _DROP_CONTENT and not m.group(1) and not m.group(3):
             end = lowered.find(f"</{name}", pos)
@@ -235,9 +232,13 @@ def _mark_spaces(root: Any, marker: str) -> None:
         el.tail = tail
 
 
-def prepare_for_extraction(source: str) -> tuple[str, str | None]:
-    """``source`` made ready for trafilatura (see the module docstring), and the space marker used."""
-    root = parse_document(source)
+def prepare_for_extraction(source: str, root: Any = None) -> tuple[str, str | None]:
+    """``source`` made ready for trafilatura (see the module docstring), and the space marker used.
+
+    ``root`` is :func:`parse_document` of ``source`` when the caller has it; it is changed here.
+    """
+    if root is None:
+        root = parse_document(source)
     if root is None:
         return source, None
     _normalize_listings(root)
@@ -246,116 +247,6 @@ def prepare_for_extraction(source: str) -> tuple[str, str | None]:
     if marker is not None:
         _mark_spaces(root, marker)
     return str(lxml_html.tostring(root, encoding="unicode")), marker
-
-
-# ----------------------------------------------------------------------------------------------- walking
-
-_XML_TAGS = {"head": "h", "item": "li", "list": "ul", "quote": "blockquote", "ref": "a", "lb": "br",
-             "row": "tr", "cell": "td", "code": "pre", "hi": "span", "del": "s"}  # fmt: skip
-
-
-class _Walker:
-    """Turns a tree (HTML or trafilatura XML) into blocks."""
-
-    def __init__(self, xml: bool) -> None:
-        self.xml = xml
-        self.blocks: list[RawBlock] = []
-        self.buf: list[str] = []
-        self.links: list[tuple[int, int, str]] = []
-        self.pos = 0
-        self.kind: Any = "paragraph"
-        self.level = 0
-        self.list_depth = 0
-        self.quote_depth = 0
-
-    def flush(self) -> None:
-        text = "".join(self.buf)
-        if text.strip():
-            if self.kind != "code":
-                text = re.sub(r"[ \t\r\n]+", " ", text)
-            self.blocks.append(RawBlock(self.kind, text, self.level, self.links))
-        self.buf, self.links, self.pos = [], [], 0
-
-    def add(self, text: str | None) -> None:
-        if text:
-            self.buf.append(text)
-            self.pos += len(text)
-
-    def start_block(self, kind: str, level: int = 0) -> None:
-        self.flush()
-        self.kind, self.level = kind, level
-
-    def tag_of(self, el: Any) -> str:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if self.xml:
-            if tag == "head":
-                rend = str(el.get("rend", "h2"))
-                return rend if re.fullmatch(r"h[1-6]", rend) else "h2"
-            if tag == "list":
-                return "ol" if el.get("rend") == "ol" else "ul"
-            return _XML_TAGS.get(tag, tag)
-        return tag
-
-    def walk(self, el: Any) -> None:
-        tag = self.tag_of(el)
-        if tag in ("script", "style", "img", "graphic", "comments"):
-            self.add_tail(el)
-            return
-        ctx = (self.kind, self.level)
-        if re.fullmatch(r"h[1-6]", tag):
-            self.start_block("heading", int(tag[1]))
-        elif tag == "li":
-            self.start_block("list_item", self.list_depth)
-        elif tag in ("p", "div", "section", "article", "main", "figcaption", "dd", "dt", "tr"):
-            self.start_block(self.inherit(), self.level if self.kind == "list_item" else self.quote_depth)
-        elif tag == "pre":
-            self.start_block("code")
-        elif tag == "hr":
-            self.start_block("rule")
-            self.add("* * *")
-        elif tag in ("ul", "ol"):
-            self.list_depth += 1
-        elif tag == "blockquote":
-            self.quote_depth += 1
-            self.start_block("quote", self.quote_depth)
-        elif tag == "br":
-            self.add("\n" if self.kind == "code" else " ")
-        elif tag in ("td", "th") and self.buf:
-            self.add(" | ")
-        start = self.pos
-        self.add(el.text)
-        for child in el:
-            self.walk(child)
-        if tag == "a":
-            href = allowed_href(el.get("target") if self.xml else el.get("href"))
-            if href and self.pos > start:
-                self.links.append((start, self.pos, href))
-        if tag in ("ul", "ol"):
-            self.list_depth -= 1
-        elif tag == "blockquote":
-            self.quote_depth -= 1
-        if tag != "br" and (tag in _BLOCK_TAGS or tag in ("li", "pre", "blockquote", "tr")):
-            self.flush()
-            self.kind, self.level = ctx
-            if self.kind in ("heading", "code", "rule"):
-                self.kind, self.level = self.inherit(), 0
-        self.add_tail(el)
-
-    def inherit(self) -> str:
-        if self.list_depth and self.kind == "list_item":
-            return "list_item"
-        return "quote" if self.quote_depth else "paragraph"
-
-    def add_tail(self, el: Any) -> None:
-        self.add(el.tail)
-
-
-def _walk(root: Any, xml: bool) -> list[RawBlock]:
-    walker = _Walker(xml)
-    walker.walk(root)
-    walker.flush()
-    return walker.blocks
 
 
 def _body_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
@@ -372,21 +263,18 @@ def _body_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
     if not clean.strip():
         return []
     root = lxml_html.fragment_fromstring(clean, create_parent="div")
-    return _walk(root, xml=False)
+    return walk_blocks(root, xml=False)
 
 
 def _extract_blocks(source: str, marker: str | None = None) -> list[RawBlock]:
-    import trafilatura  # imported on first use: it costs ~0.2 s of start-up otherwise
-
-    xml = trafilatura.extract(source, output_format="xml", include_links=True, include_comments=False,
-                              include_tables=True, include_images=False)  # fmt: skip
+    xml = extract_xml(source)
     if not xml:
         return []
     if marker:
         xml = xml.replace(marker, " ")
     root = etree.fromstring(xml.encode("utf-8"))
     main = root.find("main")
-    return _walk(main if main is not None else root, xml=True)
+    return walk_blocks(main if main is not None else root, xml=True)
 
 
 #: Elements whose content is never article text. script, style, iframe and noscript are raw text to a browser:
@@ -411,11 +299,14 @@ def extract_html(source: str) -> HtmlResult:
     if problem is not None:
         log.info("HTML read as plain text: %s", problem)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], {}, "plain")
-    meta = html_metadata(source)
+    # One tree for both: the metadata finder only reads it, then the preparation changes it.
+    root = parse_document(source)
+    meta = html_metadata(source, root)
     try:
-        prepared, marker = prepare_for_extraction(source)
+        prepared, marker = prepare_for_extraction(source, root)
         extracted = _extract_blocks(prepared, marker)
-        body = _body_blocks(prepared, marker)
+        # The body is the answer only when the extract is empty or one block: not worth sanitizing otherwise.
+        body = _body_blocks(prepared, marker) if len(extracted) <= 1 else []
     except (etree.LxmlError, ValueError) as exc:
         log.info("HTML read as plain text: %s", exc)
         return HtmlResult([RawBlock("paragraph", p) for p in strip_tags(source).split("\n\n")], meta, "plain")

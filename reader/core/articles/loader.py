@@ -127,7 +127,7 @@ def parse_source(text: str, fmt: Format) -> tuple[list[RawBlock], dict[str, Any]
             fields, end = parse_header_block(body)
             if fields:
                 explicit, body = _explicit(fields), body[end:]
-        if any(len(line) > MAX_LINE_CHARS for line in body.split("\n")):
+        if len(body) > MAX_LINE_CHARS and max(map(len, body.split("\n"))) > MAX_LINE_CHARS:
             log.info("Markdown with a very long line read as plain text")
             blocks = plain_blocks(body)
         else:
@@ -145,7 +145,10 @@ def _read(path: Path, rel: str) -> bytes:
                 rel, f"too large ({size / 1048576:.0f} MB; the limit is {MAX_BYTES >> 20} MB)"
             )
         with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+            # read(size + 1), not read(MAX_BYTES + 1): the latter allocates a 50 MB buffer for every file.
+            data = handle.read(size + 1)
+            if len(data) > size:  # the file grew since stat: read on, up to the limit
+                data += handle.read(MAX_BYTES + 1 - len(data))
     except PermissionError as exc:
         raise ArticleReadError(rel, "cannot be read (permission denied)") from exc
     except OSError as exc:

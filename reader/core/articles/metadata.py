@@ -9,11 +9,7 @@ name. Heuristics, all on the first lines unless said otherwise:
 - author: ``By NAME``, ``NAME 기자``, the name after a date on a byline, or a ``- NAME`` line just below the
   title (blog platforms); failing those, the publisher of a ``© Publisher(www.site)`` footer (anywhere in the
   last lines), which also gives the source ``Publisher (site)``;
-- language: the script that dominates (Hangul -> ``ko``, kana -> ``ja``, Han -> ``zh``), or ``en`` for Latin
-  text with English function words;
-- word count: whitespace-separated tokens; Korean is counted in eojeol (the space-separated units), so a
-  Korean count is comparable to what Korean word processors show. Reading time: 230 English words or 500
-  Hangul syllables per minute, rounded, at least 1 for non-empty text.
+- language, word count and reading time: over the canonical text, see :mod:`reader.core.articles.text_stats`.
 """
 
 from __future__ import annotations
@@ -21,10 +17,13 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reader.core.articles.boilerplate import is_boilerplate_line, is_copyright_line
+from reader.core.articles.text_stats import language_of, text_counts
+from reader.core.articles.text_stats import reading_minutes as reading_minutes  # re-exported
+from reader.core.articles.text_stats import word_count as word_count  # re-exported
 from reader.core.models import ArticleMeta
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,10 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"(?<!\d)(\d{1,2})\s*월\s*(\d{1,2})\s*일"), "md"),
 )
+_MONTH_RE = re.compile(_MONTH)
+#: For each of :data:`_DATE_PATTERNS`, what a text must contain for the pattern to match at all (it is part
+#: of every match): a month name, or the Korean year or month mark; ``None``: a digit is enough.
+_DATE_GATES: tuple[re.Pattern[str] | str | None, ...] = (None, "년", _MONTH_RE, _MONTH_RE, _MONTH_RE, "월")
 _HEADER_RE = re.compile(r"^([A-Za-z][A-Za-z -]{0,24}):[ \t]*(.*)$")
 _READ_RE = re.compile(r"^[-•·\s]*\d+\s*(?:min(?:ute)?s?\.?\s*read|분\s*(?:읽기|분량))\s*$", re.IGNORECASE)
 _BY_RE = re.compile(r"^\s*(?:by|written by|posted by|words by)\s+(.{2,80}?)\s*$", re.IGNORECASE)
@@ -76,7 +79,6 @@ _ROLE_RE = re.compile(
     re.IGNORECASE,
 )
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:;|,|&|\band\b|\|)\s*")
-_EN_WORDS = frozenset("the of and to in a is that for it with as was on are by this be from at".split())  # noqa: SIM905
 
 
 def _valid(year: int | None, month: int, day: int) -> str | None:
@@ -89,9 +91,20 @@ def _valid(year: int | None, month: int, day: int) -> str | None:
 
 def find_date(text: str) -> tuple[str, int, int] | None:
     """The earliest date in ``text`` as ``(iso, start, end)``; ``--MM-DD`` when it has no year."""
+    head = text[:500]
+    if not _DIGIT_RE.search(head):  # every pattern has a digit: most lines are done here
+        return None
     best: tuple[str, int, int] | None = None
-    for pattern, order in _DATE_PATTERNS:
-        for m in pattern.finditer(text[:500]):
+    month_named = None
+    for (pattern, order), gate in zip(_DATE_PATTERNS, _DATE_GATES, strict=True):
+        if isinstance(gate, str) and gate not in head:
+            continue
+        if gate is _MONTH_RE:
+            if month_named is None:
+                month_named = _MONTH_RE.search(head) is not None
+            if not month_named:
+                continue
+        for m in pattern.finditer(head):
             g = m.groups()
             if order == "ymd":
                 iso = _valid(int(g[0]), int(g[1]), int(g[2]))
@@ -205,25 +218,44 @@ def _byline_author(line: str, date_span: tuple[int, int] | None) -> str | None:
     return None
 
 
-def _is_meta_line(line: str) -> bool:
+def _is_meta_line(line: str, found: tuple[str, int, int] | None) -> bool:
+    """Whether ``line`` is a date, byline, reading time or boilerplate line (not a title); ``found`` is
+    :func:`find_date` of the stripped line."""
     s = line.strip()
     if is_boilerplate_line(s) or _READ_RE.match(s) or _BY_RE.match(s):
         return True
-    found = find_date(s)
     if found is None or len(s) > 80:
         return False
     rest = (s[: found[1]] + " " + s[found[2] :]).strip(" \t\xa0-–—|·•,:()[]")
     return not rest or _STAMP_RE.match(rest) is not None or _is_name(rest)
 
 
-def heuristics(lines: list[str]) -> dict[str, str]:
-    """Title, date, author and source guessed from the (untrimmed) text's lines."""
+def _content_lines(lines: Iterable[str], count: int) -> list[str]:
+    """The first ``count`` non-blank lines of ``lines``, stripped."""
+    out: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped:
+            out.append(stripped)
+            if len(out) == count:
+                break
+    return out
+
+
+def heuristics(lines: Sequence[str]) -> dict[str, str]:
+    """Title, date, author and source guessed from the (untrimmed) text's lines.
+
+    Only the first :data:`HEAD_LINES` and the last :data:`TAIL_LINES` non-blank lines are looked at, so only
+    those are stripped (a long article's other lines are not touched).
+    """
     out: dict[str, str] = {}
-    content = [line.strip() for line in lines if line.strip()]
-    head = content[:HEAD_LINES]
+    head = _content_lines(lines, HEAD_LINES)
+    tail = _content_lines(reversed(lines), TAIL_LINES)  # last line first
+    dates = [find_date(line) for line in head]
+    meta_lines = [_is_meta_line(line, dates[i]) for i, line in enumerate(head)]
     title_index = None
     for i, line in enumerate(head):
-        if not _is_meta_line(line) and any(ch.isalpha() for ch in line):
+        if not meta_lines[i] and any(ch.isalpha() for ch in line):
             title_index = i
             title = line if len(line) <= MAX_TITLE else line[:MAX_TITLE].rsplit(" ", 1)[0] + "…"
             out["title"] = title
@@ -232,8 +264,8 @@ def heuristics(lines: list[str]) -> dict[str, str]:
     for i, line in enumerate(head):
         if i == title_index:
             continue
-        found = find_date(line)
-        standalone = _is_meta_line(line)
+        found = dates[i]
+        standalone = meta_lines[i]
         if found and standalone and _UPDATED_RE.match(line.strip()):
             updated = updated or found[0]
         elif found and standalone and "date" not in out:
@@ -247,14 +279,14 @@ def heuristics(lines: list[str]) -> dict[str, str]:
                 and plausible_author(dash.group(1)) == dash.group(1)):  # fmt: skip
             out["author"] = dash.group(1)
     if "date" not in out:
-        for line in head[(title_index or 0) + 1 : (title_index or 0) + 9]:
-            found = find_date(line)
+        start = (title_index or 0) + 1
+        for line, found in zip(head[start : start + 8], dates[start : start + 8], strict=True):
             if found and found[1] <= 80 and not _UPDATED_RE.match(line.strip()):
                 out["date"] = found[0]
                 break
     if "date" not in out and updated:
         out["date"] = updated
-    for line in reversed(content[-TAIL_LINES:]):
+    for line in tail:
         m = _COPYRIGHT_RE.match(line) if is_copyright_line(line) else None
         if m:
             name = m.group("name").strip(" .,")
@@ -266,71 +298,6 @@ def heuristics(lines: list[str]) -> dict[str, str]:
                 out["source"] = site
             break
     return out
-
-
-_HANGUL_LANG_RE = re.compile("[\uac00-\ud7a3\u1100-\u11ff]+")
-_KANA_RE = re.compile("[\u3040-\u30ff]+")
-_HAN_RE = re.compile("[\u4e00-\u9fff]+")
-_LATIN_RE = re.compile("[A-Za-z]+")
-_SYLLABLES_RE = re.compile("[\uac00-\ud7a3]+")
-#: A word with a Hangul syllable, matched from its first syllable to its end (one match per such word).
-_HANGUL_WORD_RE = re.compile("[\uac00-\ud7a3]\\S*")
-_SPACE_RE = re.compile(r"\s")
-#: Long texts are counted in pieces cut at whitespace, so that no single C call (``str.split`` of a
-#: 5 MB line) holds the GIL for long: the window stays responsive while an article loads in a thread.
-CHUNK_CHARS = 1 << 16
-
-
-def _count(pattern: re.Pattern[str], text: str) -> int:
-    """Characters of ``text`` in the runs ``pattern`` matches."""
-    return sum(map(len, pattern.findall(text)))
-
-
-def _pieces(text: str) -> list[str]:
-    """``text`` cut into pieces of about :data:`CHUNK_CHARS`, each cut at a whitespace character."""
-    if len(text) <= CHUNK_CHARS:
-        return [text]
-    pieces = []
-    start = 0
-    while start < len(text):
-        m = _SPACE_RE.search(text, min(len(text), start + CHUNK_CHARS))
-        end = m.start() if m else len(text)
-        pieces.append(text[start:end])
-        start = end
-    return pieces
-
-
-def language_of(text: str) -> str | None:
-    """``ko``, ``ja``, ``zh``, ``en`` or ``None`` from the dominant script of (the start of) ``text``."""
-    sample = text[:20000]
-    hangul = _count(_HANGUL_LANG_RE, sample)
-    kana = _count(_KANA_RE, sample)
-    han = _count(_HAN_RE, sample)
-    latin = _count(_LATIN_RE, sample)
-    # A CJK character carries about as much as 2.5 Latin letters.
-    scores = {"ko": hangul * 2.5, "ja": kana * 2.5, "zh": han * 2.5 if kana == 0 else 0.0, "latin": latin}
-    best = max(scores, key=lambda k: scores[k])
-    if scores[best] == 0:
-        return None
-    if best != "latin":
-        return best
-    words = re.findall(r"[a-z]+", sample.lower())
-    return "en" if words and sum(w in _EN_WORDS for w in words) / len(words) > 0.08 else None
-
-
-def word_count(text: str) -> int:
-    return sum(len(piece.split()) for piece in _pieces(text))
-
-
-def reading_minutes(text: str) -> int:
-    if not text.strip():
-        return 0
-    hangul = words = hangul_words = 0
-    for piece in _pieces(text):
-        hangul += _count(_SYLLABLES_RE, piece)
-        words += len(piece.split())
-        hangul_words += len(_HANGUL_WORD_RE.findall(piece))
-    return max(1, round(hangul / 500 + (words - hangul_words) / 230))
 
 
 def _first(*values: Any) -> str | None:
@@ -357,12 +324,13 @@ def build_meta(
     date = normalize_date(explicit.get("date")) or guess.get("date")
     lang = _first(explicit.get("language"))
     language = lang.split("-")[0].split("_")[0].lower() if lang else language_of(text)
+    words, minutes = text_counts(text)
     return ArticleMeta(
         title=title,
         author=_first(_strip_emails(explicit.get("author")), guess.get("author")),
         date=date,
         source=_first(explicit.get("source"), guess.get("source")),
         language=language,
-        word_count=word_count(text),
-        reading_minutes=reading_minutes(text),
+        word_count=words,
+        reading_minutes=minutes,
     )

@@ -20,6 +20,9 @@ WRAP_WIDTH = 100
 
 _LIST_RE = re.compile(r"^(\s*)(?:([-*+•·▪◦‣])|(\d{1,3}[.)]))\s+(?=\S)")
 _UNDERLINE_RE = re.compile(r"^([=\-~^*#+\"'`:._])\1{2,}\s*$")
+#: The characters an underline can be made of (its first character is one of them).
+_UNDERLINE_CHARS = frozenset("=-~^*#+\"'`:._")
+_INDENTS = ("    ", "\t")
 _HEADING_END = tuple('.,:;!?"”’)…')
 
 
@@ -54,17 +57,17 @@ def _per_line_blocks(lines: list[str]) -> list[RawBlock]:
 
 def _run_blocks(lines: list[str]) -> list[RawBlock]:
     """Blocks of one run of non-blank lines (no setext headings inside)."""
-    if all(line.startswith(("    ", "\t")) for line in lines):
+    if lines[0].startswith(_INDENTS) and all(line.startswith(_INDENTS) for line in lines):
         return [RawBlock("code", "\n".join(lines))]
-    hard_wrapped = all(len(line) <= WRAP_WIDTH for line in lines) and not any(
-        _LIST_RE.match(line) for line in lines
-    )
+    hard_wrapped = max(map(len, lines)) <= WRAP_WIDTH and not any(map(_LIST_RE.match, lines))
     if hard_wrapped:
-        return [RawBlock("paragraph", "\n".join(line.strip() for line in lines))]
+        return [RawBlock("paragraph", "\n".join(map(str.strip, lines)))]
     return _per_line_blocks(lines)
 
 
 def _split_setext(lines: list[str]) -> list[RawBlock]:
+    if len(lines) == 1 or not any(line[:1] in _UNDERLINE_CHARS for line in lines[1:]):
+        return _run_blocks(lines)  # no line can underline the one above it: no setext heading here
     out: list[RawBlock] = []
     pending: list[str] = []
     i = 0
@@ -99,10 +102,13 @@ def plain_blocks(text: str) -> list[RawBlock]:
     """Segment plain text into blocks (see the module docstring)."""
     out: list[RawBlock] = []
     run: list[str] = []
-    for line in [*text.split("\n"), ""]:
-        if line.strip():
-            run.append(line.rstrip())
+    for line in text.split("\n"):
+        line = line.rstrip()  # empty exactly when the line is blank
+        if line:
+            run.append(line)
         elif run:
             out.extend(_split_setext(run))
             run = []
+    if run:
+        out.extend(_split_setext(run))
     return out

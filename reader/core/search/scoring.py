@@ -49,6 +49,7 @@ class _SegmentData:
     normalisation (segments never change, so this is computed once per segment, field and average)."""
 
     _cache: ClassVar[dict[tuple[str, str], list[int]]] = {}
+    _norms: ClassVar[dict[tuple[str, str, float, float, float], list[float]]] = {}
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
@@ -70,6 +71,21 @@ class _SegmentData:
             if len(self._cache) > 64:
                 self._cache.clear()
             self._cache[key] = found
+        return found
+
+    def norms(self, fieldname: str, b_param: float, k1: float, avgfl: float) -> list[float]:
+        """Each document's BM25 length normalisation ``k1 * ((1 - B) + B * length / avgfl)``, the same
+        floating-point operations as Whoosh's (computed once per segment, field and average length)."""
+        key = (self.segid, fieldname, b_param, k1, avgfl)
+        found = self._norms.get(key)
+        if found is None:
+            lengths = self.lengths(fieldname)
+            one_minus_b = 1 - b_param
+            by_length = {n: k1 * (one_minus_b + b_param * n / avgfl) for n in set(lengths)}
+            found = [by_length[n] for n in lengths]
+            if len(self._norms) > 64:
+                self._norms.clear()
+            self._norms[key] = found
         return found
 
     def postings(
@@ -107,12 +123,9 @@ def _bm25(
     b_param, k1 = bm25_parameters(weighting, fieldname)
     idf = top.idf(fieldname, btext)
     avgfl = top.avg_field_length(fieldname) or 1
-    lengths = seg.lengths(fieldname)
+    norms = seg.norms(fieldname, b_param, k1, avgfl)
     k1p1 = k1 + 1
-    return [
-        idf * ((tf * k1p1) / (tf + k1 * ((1 - b_param) + b_param * lengths[d] / avgfl)))
-        for d, tf in zip(ids, weights, strict=True)
-    ]
+    return [idf * ((tf * k1p1) / (tf + norms[d])) for d, tf in zip(ids, weights, strict=True)]
 
 
 def _term_scores(top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: float) -> dict[int, float]:
@@ -136,14 +149,15 @@ def _term_scores(top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: 
     return dict(zip(ids, scores, strict=True))
 
 
-def _tree_sum(values: list[float]) -> float:
-    """Sum in the order of Whoosh's ``make_binary_tree`` (intersections of phrase words)."""
-    if len(values) == 2:
-        return values[0] + values[1]
-    if len(values) == 1:
-        return values[0]
-    half = len(values) // 2
-    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+def _tree_sums(columns: list[list[float]]) -> list[float]:
+    """Element-wise sums of ``columns`` in the order of Whoosh's ``make_binary_tree`` (the intersections of
+    a phrase's words): ``a + b``, ``a + (b + c)``, ``(a + b) + (c + d)``, ..."""
+    if len(columns) == 1:
+        return columns[0]
+    half = len(columns) // 2
+    left = _tree_sums(columns[:half])
+    right = _tree_sums(columns[half:])
+    return [x + y for x, y in zip(left, right, strict=True)]
 
 
 def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
@@ -210,8 +224,7 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
     for btext, ids, weights, _vals in postings:
         weight_of = dict(zip(ids, weights, strict=True))
         word_scores.append(_bm25(top, seg, fieldname, btext, matched, [weight_of[d] for d in matched]))
-    # Summed in the order of Whoosh's binary tree of intersections (a + b, a + (b + c), ...).
-    totals = [_tree_sum(list(parts)) for parts in zip(*word_scores, strict=True)]
+    totals = _tree_sums(word_scores)
     if q.boost != 1.0:
         totals = [x * q.boost for x in totals]
     return dict(zip(matched, totals, strict=True))
@@ -242,6 +255,12 @@ def _eval(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
         if not a:
             return a
         b = _eval(top, seg, q.b)
+        if len(b) * 4 < len(a):  # the usual title boost: few titles, many bodies
+            for d, y in b.items():
+                x = a.get(d)
+                if x is not None:
+                    a[d] = x + y
+            return a
         return {d: x + b[d] if d in b else x for d, x in a.items()}
     if isinstance(q, wq.AndNot):
         a = _eval(top, seg, q.a)
@@ -302,11 +321,26 @@ def _bulk_search(searcher: Any, q: Any, limit: int) -> tuple[int, list[tuple[flo
             seg = _SegmentData(sub.reader())
             scores = _eval(searcher, seg, q)
             total += len(scores)
-            best.extend((x, offset + d) for d, x in scores.items())
+            best.extend(_best_of(scores, offset, limit))
     except _UnsupportedError:
         return None
     except Exception as exc:  # noqa: BLE001 - Whoosh's matchers then answer (or report real damage)
         log.warning("bulk evaluation of %r failed (%s); using Whoosh's matchers", q, _describe(exc))
         return None
-    top = heapq.nsmallest(limit, best, key=lambda item: (-item[0], item[1]))
-    return total, top
+    best.sort(key=_rank_key)
+    return total, best[:limit]
+
+
+def _rank_key(item: tuple[float, int]) -> tuple[float, int]:
+    return -item[0], item[1]
+
+
+def _best_of(scores: dict[int, float], offset: int, limit: int) -> list[tuple[float, int]]:
+    """The ``limit`` best ``(score, offset + docnum)`` of one segment, and every other one with the same
+    score as the last of them (the order among equal scores is decided across segments)."""
+    if limit <= 0:
+        return []
+    if len(scores) > limit:
+        floor = heapq.nlargest(limit, scores.values())[-1]
+        return [(x, offset + d) for d, x in scores.items() if x >= floor]
+    return [(x, offset + d) for d, x in scores.items()]

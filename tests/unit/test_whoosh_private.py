@@ -22,6 +22,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from reader.core.search import whoosh_private as wp
+from reader.core.search.pairs import PAIR_FIELD
 from reader.core.search.schema import _schema
 
 DOCS = [
@@ -251,7 +252,12 @@ def _protocol5_codec(ix: Any) -> None:
             for doc in [*DOCS, *many]:
                 writer.add_document(**doc)
             writer.commit()
-        assert _all_postings(ours_ix) == _all_postings(plain_ix)
+        ours_postings = _all_postings(ours_ix)
+        assert [p for p in ours_postings if p[0] != PAIR_FIELD] == _all_postings(plain_ix)
+        pairs = {
+            btext: [d for d, _w, _v in postings] for f, btext, postings in ours_postings if f == PAIR_FIELD
+        }
+        assert pairs[b"the cat"] == list(range(len(DOCS) + len(many))), "the flush added the pairs"
         with ours_ix.searcher() as searcher:
             m = wp.term_matcher(searcher.reader(), "all", b"cat")
             assert isinstance(m, W3LeafMatcher)
@@ -279,7 +285,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "SegmentWriter(_lk=False)": _writers,
     "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": _writers,
     "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": _writer_hooks,
-    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec": _writer_hooks,
+    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec .docnum .docbase": _writer_hooks,
     "CompoundStorage._source .is_closed .range": _compound,
     "BufferFile._buf ._name .onclose .is_real .is_closed .file": _compound,
     "SpanNear2.SpanNear2Matcher._get_spans .ms": _span_matcher,

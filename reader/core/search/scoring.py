@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import logging
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import sub
 from typing import Any, ClassVar
 
@@ -22,6 +22,8 @@ from whoosh.util.numeric import byte_to_length
 
 from reader.core.search.analysis import _NATIVE_LE, _POSITION_CODE, _positions
 from reader.core.search.damage import _describe
+from reader.core.search.pairs import PAIR_FIELD, pair_text
+from reader.core.search.pairs import SOURCE_FIELD as PAIR_SOURCE_FIELD
 from reader.core.search.whoosh_private import (
     INT_SIZE,
     bm25_parameters,
@@ -168,21 +170,58 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
     if not schema[fieldname].scorable:
         raise _UnsupportedError(f"field {fieldname}")
     field = schema[fieldname]
+    try:
+        btexts = [field.to_bytes(word) for word in q.words]
+    except ValueError:
+        return {}
+    pairs = _indexed_pairs(seg, fieldname, btexts)
+    # Two words whose pair is indexed: its postings are the matches (no positions needed).
+    exact = len(btexts) == 2 and len(pairs) == 1
     postings = []
-    for word in q.words:
-        try:
-            btext = field.to_bytes(word)
-        except ValueError:
-            return {}
-        ids, weights, vals = seg.postings(fieldname, btext, values=True)
+    for btext in btexts:
+        ids, weights, vals = seg.postings(fieldname, btext, values=not exact)
         if not ids:
             return {}
         postings.append((btext, ids, weights, vals))
+    matched = pairs[0] if exact else _phrase_matches(postings, pairs)
+    if not matched:
+        return {}
+    word_scores = []
+    for btext, ids, weights, _vals in postings:
+        weight_of = dict(zip(ids, weights, strict=True))
+        word_scores.append(_bm25(top, seg, fieldname, btext, matched, [weight_of[d] for d in matched]))
+    totals = _tree_sums(word_scores)
+    if q.boost != 1.0:
+        totals = [x * q.boost for x in totals]
+    return dict(zip(matched, totals, strict=True))
+
+
+def _indexed_pairs(seg: _SegmentData, fieldname: str, btexts: list[bytes]) -> list[list[int]]:
+    """The documents of each adjacent pair of the phrase's words that the segment indexes (a pair term is
+    all of the segment's documents where the two words are adjacent; see :mod:`.pairs`)."""
+    reader = seg.reader
+    if fieldname != PAIR_SOURCE_FIELD or PAIR_FIELD not in reader.schema:
+        return []
+    found = []
+    for first, second in pairwise(btexts):
+        btext = pair_text(first, second)
+        if (PAIR_FIELD, btext) in reader:
+            found.append(seg.postings(PAIR_FIELD, btext)[0])
+    return found
+
+
+def _phrase_matches(
+    postings: list[tuple[bytes, list[int], list[Any], list[Any]]], pairs: list[list[int]]
+) -> list[int]:
+    """The documents where the words of ``postings`` (with their position values) are adjacent, in order;
+    only documents in every one of ``pairs`` (indexed pairs of the phrase) can be."""
     candidates = set(postings[0][1])
     for _btext, ids, _w, _v in postings[1:]:
         candidates.intersection_update(ids)
+    for ids in pairs:
+        candidates.intersection_update(ids)
     if not candidates:
-        return {}
+        return []
     values = [dict(zip(ids, vals, strict=True)) for _b, ids, _w, vals in postings]
     # Word k's positions shifted back by k: the phrase starts where all of them meet.
     first, middle, last = values[0], list(enumerate(values[1:-1], 1)), values[-1]
@@ -218,16 +257,7 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
             else:
                 if not starts.isdisjoint(map(sub, memoryview(last[d])[skip:].cast(code), repeat(k_last))):  # type: ignore[call-overload]
                     matched.append(d)
-    if not matched:
-        return {}
-    word_scores = []
-    for btext, ids, weights, _vals in postings:
-        weight_of = dict(zip(ids, weights, strict=True))
-        word_scores.append(_bm25(top, seg, fieldname, btext, matched, [weight_of[d] for d in matched]))
-    totals = _tree_sums(word_scores)
-    if q.boost != 1.0:
-        totals = [x * q.boost for x in totals]
-    return dict(zip(matched, totals, strict=True))
+    return matched
 
 
 def _multiterm_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:

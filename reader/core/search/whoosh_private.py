@@ -82,7 +82,7 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "SegmentWriter(_lk=False)": ("building.py",),
     "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": ("building.py",),
     "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": ("building.py",),
-    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec": ("building.py",),
+    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec .docnum .docbase": ("building.py",),
     "W3Codec._blocklimit ._compression ._inlinelimit .postings_writer": ("building.py",),
     "W3PostingsWriter._write_block ._new_block ._blockcount ._postfile ._terminfo ._ids": ("building.py",),
     "W3PostingsWriter._mini_* ._compression ._maxweight ._minlength ._maxlength": ("building.py",),
@@ -270,9 +270,10 @@ def protocol5_codec(codec: Any) -> Any:
 
 
 class SegmentWriterWithHooks(SegmentWriter):  # type: ignore[misc]
-    """Whoosh's SegmentWriter with two hooks: :meth:`segments_reader` (the reader ``delete_by_term``
-    searches) and :meth:`field_lengths` (what the flush asks each posting's field length). It writes
-    through :class:`Protocol5Codec` (Whoosh's codec, or the one given, with the same parameters)."""
+    """Whoosh's SegmentWriter with three hooks: :meth:`segments_reader` (the reader ``delete_by_term``
+    searches), :meth:`field_lengths` (what the flush asks each posting's field length) and
+    :meth:`segment_postings` (the postings a flush writes). It writes through :class:`Protocol5Codec`
+    (Whoosh's codec, or the one given, with the same parameters)."""
 
     def __init__(self, ix: Any, *args: Any, codec: Any = None, **kwargs: Any) -> None:
         super().__init__(ix, *args, codec=protocol5_codec(codec), **kwargs)
@@ -290,10 +291,18 @@ class SegmentWriterWithHooks(SegmentWriter):  # type: ignore[misc]
         found = self.segments_reader(self.storage, self.schema, self.segments, self.generation)
         return super().reader(reuse=reuse) if found is None else found
 
+    def segment_postings(self, postings: Iterator[Any], doc_count: int) -> Iterator[Any]:
+        """The sorted ``(fieldname, btext, docnum, weight, value)`` postings the flush writes for a segment
+        of ``doc_count`` documents: the pool's, with the frequent word pairs of
+        :mod:`reader.core.search.pairs` when the schema has their field."""
+        from reader.core.search.pairs import PAIR_FIELD, with_pairs  # pairs -> analysis -> this module
+
+        return with_pairs(postings, doc_count) if PAIR_FIELD in self.schema else postings
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
-        postings = self.pool.iter_postings()
+        postings = self.segment_postings(self.pool.iter_postings(), self.docnum - self.docbase)
         self.fieldwriter.add_postings(self.schema, self.field_lengths(pdr) if pdr else None, postings)
         self.fieldwriter.close()
         if pdr:

@@ -19,7 +19,7 @@ from whoosh.collectors import TopCollector
 
 from reader.core.search import SearchIndex
 from reader.core.search import pairs as pairs_module
-from reader.core.search.analysis import _positions_bytes, index_terms
+from reader.core.search.analysis import _positions, _positions_bytes, index_terms
 from reader.core.search.pairs import PAIR_FIELD, pair_text, with_pairs
 from reader.core.search.scoring import _bulk_search, _indexed_pairs, _SegmentData
 
@@ -223,7 +223,7 @@ def test_with_pairs_adds_every_frequent_adjacent_pair(seed: int, monkeypatch: py
         postings.append(("title", b"x", d, 1.0, b""))
     postings.append((PAIR_FIELD, b"stale pair", 0, 1.0, b""))
     postings.sort()
-    out = list(with_pairs(iter(postings), len(docs)))
+    out = list(with_pairs(iter(postings), len(docs), _positions))
     assert out == sorted(out), "still sorted"
     assert [p for p in out if p[0] != PAIR_FIELD] == [p for p in postings if p[0] != PAIR_FIELD]
     added: dict[bytes, list[int]] = {}

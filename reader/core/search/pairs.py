@@ -22,12 +22,10 @@ import math
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby, repeat
 from operator import add, itemgetter, mul
 from typing import Any
-
-from reader.core.search.analysis import _positions
 
 __all__ = ["PAIR_FIELD", "PAIR_FRACTION", "PAIR_MIN_DOCS", "pair_text", "pair_threshold", "with_pairs"]
 
@@ -45,6 +43,7 @@ PAIR_MIN_DOCS = 64
 _DOCS_AT_A_TIME = 128
 
 Posting = tuple[str, bytes, int, float, Any]
+Positions = Callable[[bytes], Iterable[int]]
 
 
 def pair_text(first: bytes, second: bytes) -> bytes:
@@ -57,9 +56,10 @@ def pair_threshold(doc_count: int) -> int:
     return max(PAIR_MIN_DOCS, math.ceil(PAIR_FRACTION * doc_count))
 
 
-def with_pairs(postings: Iterable[Posting], doc_count: int) -> Iterator[Posting]:
+def with_pairs(postings: Iterable[Posting], doc_count: int, positions: Positions) -> Iterator[Posting]:
     """The sorted postings of a segment being written, with the frequent pairs' postings added in their place
-    (after the ``all`` field's) and any pair postings of the input left out (a merge computes them anew)."""
+    (after the ``all`` field's) and any pair postings of the input left out (a merge computes them anew).
+    ``positions`` reads the positions of an ``all`` posting's value (the field format's)."""
     threshold = pair_threshold(doc_count)
     frequent: list[tuple[bytes, list[int], list[Any]]] = []
     done = doc_count < threshold
@@ -68,7 +68,7 @@ def with_pairs(postings: Iterable[Posting], doc_count: int) -> Iterator[Posting]
             continue
         if not done and fieldname > SOURCE_FIELD:
             done = True
-            yield from _pair_postings(frequent, threshold)
+            yield from _pair_postings(frequent, threshold, positions)
         if fieldname == SOURCE_FIELD and not done:
             for btext, term_postings in groupby(group, key=itemgetter(1)):
                 found = list(term_postings)
@@ -78,10 +78,12 @@ def with_pairs(postings: Iterable[Posting], doc_count: int) -> Iterator[Posting]
         else:
             yield from group
     if not done:
-        yield from _pair_postings(frequent, threshold)
+        yield from _pair_postings(frequent, threshold, positions)
 
 
-def _pair_postings(frequent: list[tuple[bytes, list[int], list[Any]]], threshold: int) -> Iterator[Posting]:
+def _pair_postings(
+    frequent: list[tuple[bytes, list[int], list[Any]]], threshold: int, positions: Positions
+) -> Iterator[Posting]:
     """The postings of the pairs of ``frequent`` words (each with its documents and position values) found
     adjacent in at least ``threshold`` documents, sorted by term and document."""
     if not frequent:
@@ -89,7 +91,7 @@ def _pair_postings(frequent: list[tuple[bytes, list[int], list[Any]]], threshold
     base = len(frequent) + 1  # pair key: first * base + second (words numbered from 1; 0: none)
     counts: Counter[int] = Counter()
     pairs_of: list[tuple[int, array[int]]] = []
-    for docnum, keys in _pair_keys_by_document(frequent, base):
+    for docnum, keys in _pair_keys_by_document(frequent, base, positions):
         counts.update(keys)
         pairs_of.append((docnum, array("q", keys)))
     common = {key for key, n in counts.items() if n >= threshold}
@@ -109,7 +111,7 @@ def _pair_postings(frequent: list[tuple[bytes, list[int], list[Any]]], threshold
 
 
 def _pair_keys_by_document(
-    frequent: list[tuple[bytes, list[int], list[Any]]], base: int
+    frequent: list[tuple[bytes, list[int], list[Any]]], base: int, positions: Positions
 ) -> Iterator[tuple[int, set[int]]]:
     """Each document's set of pair keys ``first * base + second`` of adjacent frequent words (numbered from
     1 in ``frequent``), a few hundred documents at a time (bounding the memory)."""
@@ -126,7 +128,7 @@ def _pair_keys_by_document(
                 found = word_at.get(docnum)
                 if found is None:
                     found = word_at[docnum] = {}
-                found.update(zip(_positions(value), repeat(w)))
+                found.update(zip(positions(value), repeat(w)))
             cursors[w - 1] = j
         for docnum, at in word_at.items():
             # the word at p times base, plus the word at p + 1 (0 if it is not frequent)

@@ -295,9 +295,12 @@ class SegmentWriterWithHooks(SegmentWriter):  # type: ignore[misc]
         """The sorted ``(fieldname, btext, docnum, weight, value)`` postings the flush writes for a segment
         of ``doc_count`` documents: the pool's, with the frequent word pairs of
         :mod:`reader.core.search.pairs` when the schema has their field."""
-        from reader.core.search.pairs import PAIR_FIELD, with_pairs  # pairs -> analysis -> this module
+        from reader.core.search.pairs import PAIR_FIELD, SOURCE_FIELD, with_pairs
 
-        return with_pairs(postings, doc_count) if PAIR_FIELD in self.schema else postings
+        if PAIR_FIELD not in self.schema or SOURCE_FIELD not in self.schema:
+            return postings
+        fmt = self.schema[SOURCE_FIELD].format
+        return with_pairs(postings, doc_count, getattr(fmt, "positions_view", fmt.decode_positions))
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -206,8 +206,9 @@ def _brute_pairs(docs: list[list[str]], threshold: int) -> dict[bytes, list[int]
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_with_pairs_adds_every_frequent_adjacent_pair(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pairs the flush adds are exactly the adjacent pairs in at least the threshold of documents (a brute
-    count), after the all field's postings; old pair postings are dropped; the rest passes unchanged."""
+    """The pairs the flush adds, sampling every document, are exactly the adjacent pairs in at least the
+    threshold of documents (a brute count), after the all field's postings; with a sample, a subset of them,
+    each with all of its documents. Old pair postings are dropped; the rest passes unchanged."""
     monkeypatch.setattr(pairs_module, "PAIR_MIN_DOCS", 4)
     rng = random.Random(seed)
     vocabulary = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
@@ -223,12 +224,18 @@ def test_with_pairs_adds_every_frequent_adjacent_pair(seed: int, monkeypatch: py
         postings.append(("title", b"x", d, 1.0, b""))
     postings.append((PAIR_FIELD, b"stale pair", 0, 1.0, b""))
     postings.sort()
-    out = list(with_pairs(iter(postings), len(docs), _positions))
-    assert out == sorted(out), "still sorted"
-    assert [p for p in out if p[0] != PAIR_FIELD] == [p for p in postings if p[0] != PAIR_FIELD]
-    added: dict[bytes, list[int]] = {}
-    for _f, btext, d, weight, value in (p for p in out if p[0] == PAIR_FIELD):
-        assert (weight, value) == (1.0, b"")
-        added.setdefault(btext, []).append(d)
     expected = _brute_pairs(docs, pairs_module.pair_threshold(len(docs)))
-    assert expected and added == expected
+    assert expected
+    for stride in (1, 3):
+        monkeypatch.setattr(pairs_module, "SAMPLE_STRIDE", stride)
+        out = list(with_pairs(iter(postings), len(docs), _positions))
+        assert out == sorted(out), "still sorted"
+        assert [p for p in out if p[0] != PAIR_FIELD] == [p for p in postings if p[0] != PAIR_FIELD]
+        added: dict[bytes, list[int]] = {}
+        for _f, btext, d, weight, value in (p for p in out if p[0] == PAIR_FIELD):
+            assert (weight, value) == (1.0, b"")
+            added.setdefault(btext, []).append(d)
+        if stride == 1:
+            assert added == expected
+        else:
+            assert added and all(expected[btext] == docs_of for btext, docs_of in added.items())

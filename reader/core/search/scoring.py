@@ -17,6 +17,7 @@ from operator import sub
 from typing import Any, ClassVar
 
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -53,8 +54,10 @@ class _SegmentData:
     _cache: ClassVar[dict[tuple[str, str], list[int]]] = {}
     _norms: ClassVar[dict[tuple[str, str, float, float, float], list[float]]] = {}
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, averages: dict[str, float] | None = None) -> None:
         self.reader = reader
+        #: Average field lengths of the whole index, shared by the segments of one search.
+        self.averages: dict[str, float] = {} if averages is None else averages
         self.deleted: frozenset[int] = reader.deleted_docs_set
         self.segid: str = reader_segment_id(reader) or str(id(reader))
 
@@ -94,10 +97,20 @@ class _SegmentData:
         self, fieldname: str, btext: bytes, values: bool = False
     ) -> tuple[list[int], list[Any], list[Any]]:
         """Document numbers, weights (and raw values) of a term, deleted documents left out."""
+        found = self.postings_if_indexed(fieldname, btext, values)
+        return ([], [], []) if found is None else found
+
+    def postings_if_indexed(
+        self, fieldname: str, btext: bytes, values: bool = False
+    ) -> tuple[list[int], list[Any], list[Any]] | None:
+        """:meth:`postings`, or None when the segment does not have the term (one look-up of the term)."""
         reader = self.reader
-        if (fieldname, btext) not in reader:
-            return [], [], []
-        m = term_matcher(reader, fieldname, btext)
+        if fieldname not in reader.schema:
+            return None
+        try:
+            m = term_matcher(reader, fieldname, btext)
+        except TermNotFound:
+            return None
         ids: list[int] = []
         weights: list[Any] = []
         vals: list[Any] = []
@@ -124,7 +137,9 @@ def _bm25(
     weighting = top.weighting
     b_param, k1 = bm25_parameters(weighting, fieldname)
     idf = top.idf(fieldname, btext)
-    avgfl = top.avg_field_length(fieldname) or 1
+    avgfl = seg.averages.get(fieldname)
+    if avgfl is None:
+        avgfl = seg.averages[fieldname] = top.avg_field_length(fieldname) or 1
     norms = seg.norms(fieldname, b_param, k1, avgfl)
     k1p1 = k1 + 1
     return [idf * ((tf * k1p1) / (tf + norms[d])) for d, tf in zip(ids, weights, strict=True)]
@@ -204,9 +219,9 @@ def _indexed_pairs(seg: _SegmentData, fieldname: str, btexts: list[bytes]) -> li
         return []
     found = []
     for first, second in pairwise(btexts):
-        btext = pair_text(first, second)
-        if (PAIR_FIELD, btext) in reader:
-            found.append(seg.postings(PAIR_FIELD, btext)[0])
+        postings = seg.postings_if_indexed(PAIR_FIELD, pair_text(first, second))
+        if postings is not None:
+            found.append(postings[0])
     return found
 
 
@@ -346,9 +361,10 @@ def _bulk_search(searcher: Any, q: Any, limit: int) -> tuple[int, list[tuple[flo
         return 0, []  # an index with no segment yet (a first build): nothing to score
     total = 0
     best: list[tuple[float, int]] = []
+    averages: dict[str, float] = {}
     try:
         for sub, offset in searcher.leaf_searchers():
-            seg = _SegmentData(sub.reader())
+            seg = _SegmentData(sub.reader(), averages)
             scores = _eval(searcher, seg, q)
             total += len(scores)
             best.extend(_best_of(scores, offset, limit))

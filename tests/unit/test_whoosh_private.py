@@ -22,6 +22,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from reader.core.search import whoosh_private as wp
+from reader.core.search.pairs import PAIR_FIELD
 from reader.core.search.schema import _schema
 
 DOCS = [
@@ -234,6 +235,64 @@ def _qmarks(ix: Any) -> None:
     assert isinstance(parser.parse("wh*"), (wq.Prefix, wq.Wildcard))
 
 
+def _all_postings(ix: Any) -> list[tuple[str, bytes, list[tuple[int, float, bytes]]]]:
+    with ix.searcher() as searcher:
+        r = searcher.reader()
+        out = []
+        for fieldname in r.indexed_field_names():
+            for btext in r.lexicon(fieldname):
+                m = r.postings(fieldname, btext)
+                postings = []
+                while m.is_active():
+                    postings.append((m.id(), m.weight(), m.value()))
+                    m.next()
+                out.append((fieldname, btext, postings))
+        return out
+
+
+def _protocol5_codec(ix: Any) -> None:
+    """A writer with hooks writes through Protocol5Codec (the codec's parameters kept): the same postings as
+    Whoosh's own codec, in blocks pickled at protocol 5, which Whoosh's matchers read."""
+    import pickle
+    import zlib
+
+    from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+
+    many = [
+        {"relpath": f"m{i}.txt", "all": ["M", f"the cat {i} sat " * (i % 7 + 1), "", ""]} for i in range(300)
+    ]
+    for compression in (0, 3):
+        folder = Path(ix.storage.folder)
+        for name in (f"plain{compression}", f"ours{compression}"):
+            (folder / name).mkdir()
+        plain_ix = w_index.FileIndex.create(FileStorage(str(folder / f"plain{compression}")), _schema(), "p")
+        ours_ix = w_index.FileIndex.create(FileStorage(str(folder / f"ours{compression}")), _schema(), "p")
+        plain = SegmentWriter(plain_ix, codec=W3Codec(compression=compression))
+        ours = wp.SegmentWriterWithHooks(ours_ix, codec=W3Codec(compression=compression))
+        assert isinstance(ours.codec, wp.Protocol5Codec) and ours.codec._compression == compression
+        assert ours.codec._blocklimit == 128 and ours.codec._inlinelimit == 1
+        for writer in (plain, ours):
+            for doc in [*DOCS, *many]:
+                writer.add_document(**doc)
+            writer.commit()
+        ours_postings = _all_postings(ours_ix)
+        assert [p for p in ours_postings if p[0] != PAIR_FIELD] == _all_postings(plain_ix)
+        pairs = {
+            btext: [d for d, _w, _v in postings] for f, btext, postings in ours_postings if f == PAIR_FIELD
+        }
+        assert pairs[b"the cat"] == list(range(len(DOCS) + len(many))), "the flush added the pairs"
+        with ours_ix.searcher() as searcher:
+            m = wp.term_matcher(searcher.reader(), "all", b"cat")
+            assert isinstance(m, W3LeafMatcher)
+            raw = bytes(m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset))
+            raw = zlib.decompress(raw) if m._compression else raw
+            assert raw[:2] == pickle.PROTO + bytes([wp.BLOCK_PICKLE_PROTOCOL])
+            assert m._compression == compression
+    assert isinstance(wp.protocol5_codec(None), wp.Protocol5Codec)
+    other = object()
+    assert wp.protocol5_codec(other) is other
+
+
 CHECKS: dict[str, Callable[[Any], None]] = {
     "whoosh.system._INT_SIZE": _int_size,
     "whoosh.codec.whoosh3._lenfield, LENGTHS_COLUMN": _length_column,
@@ -249,12 +308,15 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "SegmentWriter(_lk=False)": _writers,
     "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": _writers,
     "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": _writer_hooks,
-    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec": _writer_hooks,
+    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec .docnum .docbase": _writer_hooks,
     "whoosh.index.TOC(schema, segments, generation).write, clean_files": _commit_without_cleaning,
     "CompoundStorage._source .is_closed .range": _compound,
     "BufferFile._buf ._name .onclose .is_real .is_closed .file": _compound,
     "SpanNear2.SpanNear2Matcher._get_spans .ms": _span_matcher,
     "WildcardPlugin.qmarks": _qmarks,
+    "W3Codec._blocklimit ._compression ._inlinelimit .postings_writer": _protocol5_codec,
+    "W3PostingsWriter._write_block ._new_block ._blockcount ._postfile ._terminfo ._ids": _protocol5_codec,
+    "W3PostingsWriter._mini_* ._compression ._maxweight ._minlength ._maxlength": _protocol5_codec,
 }
 
 

@@ -14,6 +14,7 @@ Modules, from the facade down:
 - :mod:`.building` — articles into documents, segments written in worker processes, commits;
 - :mod:`.query` — query parsing, checks and rewriting, fast phrase matching;
 - :mod:`.scoring` — the bulk BM25F evaluator over posting lists;
+- :mod:`.pairs` — each segment's frequent word pairs (a phrase of common words without its positions);
 - :mod:`.snippets` — term spans in a text, snippets of articles and notes;
 - :mod:`.storage` — index files, segment files shared between searchers, canonical text copies;
 - :mod:`.schema` — the Whoosh schema, field names, schema version and index name;

@@ -130,6 +130,10 @@ class _MixedPositions(Positions):  # type: ignore[misc]
     def decode_positions(self, valuestring: bytes) -> list[int]:
         return list(_positions(valuestring))
 
+    def positions_view(self, valuestring: bytes) -> Any:
+        """The positions of a value without a copy (see :func:`_positions`)."""
+        return _positions(valuestring)
+
     def word_values(
         self, value: Any, analyzer: Any, **kwargs: Any
     ) -> Iterator[tuple[str, int, float, bytes]]:

@@ -31,6 +31,7 @@ from whoosh.query.spans import Span
 from reader.core.errors import QueryError
 from reader.core.search.analysis import _CJK_RE, analyze
 from reader.core.search.damage import _DamagedError, _describe
+from reader.core.search.pairs import PAIR_FIELD
 from reader.core.search.query_checks import check_query_text
 from reader.core.search.whoosh_private import PhraseSpanMatcher, StarOnlyWildcardPlugin, expanded_terms
 
@@ -73,7 +74,7 @@ def parse_query(text: str, searcher: Any) -> Any:
     if not text.strip():
         raise QueryError("type something to search for")
     schema = searcher.schema
-    check_query_text(text, schema.names(), FIELD_ALIASES)
+    check_query_text(text, [name for name in schema.names() if name != PAIR_FIELD], FIELD_ALIASES)
     try:
         q = _parser(schema).parse(text)
     except QueryError:

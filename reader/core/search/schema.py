@@ -5,6 +5,8 @@ sidecar size and mtime). The body is not stored: snippets come from the canonica
 :mod:`reader.core.search.storage`). Unfielded words are matched in one combined field, ``all`` (title, body,
 notes and tags, :data:`~reader.core.search.analysis.FIELD_GAP` positions apart so that no phrase spans two of
 them; ``body:`` means ``all:``). Every text field uses :class:`~reader.core.search.analysis.MixedTokenizer`.
+``all_pairs`` holds the frequent adjacent word pairs of ``all``, which segment writers add on their own
+(:mod:`reader.core.search.pairs`; not a field of the query language).
 
 A change of :data:`SCHEMA_VERSION` or of the article pipeline's ``PIPELINE_VERSION`` (both part of
 :data:`INDEX_NAME`) makes the next open rebuild the index.
@@ -24,7 +26,7 @@ __all__ = ["ALL_FIELDS", "INDEX_NAME", "SCHEMA_VERSION", "State", "_schema"]
 
 #: Bump when the schema or the analysis changes: an index with another version is rebuilt. The canonical
 #: text's :data:`~reader.core.articles.loader.PIPELINE_VERSION` is part of the name too.
-SCHEMA_VERSION = 4  # 4: article tags in tag:, status: and starred: (article data)
+SCHEMA_VERSION = 5  # 5: frequent word pairs (all_pairs), posting blocks pickled at protocol 5
 INDEX_NAME = f"reader_v{SCHEMA_VERSION}p{PIPELINE_VERSION}"
 #: The texts the ``all`` field indexes (in this order, FIELD_GAP positions apart): what an unfielded
 #: word is looked for in. There is no separate body field: ``body:`` means ``all:``.
@@ -51,6 +53,7 @@ def _schema() -> Schema:
         path=TEXT(analyzer=path_analyzer, multitoken_query="phrase"),
         title=title,
         all=text(),
+        all_pairs=ID(),  # the frequent word pairs of ``all``, added by segment writers (search.pairs)
         author=text(),
         source=text(),
         date=ID(stored=True),

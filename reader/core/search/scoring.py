@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import heapq
 import logging
-from itertools import repeat
+from itertools import pairwise, repeat
 from operator import sub
 from typing import Any, ClassVar
 
 from whoosh import query as wq
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from reader.core.search.analysis import _NATIVE_LE, _POSITION_CODE, _positions
 from reader.core.search.damage import _describe
+from reader.core.search.pairs import PAIR_FIELD, pair_text
+from reader.core.search.pairs import SOURCE_FIELD as PAIR_SOURCE_FIELD
 from reader.core.search.whoosh_private import (
     INT_SIZE,
     bm25_parameters,
@@ -49,9 +52,12 @@ class _SegmentData:
     normalisation (segments never change, so this is computed once per segment, field and average)."""
 
     _cache: ClassVar[dict[tuple[str, str], list[int]]] = {}
+    _norms: ClassVar[dict[tuple[str, str, float, float, float], list[float]]] = {}
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, averages: dict[str, float] | None = None) -> None:
         self.reader = reader
+        #: Average field lengths of the whole index, shared by the segments of one search.
+        self.averages: dict[str, float] = {} if averages is None else averages
         self.deleted: frozenset[int] = reader.deleted_docs_set
         self.segid: str = reader_segment_id(reader) or str(id(reader))
 
@@ -72,14 +78,39 @@ class _SegmentData:
             self._cache[key] = found
         return found
 
+    def norms(self, fieldname: str, b_param: float, k1: float, avgfl: float) -> list[float]:
+        """Each document's BM25 length normalisation ``k1 * ((1 - B) + B * length / avgfl)``, the same
+        floating-point operations as Whoosh's (computed once per segment, field and average length)."""
+        key = (self.segid, fieldname, b_param, k1, avgfl)
+        found = self._norms.get(key)
+        if found is None:
+            lengths = self.lengths(fieldname)
+            one_minus_b = 1 - b_param
+            by_length = {n: k1 * (one_minus_b + b_param * n / avgfl) for n in set(lengths)}
+            found = [by_length[n] for n in lengths]
+            if len(self._norms) > 64:
+                self._norms.clear()
+            self._norms[key] = found
+        return found
+
     def postings(
         self, fieldname: str, btext: bytes, values: bool = False
     ) -> tuple[list[int], list[Any], list[Any]]:
         """Document numbers, weights (and raw values) of a term, deleted documents left out."""
+        found = self.postings_if_indexed(fieldname, btext, values)
+        return ([], [], []) if found is None else found
+
+    def postings_if_indexed(
+        self, fieldname: str, btext: bytes, values: bool = False
+    ) -> tuple[list[int], list[Any], list[Any]] | None:
+        """:meth:`postings`, or None when the segment does not have the term (one look-up of the term)."""
         reader = self.reader
-        if (fieldname, btext) not in reader:
-            return [], [], []
-        m = term_matcher(reader, fieldname, btext)
+        if fieldname not in reader.schema:
+            return None
+        try:
+            m = term_matcher(reader, fieldname, btext)
+        except TermNotFound:
+            return None
         ids: list[int] = []
         weights: list[Any] = []
         vals: list[Any] = []
@@ -106,13 +137,12 @@ def _bm25(
     weighting = top.weighting
     b_param, k1 = bm25_parameters(weighting, fieldname)
     idf = top.idf(fieldname, btext)
-    avgfl = top.avg_field_length(fieldname) or 1
-    lengths = seg.lengths(fieldname)
+    avgfl = seg.averages.get(fieldname)
+    if avgfl is None:
+        avgfl = seg.averages[fieldname] = top.avg_field_length(fieldname) or 1
+    norms = seg.norms(fieldname, b_param, k1, avgfl)
     k1p1 = k1 + 1
-    return [
-        idf * ((tf * k1p1) / (tf + k1 * ((1 - b_param) + b_param * lengths[d] / avgfl)))
-        for d, tf in zip(ids, weights, strict=True)
-    ]
+    return [idf * ((tf * k1p1) / (tf + norms[d])) for d, tf in zip(ids, weights, strict=True)]
 
 
 def _term_scores(top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: float) -> dict[int, float]:
@@ -136,14 +166,15 @@ def _term_scores(top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: 
     return dict(zip(ids, scores, strict=True))
 
 
-def _tree_sum(values: list[float]) -> float:
-    """Sum in the order of Whoosh's ``make_binary_tree`` (intersections of phrase words)."""
-    if len(values) == 2:
-        return values[0] + values[1]
-    if len(values) == 1:
-        return values[0]
-    half = len(values) // 2
-    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+def _tree_sums(columns: list[list[float]]) -> list[float]:
+    """Element-wise sums of ``columns`` in the order of Whoosh's ``make_binary_tree`` (the intersections of
+    a phrase's words): ``a + b``, ``a + (b + c)``, ``(a + b) + (c + d)``, ..."""
+    if len(columns) == 1:
+        return columns[0]
+    half = len(columns) // 2
+    left = _tree_sums(columns[:half])
+    right = _tree_sums(columns[half:])
+    return [x + y for x, y in zip(left, right, strict=True)]
 
 
 def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
@@ -154,21 +185,58 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
     if not schema[fieldname].scorable:
         raise _UnsupportedError(f"field {fieldname}")
     field = schema[fieldname]
+    try:
+        btexts = [field.to_bytes(word) for word in q.words]
+    except ValueError:
+        return {}
+    pairs = _indexed_pairs(seg, fieldname, btexts)
+    # Two words whose pair is indexed: its postings are the matches (no positions needed).
+    exact = len(btexts) == 2 and len(pairs) == 1
     postings = []
-    for word in q.words:
-        try:
-            btext = field.to_bytes(word)
-        except ValueError:
-            return {}
-        ids, weights, vals = seg.postings(fieldname, btext, values=True)
+    for btext in btexts:
+        ids, weights, vals = seg.postings(fieldname, btext, values=not exact)
         if not ids:
             return {}
         postings.append((btext, ids, weights, vals))
+    matched = pairs[0] if exact else _phrase_matches(postings, pairs)
+    if not matched:
+        return {}
+    word_scores = []
+    for btext, ids, weights, _vals in postings:
+        weight_of = dict(zip(ids, weights, strict=True))
+        word_scores.append(_bm25(top, seg, fieldname, btext, matched, [weight_of[d] for d in matched]))
+    totals = _tree_sums(word_scores)
+    if q.boost != 1.0:
+        totals = [x * q.boost for x in totals]
+    return dict(zip(matched, totals, strict=True))
+
+
+def _indexed_pairs(seg: _SegmentData, fieldname: str, btexts: list[bytes]) -> list[list[int]]:
+    """The documents of each adjacent pair of the phrase's words that the segment indexes (a pair term is
+    all of the segment's documents where the two words are adjacent; see :mod:`.pairs`)."""
+    reader = seg.reader
+    if fieldname != PAIR_SOURCE_FIELD or PAIR_FIELD not in reader.schema:
+        return []
+    found = []
+    for first, second in pairwise(btexts):
+        postings = seg.postings_if_indexed(PAIR_FIELD, pair_text(first, second))
+        if postings is not None:
+            found.append(postings[0])
+    return found
+
+
+def _phrase_matches(
+    postings: list[tuple[bytes, list[int], list[Any], list[Any]]], pairs: list[list[int]]
+) -> list[int]:
+    """The documents where the words of ``postings`` (with their position values) are adjacent, in order;
+    only documents in every one of ``pairs`` (indexed pairs of the phrase) can be."""
     candidates = set(postings[0][1])
     for _btext, ids, _w, _v in postings[1:]:
         candidates.intersection_update(ids)
+    for ids in pairs:
+        candidates.intersection_update(ids)
     if not candidates:
-        return {}
+        return []
     values = [dict(zip(ids, vals, strict=True)) for _b, ids, _w, vals in postings]
     # Word k's positions shifted back by k: the phrase starts where all of them meet.
     first, middle, last = values[0], list(enumerate(values[1:-1], 1)), values[-1]
@@ -204,17 +272,7 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
             else:
                 if not starts.isdisjoint(map(sub, memoryview(last[d])[skip:].cast(code), repeat(k_last))):  # type: ignore[call-overload]
                     matched.append(d)
-    if not matched:
-        return {}
-    word_scores = []
-    for btext, ids, weights, _vals in postings:
-        weight_of = dict(zip(ids, weights, strict=True))
-        word_scores.append(_bm25(top, seg, fieldname, btext, matched, [weight_of[d] for d in matched]))
-    # Summed in the order of Whoosh's binary tree of intersections (a + b, a + (b + c), ...).
-    totals = [_tree_sum(list(parts)) for parts in zip(*word_scores, strict=True)]
-    if q.boost != 1.0:
-        totals = [x * q.boost for x in totals]
-    return dict(zip(matched, totals, strict=True))
+    return matched
 
 
 def _multiterm_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
@@ -242,6 +300,12 @@ def _eval(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
         if not a:
             return a
         b = _eval(top, seg, q.b)
+        if len(b) * 4 < len(a):  # the usual title boost: few titles, many bodies
+            for d, y in b.items():
+                x = a.get(d)
+                if x is not None:
+                    a[d] = x + y
+            return a
         return {d: x + b[d] if d in b else x for d, x in a.items()}
     if isinstance(q, wq.AndNot):
         a = _eval(top, seg, q.a)
@@ -297,16 +361,32 @@ def _bulk_search(searcher: Any, q: Any, limit: int) -> tuple[int, list[tuple[flo
         return 0, []  # an index with no segment yet (a first build): nothing to score
     total = 0
     best: list[tuple[float, int]] = []
+    averages: dict[str, float] = {}
     try:
         for sub, offset in searcher.leaf_searchers():
-            seg = _SegmentData(sub.reader())
+            seg = _SegmentData(sub.reader(), averages)
             scores = _eval(searcher, seg, q)
             total += len(scores)
-            best.extend((x, offset + d) for d, x in scores.items())
+            best.extend(_best_of(scores, offset, limit))
     except _UnsupportedError:
         return None
     except Exception as exc:  # noqa: BLE001 - Whoosh's matchers then answer (or report real damage)
         log.warning("bulk evaluation of %r failed (%s); using Whoosh's matchers", q, _describe(exc))
         return None
-    top = heapq.nsmallest(limit, best, key=lambda item: (-item[0], item[1]))
-    return total, top
+    best.sort(key=_rank_key)
+    return total, best[:limit]
+
+
+def _rank_key(item: tuple[float, int]) -> tuple[float, int]:
+    return -item[0], item[1]
+
+
+def _best_of(scores: dict[int, float], offset: int, limit: int) -> list[tuple[float, int]]:
+    """The ``limit`` best ``(score, offset + docnum)`` of one segment, and every other one with the same
+    score as the last of them (the order among equal scores is decided across segments)."""
+    if limit <= 0:
+        return []
+    if len(scores) > limit:
+        floor = heapq.nlargest(limit, scores.values())[-1]
+        return [(x, offset + d) for d, x in scores.items() if x >= floor]
+    return [(x, offset + d) for d, x in scores.items()]

@@ -11,6 +11,8 @@ the module to adapt when an upgrade changes one.
 from __future__ import annotations
 
 import copy
+import pickle
+import zlib
 from collections.abc import Iterator
 from io import BytesIO
 from itertools import accumulate
@@ -22,10 +24,18 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.index import TOC, clean_files
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import SegmentReader
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 try:
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+    from whoosh.codec.whoosh3 import (
+        LENGTHS_COLUMN,
+        WHOOSH3_HEADER_MAGIC,
+        W3Codec,
+        W3LeafMatcher,
+        W3PostingsWriter,
+        _lenfield,
+    )
     from whoosh.system import _INT_SIZE
 except ImportError as exc:  # pragma: no cover - only with another Whoosh
     raise ImportError(
@@ -34,11 +44,13 @@ except ImportError as exc:  # pragma: no cover - only with another Whoosh
     ) from exc
 
 __all__ = [
+    "BLOCK_PICKLE_PROTOCOL",
     "INT_SIZE",
     "RELIED_ON",
     "LazyCompoundStorage",
     "PhraseSpanMatcher",
     "PresetSegmentReader",
+    "Protocol5Codec",
     "SegmentWriterWithHooks",
     "StarOnlyWildcardPlugin",
     "bm25_parameters",
@@ -49,6 +61,7 @@ __all__ = [
     "field_length_bytes",
     "finish_unlocked_segment",
     "open_unlocked_writer",
+    "protocol5_codec",
     "read_toc",
     "read_whole_postings",
     "reader_segment_id",
@@ -71,7 +84,10 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "SegmentWriter(_lk=False)": ("building.py",),
     "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": ("building.py",),
     "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": ("building.py",),
-    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec": ("building.py",),
+    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec .docnum .docbase": ("building.py",),
+    "W3Codec._blocklimit ._compression ._inlinelimit .postings_writer": ("building.py",),
+    "W3PostingsWriter._write_block ._new_block ._blockcount ._postfile ._terminfo ._ids": ("building.py",),
+    "W3PostingsWriter._mini_* ._compression ._maxweight ._minlength ._maxlength": ("building.py",),
     "whoosh.index.TOC(schema, segments, generation).write, clean_files": ("building.py", "maintenance.py"),
     "CompoundStorage._source .is_closed .range": ("storage.py",),
     "BufferFile._buf ._name .onclose .is_real .is_closed .file": ("storage.py",),
@@ -187,9 +203,83 @@ class StarOnlyWildcardPlugin(qparser.WildcardPlugin):  # type: ignore[misc]
 # ------------------------------------------------------------------------------------------- writers
 
 
+#: The pickle protocol of the posting blocks :class:`Protocol5Codec` writes. Whoosh writes protocol 2, in
+#: which every posting's value (a ``bytes`` of positions) is pickled as a call of ``codecs.encode`` on a
+#: latin-1 string: unpickling a block took most of the reading of a common word's postings (0.7 ms for
+#: 1,400 postings, 0.08 ms at protocol 5), and the blocks are a fifth smaller.
+BLOCK_PICKLE_PROTOCOL = 5
+
+
+class _Protocol5PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh 3's postings writer, writing each block as a pickle of :data:`BLOCK_PICKLE_PROTOCOL` (the
+    rest as Whoosh's ``_write_block``; readers unpickle any protocol, so old segments stay readable)."""
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        databytes = pickle.dumps(data, BLOCK_PICKLE_PROTOCOL)
+        comp = self._compression
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        ids = self._ids
+        infobytes = pickle.dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                comp,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,
+        )
+        postfile = self._postfile
+        blocklength = len(infobytes) + len(databytes)
+        postfile.write_int(-blocklength if last else blocklength)
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class Protocol5Codec(W3Codec):  # type: ignore[misc]
+    """Whoosh 3's codec whose posting blocks are pickles of :data:`BLOCK_PICKLE_PROTOCOL`.
+
+    Every segment pickles its codec into the table of contents by name: keep this class here under this
+    name (or leave an alias), or every index written with it is taken for damaged and rebuilt."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
+        return _Protocol5PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+def protocol5_codec(codec: Any) -> Any:
+    """``codec`` (None: Whoosh's default) as a :class:`Protocol5Codec` with the same parameters; another
+    kind of codec is returned unchanged."""
+    if codec is None:
+        return Protocol5Codec()
+    if type(codec) is W3Codec:
+        return Protocol5Codec(
+            blocklimit=codec._blocklimit, compression=codec._compression, inlinelimit=codec._inlinelimit
+        )
+    return codec
+
+
 class SegmentWriterWithHooks(SegmentWriter):  # type: ignore[misc]
-    """Whoosh's SegmentWriter with two hooks: :meth:`segments_reader` (the reader ``delete_by_term``
-    searches) and :meth:`field_lengths` (what the flush asks each posting's field length)."""
+    """Whoosh's SegmentWriter with three hooks: :meth:`segments_reader` (the reader ``delete_by_term``
+    searches), :meth:`field_lengths` (what the flush asks each posting's field length) and
+    :meth:`segment_postings` (the postings a flush writes). It writes through :class:`Protocol5Codec`
+    (Whoosh's codec, or the one given, with the same parameters)."""
+
+    def __init__(self, ix: Any, *args: Any, codec: Any = None, **kwargs: Any) -> None:
+        super().__init__(ix, *args, codec=protocol5_codec(codec), **kwargs)
 
     def segments_reader(self, storage: Any, schema: Any, segments: list[Any], generation: int) -> Any:
         """A reader over the writer's segments, or None for Whoosh's own."""
@@ -204,10 +294,21 @@ class SegmentWriterWithHooks(SegmentWriter):  # type: ignore[misc]
         found = self.segments_reader(self.storage, self.schema, self.segments, self.generation)
         return super().reader(reuse=reuse) if found is None else found
 
+    def segment_postings(self, postings: Iterator[Any], doc_count: int) -> Iterator[Any]:
+        """The sorted ``(fieldname, btext, docnum, weight, value)`` postings the flush writes for a segment
+        of ``doc_count`` documents: the pool's, with the frequent word pairs of
+        :mod:`reader.core.search.pairs` when the schema has their field."""
+        from reader.core.search.pairs import PAIR_FIELD, SOURCE_FIELD, with_pairs
+
+        if PAIR_FIELD not in self.schema or SOURCE_FIELD not in self.schema:
+            return postings
+        fmt = self.schema[SOURCE_FIELD].format
+        return with_pairs(postings, doc_count, getattr(fmt, "positions_view", fmt.decode_positions))
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
-        postings = self.pool.iter_postings()
+        postings = self.segment_postings(self.pool.iter_postings(), self.docnum - self.docbase)
         self.fieldwriter.add_postings(self.schema, self.field_lengths(pdr) if pdr else None, postings)
         self.fieldwriter.close()
         if pdr:

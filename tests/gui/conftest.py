@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
+from reader.core.search.index import SearchIndex
 from reader.ui.main_window import MainWindow
 from reader.ui.settings import Settings
 
@@ -46,3 +49,18 @@ def window(qtbot: QtBot, sample_library: Path) -> Iterator[MainWindow]:
     yield win
     win.close()
     assert win.runner.active == 0 or win.runner.wait(10000)
+
+
+@pytest.fixture
+def held_build(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Index builds wait until the returned event is set (it is set at teardown in any case)."""
+    release = threading.Event()
+    original = SearchIndex.update
+
+    def held(self: SearchIndex, **kwargs: Any) -> Any:
+        release.wait(60)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(SearchIndex, "update", held)
+    yield release
+    release.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from reader.core.library import scan
 from reader.core.library.catalog import CachedSkip, load_cache
 from reader.core.models import CatalogEntry
 from reader.core.search import building
-from reader.core.search.index import SearchIndex
 from reader.ui.library import library_session
 from reader.ui.main_window import MainWindow
 from reader.ui.settings import Settings
@@ -51,21 +50,6 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
         monkeypatch.setattr(module, "load_article", counting)
     return counts
-
-
-@pytest.fixture
-def held_build(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Index builds wait until the returned event is set (it is set at teardown in any case)."""
-    release = threading.Event()
-    original = SearchIndex.update
-
-    def held(self: SearchIndex, **kwargs: Any) -> Any:
-        release.wait(60)
-        return original(self, **kwargs)
-
-    monkeypatch.setattr(SearchIndex, "update", held)
-    yield release
-    release.set()
 
 
 def _titles(window: MainWindow) -> list[str]:

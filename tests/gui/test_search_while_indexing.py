@@ -9,33 +9,15 @@ build finishes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
-from reader.core.search.index import SearchIndex
 from reader.ui.main_window import MainWindow
 from reader.ui.settings import Settings
 
 NEW_ARTICLE = "# Beekeeping notes\n\nThe apiarist counted the hives twice.\n"
-
-
-@pytest.fixture
-def held_build(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Index builds wait until the returned event is set (it is set at teardown in any case)."""
-    release = threading.Event()
-    original = SearchIndex.update
-
-    def held(self: SearchIndex, **kwargs: Any) -> Any:
-        release.wait(60)
-        return original(self, **kwargs)
-
-    monkeypatch.setattr(SearchIndex, "update", held)
-    yield release
-    release.set()
 
 
 def _open(qtbot: QtBot, library: Path, settings: Settings | None = None) -> MainWindow:

@@ -12,7 +12,7 @@ import pytest
 from reader.core.library.catalog import CachedSkip, CatalogCacheWriter, load_cache
 from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry
-from reader.core.search import SearchIndex, building
+from reader.core.search import SearchIndex, building, merging
 from reader.core.search.building import (
     FIRST_TASK_ARTICLES,
     SEGMENT_ARTICLES,
@@ -21,6 +21,8 @@ from reader.core.search.building import (
     _task_slices,
     _worker_count,
 )
+from reader.core.search.merging import merge_plan
+from reader.core.search.whoosh_private import read_toc
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 ARTICLES = 260
@@ -202,3 +204,70 @@ def test_the_catalog_cache_writer_keeps_other_entries_and_saves_on_flush(tmp_pat
     cached = load_cache(cache)
     assert set(cached) == {"a.txt", "b.txt", "c.txt", "d.txt"}
     assert cached["d.txt"] == next(e for e in read if e.relpath == "d.txt")
+
+
+def test_merge_plan_groups_neighbours_up_to_the_target() -> None:
+    assert merge_plan([700] * 5) == []  # few segments: left alone
+    assert merge_plan([50, 100, 200, 400, 700, 700, 700, 700, 226], target=1500) == [
+        [0, 1, 2, 3, 4],
+        [5, 6],
+        [7, 8],
+    ]
+    assert merge_plan([700, 700, 700, 700, 700, 700, 700], target=1500) == [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+    ]  # no group of one
+    assert merge_plan([3000, 10, 10, 3000, 10, 10], target=3000) == [[1, 2], [4, 5]]  # big ones stay
+    plan = merge_plan([700] * 19, target=3000)
+    assert all(len(g) > 1 and sum(700 for _ in g) <= 3000 for g in plan)
+    assert sorted(i for g in plan for i in g) == list(range(19))
+
+
+def test_an_idle_merge_of_a_build_s_segments_keeps_every_answer(
+    corpus_library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READER_INDEX_PROCS", "2")
+    monkeypatch.setattr(building, "FIRST_TASK_ARTICLES", 10)
+    monkeypatch.setattr(building, "SEGMENT_ARTICLES", 40)
+    monkeypatch.setattr(merging, "MERGED_SEGMENT_ARTICLES", 120)
+    library = _fresh_copy(corpus_library, tmp_path)
+    index = SearchIndex(tmp_path / "index", library)
+    index.update()
+    gone = sorted(library.glob("en-peps/*.txt"))[:3]  # deleted documents in the segments to merge
+    for path in gone:
+        path.unlink()
+    index.update()
+    before_segments = len(read_toc(index._ix).segments)
+    queries = [
+        "python",
+        '"standard library"',
+        "대통령",
+        "import -module",
+        "generat*",
+        "title:pep",
+        '"of the"',
+    ]
+    before = {q: index.search(q, limit=1000, snippets=False) for q in queries}
+    assert before_segments >= 8
+    assert index.merge_when_idle()
+    after_segments = len(read_toc(index._ix).segments)
+    assert after_segments < before_segments
+    assert index.doc_count() == ARTICLES - len(gone)
+    # The merged index answers as one built afresh from the same files (whose statistics never counted the
+    # deleted documents): the same totals and hits, and scores within 2% (a merge copies each document's
+    # field lengths as Whoosh stores them, rounded to a byte: average length ~1% off, scores ~1.3%).
+    monkeypatch.setenv("READER_INDEX_PROCS", "1")
+    fresh = SearchIndex(tmp_path / "fresh", library)
+    fresh.update()
+    for q in queries:
+        after = index.search(q, limit=1000, snippets=False)
+        expected = fresh.search(q, limit=1000, snippets=False)
+        assert after.total == before[q].total == expected.total, q
+        assert {h.relpath for h in after.hits} == {h.relpath for h in expected.hits}, q
+        scores = {h.relpath: h.score for h in expected.hits}
+        assert all(h.score == pytest.approx(scores[h.relpath], rel=0.02) for h in after.hits), q
+    fresh.close()
+    assert not list((tmp_path / "index").glob(WORKER_TEMP_PATTERN.format("*")))
+    assert not index.merge_when_idle() or len(read_toc(index._ix).segments) < after_segments
+    index.close()

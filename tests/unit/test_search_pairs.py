@@ -17,7 +17,7 @@ import pytest
 from whoosh import query as wq
 from whoosh.collectors import TopCollector
 
-from reader.core.search import SearchIndex
+from reader.core.search import SearchIndex, merging
 from reader.core.search import pairs as pairs_module
 from reader.core.search.analysis import _positions, _positions_bytes, index_terms
 from reader.core.search.pairs import PAIR_FIELD, pair_text, with_pairs
@@ -177,6 +177,8 @@ def _phrases(q: Any) -> Iterator[Any]:
 def test_a_merge_computes_the_pairs_anew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pairs_module, "PAIR_MIN_DOCS", 3)
     monkeypatch.setattr(pairs_module, "PAIR_FRACTION", 0.05)
+    # Merged here (a worker process, which a build's many segments get, would not see the patched thresholds).
+    monkeypatch.setattr(merging, "MIN_SEGMENTS_TO_MERGE", 1000)
     library = _library(tmp_path, count=40)
     with SearchIndex(tmp_path / "index", library) as index:
         index.update()

@@ -41,10 +41,16 @@ from reader.core.search.building import (
 )
 from reader.core.search.damage import _DamagedError, _describe, _release
 from reader.core.search.lifecycle import IndexLifecycle
+from reader.core.search.merging import merge_in_process, merge_plan
 from reader.core.search.results import UpdateReport
 from reader.core.search.schema import State
 from reader.core.search.storage import _prune_texts
-from reader.core.search.whoosh_private import clean_index_files, read_toc
+from reader.core.search.whoosh_private import (
+    clean_index_files,
+    commit_with_segments,
+    read_toc,
+    writer_segments,
+)
 
 __all__ = ["IndexMaintenance"]
 
@@ -307,20 +313,22 @@ class IndexMaintenance(IndexLifecycle):
                 atomic_write_text(self.index_dir / _STATE_FILE, json.dumps(keep))
         return report
 
-    def merge_when_idle(self) -> bool:
-        """Merge the small segments recent commits added into one; returns whether there was any to merge.
+    def merge_when_idle(self, cancelled: Callable[[], bool] | None = None) -> bool:
+        """Merge segments into fewer; returns whether there was anything to merge.
 
-        Commits do not merge (that made ``update_paths`` slow now and then); every small update adds a
-        segment, and each segment makes searches a little slower. Run this when the user is idle (e.g. a few
-        seconds after the last update), never on the GUI thread: it takes the index's write lock (other
-        updates wait; :class:`IndexBusyError` if another process holds it over ``lock_timeout``) and costs
-        about as much as reading the small segments' documents. Searches keep running meanwhile.
+        Commits do not merge (that made ``update_paths`` slow now and then): every small update adds a
+        segment, a big build one per task, and each segment makes searches a little slower. Run this when
+        the user is idle (e.g. a few seconds after the last update), never on the GUI thread: it takes the
+        index's write lock (other updates wait; :class:`IndexBusyError` if another process holds it over
+        ``lock_timeout``). Many segments (a build's) are merged in a worker process
+        (:mod:`reader.core.search.merging`; ``cancelled()`` stops between two merges); a few small ones
+        (recent updates') here. Searches keep running meanwhile.
         """
         with self._write_lock:
             self._ensure_open(rebuild=False)
             damage: str | None = None
             try:
-                return self._merge_small_segments()
+                return self._merge_in_worker(cancelled) or self._merge_small_segments()
             except _DamagedError as exc:
                 damage = str(exc)
                 _release(exc)
@@ -329,13 +337,7 @@ class IndexMaintenance(IndexLifecycle):
             self._update(None, None, None)
             return True
 
-    def _merge_small_segments(self) -> bool:
-        try:
-            segments = read_toc(self._ix).segments
-        except Exception as exc:
-            raise _DamagedError(_describe(exc)) from exc
-        if len(_small_segments(segments)) < 2:
-            return False
+    def _lock_for_merge(self) -> Any:
         try:
             writer = _SegmentWriter(self._ix, timeout=self.lock_timeout)
         except LockError as exc:
@@ -346,6 +348,42 @@ class IndexMaintenance(IndexLifecycle):
         except Exception as exc:
             raise _DamagedError(_describe(exc)) from exc
         writer.reader_pool = self._pool
+        return writer
+
+    def _merge_in_worker(self, cancelled: Callable[[], bool] | None) -> bool:
+        try:
+            segments = read_toc(self._ix).segments
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        if not merge_plan([s.doc_count() for s in segments]):
+            return False
+        writer = self._lock_for_merge()
+        try:
+            # Planned again under the lock: the table of contents cannot change until the commit.
+            held = writer_segments(writer)
+            plan = merge_plan([s.doc_count() for s in held])
+            groups = [[held[i].segment_id() for i in group] for group in plan]
+            merged = merge_in_process(self.index_dir, groups, cancelled)
+            new = [segment for _ids, segment in merged if segment is not None]
+            commit_with_segments(writer, new, drop={sid for ids, _segment in merged for sid in ids})
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            if isinstance(exc, Exception):
+                raise SearchIndexError(f"the search index could not be merged: {_describe(exc)}") from exc
+            raise
+        log.info("merged %d groups of segments into %d", len(merged), len(new))
+        self._reopen_searcher()
+        return bool(merged)
+
+    def _merge_small_segments(self) -> bool:
+        try:
+            segments = read_toc(self._ix).segments
+        except Exception as exc:
+            raise _DamagedError(_describe(exc)) from exc
+        if len(_small_segments(segments)) < 2:
+            return False
+        writer = self._lock_for_merge()
         try:
             writer.commit(mergetype=_merge_small)
         except Exception as exc:

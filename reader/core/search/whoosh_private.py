@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import pickle
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from io import BytesIO
 from itertools import accumulate
 from typing import Any
@@ -344,13 +344,16 @@ def close_segment(writer: Any) -> None:
     writer._close_segment()
 
 
-def commit_with_segments(writer: Any, segments: list[Any], *, clean: bool = True) -> None:
-    """Commit the writer plus ``segments`` (written elsewhere) into one table of contents, merging nothing.
+def commit_with_segments(
+    writer: Any, segments: list[Any], *, clean: bool = True, drop: Collection[str] = ()
+) -> None:
+    """Commit the writer plus ``segments`` (written elsewhere) into one table of contents, merging nothing;
+    the segments whose ids are in ``drop`` leave it (``segments`` holds their documents: a merge).
 
     Whoosh's commit deletes every file of the index folder that no segment of the new table of contents
     names: with ``clean=False`` it deletes nothing, as segments that worker processes are still writing
     are not in it yet (:func:`clean_index_files` then cleans once they are)."""
-    final = writer._merge_segments(None, False, False)
+    final = [s for s in writer._merge_segments(None, False, False) if s.segment_id() not in drop]
     final.extend(segments)
     if writer._added:
         final.append(writer._finalize_segment())

@@ -79,8 +79,13 @@ def size_table(size: dict[str, Any]) -> list[list[str]]:
     if whoosh:
         procs = int(whoosh.get("max_procs", 1))  # the most processes its tree had at once
         ours = _fmt(whoosh["seconds"], "s") + (f" ({procs} processes)" if procs > 1 else " (one process)")
-        if whoosh.get("idle_merge_seconds") is not None:
-            ours += f"; then the idle merge of its segments {_fmt(whoosh['idle_merge_seconds'], 's')}"
+        merge = _get(size, "whoosh_merge")
+        if isinstance(merge, dict) and merge.get("seconds") is not None:
+            ours += (
+                f"; then, idle, its {merge.get('segments_before')} segments merged into "
+                f"{merge.get('segments_after')}: {_fmt(merge['seconds'], 's')}, "
+                f"peak {_fmt(merge.get('peak_rss_mb'), 'MB')}"
+            )
     parts = []
     if fts5c:
         insert = _fmt(fts5c["insert_seconds"], "s")

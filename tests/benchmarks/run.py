@@ -190,6 +190,10 @@ def measure_size(
             shutil.rmtree(index_dir, ignore_errors=True)
             whoosh_runs.append(core("build-whoosh", lib, index_dir))
         values = {"fts5_build_raw": _median_run(fts5_runs), "whoosh_build": _median_run(whoosh_runs)}
+        values["whoosh_merge"] = core("merge-whoosh", lib, index_dir)
+        m = values["whoosh_merge"]
+        print(f"   idle merge ours: {m['seconds']:.1f} s, segments {m['segments_before']} -> "
+              f"{m['segments_after']}, peak {m['peak_rss_mb']:.0f} MB", flush=True)  # fmt: skip
         values["fts5_build_canonical"] = core("build-fts5", lib, canonical_db, "canonical")
         values["tantivy_build"] = core("build-tantivy", lib, tantivy_dir)
         if text_file.exists():  # the engine alone, given the canonical text (written by `canonical`)

@@ -9,6 +9,7 @@ API::
     index.term_spans(query, text) -> list[tuple[int, int]]              # marks for the reading pane
     index.merge_when_idle() -> bool                                     # merge small segments, later
     index.doc_count() -> int
+    index.segment_count() -> int
     index.close()
 
 Whoosh's exceptions never leave the package: they become :class:`~reader.core.errors.QueryError`,
@@ -55,6 +56,7 @@ from reader.core.search.snippets import (
     _title_end,
 )
 from reader.core.search.storage import _closing_on_failure, _read_text, _TrackingStorage
+from reader.core.search.whoosh_private import read_toc
 
 __all__ = ["INDEX_NAME", "SearchHit", "SearchIndex", "SearchResults", "UpdateReport"]
 
@@ -79,6 +81,11 @@ class SearchIndex(IndexMaintenance):
         with self._using() as searcher:
             count: int = searcher.doc_count()
             return count
+
+    def segment_count(self) -> int:
+        """Segments in the newest commit (each costs every query a little; see ``merge_when_idle``)."""
+        with self._using():
+            return len(read_toc(self._ix).segments)
 
     # ----------------------------------------------------------------------------------------- queries
 

@@ -5,9 +5,13 @@ in the reader pool; every index write goes through the runner's single writer th
 race. Results come back as signals; the window never waits.
 
 Searches carry a generation number: when the user keeps typing, results of older generations are dropped.
-While the index is being built or brought up to date, searches answer from what it already holds (a first
-build commits only when it ends: nothing until then); :meth:`LibrarySession.index_coverage` says how much
-that is, for the window to say the results may be incomplete.
+While the index is being built or brought up to date, searches answer from what it already holds (a big
+build commits a segment per task, so that grows as it goes); :meth:`LibrarySession.index_coverage` says how
+much that is, for the window to say the results may be incomplete.
+
+A first open is one pass: the scan lists files still to read by name (``DEFER_READING_FROM`` or more), and
+the index build reads each article once for the index and the list; each commit's catalog items come back
+as :attr:`LibrarySession.articles_read` and go into the scan cache.
 """
 
 from __future__ import annotations

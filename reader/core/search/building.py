@@ -327,7 +327,9 @@ def _worker_build(index_dir: str, root: str, jobs: list[_Job]) -> tuple[Any, lis
     writer = open_unlocked_writer(_SegmentWriter, ix, codec=W3Codec(compression=0), limitmb=WORKER_POOL_MB)
     results: list[_Prepared] = []
     stopped = False
-    try:
+
+    def fill(writer: Any) -> None:
+        nonlocal stopped
         for i, job in enumerate(jobs):
             if _worker_cancel is not None and _worker_cancel.is_set():
                 stopped = True
@@ -339,7 +341,16 @@ def _worker_build(index_dir: str, root: str, jobs: list[_Job]) -> tuple[Any, lis
             results.append(result)
             if _worker_progress is not None and (i % 8 == 7 or i == len(jobs) - 1):
                 _worker_progress.put(i % 8 + 1)
-        segment = finish_unlocked_segment(writer)
+
+    return write_worker_segment(writer, fill), results, stopped
+
+
+def write_worker_segment(writer: Any, fill: Callable[[Any], None]) -> Any:
+    """In a worker process: ``fill(writer)`` (an unlocked writer), then write its segment and return it (None
+    if empty), uncommitted; the writer's temporary folder is removed whatever happens."""
+    try:
+        fill(writer)
+        return finish_unlocked_segment(writer)
     except BaseException:
         with contextlib.suppress(Exception):
             close_segment(writer)
@@ -347,7 +358,6 @@ def _worker_build(index_dir: str, root: str, jobs: list[_Job]) -> tuple[Any, lis
     finally:
         with contextlib.suppress(Exception):
             writer.temp_storage().destroy()
-    return segment, results, stopped
 
 
 def _task_slices(count: int) -> list[tuple[int, int]]:

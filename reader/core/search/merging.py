@@ -14,7 +14,6 @@ segments in place of the merged ones (:func:`~reader.core.search.whoosh_private.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -31,11 +30,10 @@ from reader.core.search.building import (
     _SegmentWriter,
     _worker_init,
     _WorkerStorage,
+    write_worker_segment,
 )
 from reader.core.search.schema import INDEX_NAME
 from reader.core.search.whoosh_private import (
-    close_segment,
-    finish_unlocked_segment,
     open_unlocked_writer,
     read_toc,
 )
@@ -81,22 +79,16 @@ def _worker_merge(index_dir: str, segment_ids: list[str]) -> Any:
     if len(segments) != len(wanted):
         raise RuntimeError("the segments to merge are no longer in the index")
     writer = open_unlocked_writer(_SegmentWriter, ix, codec=W3Codec(compression=0), limitmb=WORKER_POOL_MB)
-    try:
+
+    def fill(writer: Any) -> None:
         for segment in segments:
             reader = SegmentReader(ix.storage, ix.schema, segment)
             try:
                 writer.add_reader(reader)
             finally:
                 reader.close()
-        merged = finish_unlocked_segment(writer)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            close_segment(writer)
-        raise
-    finally:
-        with contextlib.suppress(Exception):
-            writer.temp_storage().destroy()
-    return merged
+
+    return write_worker_segment(writer, fill)
 
 
 def merge_in_process(

@@ -111,11 +111,18 @@ def _item_json(item: CacheItem) -> dict[str, Any]:
     }
 
 
+def cacheable(item: CacheItem) -> bool:
+    """Whether the cache may keep ``item``: not a skip for an installation problem (size -1: read again once
+    the installation is repaired), nor an entry listed before its file was read (pending)."""
+    return item.size >= 0 and not (isinstance(item, CatalogEntry) and item.pending)
+
+
 def save_cache(path: Path | None, items: dict[str, CacheItem]) -> None:
-    """Write ``items`` atomically to ``path`` (creating its folder). Failures are logged, not raised."""
+    """Write the :func:`cacheable` ``items`` atomically to ``path`` (creating its folder). Failures are
+    logged, not raised."""
     if path is None:
         return
-    ordered = sorted(items.items())
+    ordered = sorted((relpath, item) for relpath, item in items.items() if cacheable(item))
     articles = [(relpath, item) for relpath, item in ordered if not isinstance(item, CachedSkip)]
     skipped = [(relpath, item) for relpath, item in ordered if isinstance(item, CachedSkip)]
     text = (
@@ -133,9 +140,8 @@ class CatalogCacheWriter:
     """Puts the catalog items the search index's build reads (the one pass of a first open) into the cache
     at ``path``, keeping what it holds of other files. Saves at most every :attr:`SAVE_INTERVAL` seconds
     (re-encoding a cache of 10,000 articles for every commit of a build would cost more than the build's
-    reading saves) and on :meth:`flush`; what a killed build had not saved is read again next time. Items
-    of an installation problem (size -1) and pending entries are left out, as :func:`save_cache`'s callers
-    do."""
+    reading saves) and on :meth:`flush`; what a killed build had not saved is read again next time. Only
+    :func:`cacheable` items go in."""
 
     SAVE_INTERVAL = 2.0
 
@@ -151,7 +157,7 @@ class CatalogCacheWriter:
         if self._items is None:
             self._items = load_cache(self.path)
         for item in items:
-            if item.size >= 0 and not (isinstance(item, CatalogEntry) and item.pending):
+            if cacheable(item):
                 self._items[item.relpath] = item
                 self._dirty = True
         if self._saved_at is None or time.monotonic() - self._saved_at >= self.SAVE_INTERVAL:

@@ -287,13 +287,8 @@ def scan_library(
     if cache_path is not None:
         if was_cancelled:
             fresh = {**{k: v for k, v in cached.items() if k not in fresh}, **fresh}
-        usable = {k: v for k, v in fresh.items() if v.size >= 0 and not _is_pending(v)}
-        save_cache(cache_path, usable)
+        save_cache(cache_path, fresh)
     return result
-
-
-def _is_pending(item: CacheItem) -> bool:
-    return isinstance(item, CatalogEntry) and item.pending
 
 
 def pending_entry(rel: str, size: int, mtime_ns: int) -> CatalogEntry:

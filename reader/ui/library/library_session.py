@@ -36,6 +36,7 @@ from reader.core.library.scan import scan_library
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.sidecar import count_annotations, load_annotations
 from reader.core.search import SearchResults
+from reader.core.search.results import UpdateReport
 from reader.ui.library.article_model import LibraryRow
 from reader.ui.workers import TaskRunner, TaskSignals
 
@@ -339,7 +340,7 @@ class LibrarySession(QObject):
         self._index_running = True
         index = self.index
         self._run(
-            lambda: (index.update_paths(relpaths), index.doc_count()),
+            lambda: (index.update_paths(relpaths), index.doc_count(), False),
             on_success=self._index_done,
             on_failure=self._index_failed,
             writes=True,
@@ -373,7 +374,7 @@ class LibrarySession(QObject):
             index.merge_when_idle, on_failure=lambda m: log.warning("idle merge failed: %s", m), writes=True
         )
 
-    def _update_in_worker(self, progress: object, pending: frozenset[str]) -> tuple[object, int, bool]:
+    def _update_in_worker(self, progress: object, pending: frozenset[str]) -> tuple[UpdateReport, int, bool]:
         """The update's report, the number of articles the index holds afterwards, and whether it read
         articles the catalog listed by file name (``pending``). Each commit's catalog items of those go
         into the scan cache and to the window (:attr:`articles_read`)."""
@@ -411,9 +412,11 @@ class LibrarySession(QObject):
             if generation == self._generation:
                 self._run_search(generation, query)
 
-    def _index_done(self, result: tuple[object, int] | tuple[object, int, bool]) -> None:
-        report, self.indexed_count = result[0], result[1]
-        one_pass = len(result) > 2 and bool(result[2]) and not getattr(report, "cancelled", False)
+    def _index_done(self, result: tuple[UpdateReport, int, bool]) -> None:
+        """An update ended: its report, the articles the index holds, and whether it read articles the
+        catalog listed by file name (a first open's one pass)."""
+        report, self.indexed_count, read_pending = result
+        one_pass = read_pending and not report.cancelled
         self._index_running = False
         self.index_ready = True
         self.searchable = True

@@ -293,6 +293,41 @@ def _protocol5_codec(ix: Any) -> None:
     assert wp.protocol5_codec(other) is other
 
 
+def _term_buffer_writer(ix: Any) -> None:
+    """TermBufferWriter (segment_writing.py) writes its postings, term infos and lengths through these names:
+    its segment files are the same bytes as those of Whoosh's own writer, compressed or not."""
+    from unittest import mock
+
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from reader.core.search import pairs
+    from reader.core.search.segment_writing import TermBufferWriter
+
+    many = [
+        {"relpath": f"m{i}.txt", "title": f"M {i}", "all": ["M", f"the cat {i} sat " * (i % 7 + 1), "", ""]}
+        for i in range(300)
+    ]
+    folder = Path(ix.storage.folder)
+    for compression in (0, 3):
+        files = []
+        for name, writer_class in (("whoosh", wp.SegmentWriterWithHooks), ("buffers", TermBufferWriter)):
+            where = folder / f"{name}{compression}"
+            where.mkdir()
+            new_ix = w_index.FileIndex.create(FileStorage(str(where)), _schema(), "p")
+            writer = wp.open_unlocked_writer(
+                writer_class, new_ix, codec=W3Codec(compression=compression), compound=False
+            )
+            with mock.patch.object(pairs, "PAIR_MIN_DOCS", 10**9):
+                for doc in [*DOCS, *many]:
+                    writer.add_document(**doc)
+                segment = wp.finish_unlocked_segment(writer)
+            segid = segment.segment_id()
+            files.append(
+                {p.name.replace(segid, ""): p.read_bytes() for p in where.iterdir() if segid in p.name}
+            )
+        assert len(files[0]) >= 4 and files[0] == files[1]
+
+
 CHECKS: dict[str, Callable[[Any], None]] = {
     "whoosh.system._INT_SIZE": _int_size,
     "whoosh.codec.whoosh3._lenfield, LENGTHS_COLUMN": _length_column,
@@ -317,6 +352,9 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "W3Codec._blocklimit ._compression ._inlinelimit .postings_writer": _protocol5_codec,
     "W3PostingsWriter._write_block ._new_block ._blockcount ._postfile ._terminfo ._ids": _protocol5_codec,
     "W3PostingsWriter._mini_* ._compression ._maxweight ._minlength ._maxlength": _protocol5_codec,
+    "W3FieldWriter._postwriter ._format ._fieldid ._tindex, W3TermInfo(...)": _term_buffer_writer,
+    "W3PostingsWriter._blocklimit ._inlinelimit ._postfile ._compression, block format": _term_buffer_writer,
+    "whoosh.util.numeric.byte_to_length, length_to_byte": _term_buffer_writer,
 }
 
 

@@ -29,7 +29,7 @@ from whoosh.system import pack_uint
 
 from reader.core.search.whoosh_private import INT_SIZE
 
-__all__ = ["FIELD_GAP", "MixedTokenizer", "analyze", "index_terms"]
+__all__ = ["FIELD_GAP", "MixedTokenizer", "analyze", "index_terms", "term_positions"]
 
 #: Positions between the parts of a multi-part field (``all``), so that no phrase spans two of them.
 FIELD_GAP = 100
@@ -72,25 +72,64 @@ _TERM_CACHE: dict[str, str] = {}
 _TERM_CACHE_MAX = 500_000
 
 
+def _cached_term(word: str) -> str:
+    """The term of a word, remembered in ``_TERM_CACHE`` (cleared when it is full)."""
+    cache = _TERM_CACHE
+    term = _stem(word.lower())
+    if len(cache) >= _TERM_CACHE_MAX:
+        cache.clear()
+    cache[word] = term
+    return term
+
+
+#: The words of a text without Hangul or CJK characters: where there are none, the same as ``_TOKEN_RE``'s
+#: word group, about twice as fast.
+_WORD_RE = re.compile(r"\w+")
+
+
 def index_terms(text: str) -> list[str]:
     """The terms of :func:`analyze` without their offsets (what indexing needs), several times faster."""
+    cache = _TERM_CACHE
+    if _CJK_RE.search(text) is None:
+        words = _WORD_RE.findall(text)
+        terms = list(map(cache.get, words))
+        if None in terms:
+            for i, term in enumerate(terms):
+                if term is None:
+                    terms[i] = _cached_term(words[i])
+        return terms  # type: ignore[return-value]
     out: list[str] = []
     append = out.append
-    cache = _TERM_CACHE
     for cjk, word in _TOKEN_RE.findall(text):
         if word:
             term = cache.get(word)
             if term is None:
-                term = _stem(word.lower())
-                if len(cache) >= _TERM_CACHE_MAX:
-                    cache.clear()
-                cache[word] = term
+                term = _cached_term(word)
             append(term)
         elif len(cjk) == 1:
             append(cjk)
         else:
             out.extend([cjk[i : i + 2] for i in range(len(cjk) - 1)])
     return out
+
+
+def term_positions(parts: Iterable[str]) -> tuple[dict[str, list[int]], list[list[str]]]:
+    """The positions of each term of a field's ``parts`` (one text, or the parts of ``all``, each
+    :data:`FIELD_GAP` positions after the previous one), and each part's terms in order."""
+    poses: dict[str, list[int]] = {}
+    part_terms: list[list[str]] = []
+    base = 0
+    for part in parts:
+        terms = index_terms(part)
+        part_terms.append(terms)
+        for pos, term in enumerate(terms, base):
+            found = poses.get(term)
+            if found is None:
+                poses[term] = [pos]
+            else:
+                found.append(pos)
+        base += len(terms) + FIELD_GAP
+    return poses, part_terms
 
 
 #: Positions are stored as 4-byte unsigned little-endian integers (see :class:`_MixedPositions`).
@@ -141,18 +180,7 @@ class _MixedPositions(Positions):  # type: ignore[misc]
         if not all(isinstance(p, str) for p in parts) or not isinstance(analyzer, MixedTokenizer):
             yield from super().word_values(value, analyzer, **kwargs)
             return
-        poses: dict[str, list[int]] = {}
-        base = 0
-        for part in parts:
-            # A list (the ``all`` field): each part FIELD_GAP positions after the previous one.
-            terms = index_terms(part)
-            for pos, term in enumerate(terms, base):
-                found = poses.get(term)
-                if found is None:
-                    poses[term] = [pos]
-                else:
-                    found.append(pos)
-            base += len(terms) + FIELD_GAP
+        poses, _terms = term_positions(parts)
         fb = self.field_boost
         encode = self.encode
         for term, poslist in poses.items():

@@ -14,6 +14,12 @@ positions as before. Pairs never join two parts of the field: they are
 :data:`~reader.core.search.analysis.FIELD_GAP` positions apart.
 
 Only frequent pairs are indexed, to keep the build within a few percent (see :data:`PAIR_FRACTION`).
+
+This module's :func:`with_pairs` finds them from the positions of the sorted postings (a merge, or Whoosh's
+writer); a build's new segments are written by
+:class:`~reader.core.search.segment_writing.TermBufferWriter`, which counts the pairs of the segment's
+frequent words in every document (no sample) and indexes each one found in :func:`pair_threshold`
+documents. Either way a pair term present in a segment lists every document of it where the pair occurs.
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ from __future__ import annotations
 import copy
 import pickle
 import zlib
+from array import array
 from collections.abc import Collection, Iterator
 from io import BytesIO
 from itertools import accumulate
+from operator import sub
 from typing import Any
 
 from whoosh import qparser
@@ -24,7 +26,7 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.index import TOC, clean_files
 from whoosh.query.spans import SpanNear2
 from whoosh.reading import SegmentReader
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 try:
@@ -34,9 +36,10 @@ try:
         W3Codec,
         W3LeafMatcher,
         W3PostingsWriter,
+        W3TermInfo,
         _lenfield,
     )
-    from whoosh.system import _INT_SIZE
+    from whoosh.system import _INT_SIZE, pack_int, pack_ushort
 except ImportError as exc:  # pragma: no cover - only with another Whoosh
     raise ImportError(
         f"whoosh-reloaded changed {exc.name}: {exc}; the reader relies on it in reader/core/search/"
@@ -54,18 +57,22 @@ __all__ = [
     "SegmentWriterWithHooks",
     "StarOnlyWildcardPlugin",
     "bm25_parameters",
+    "check_writer_open",
     "clean_index_files",
     "close_segment",
     "commit_with_segments",
     "expanded_terms",
     "field_length_bytes",
     "finish_unlocked_segment",
+    "mark_documents_added",
     "open_unlocked_writer",
     "protocol5_codec",
     "read_toc",
     "read_whole_postings",
     "reader_segment_id",
+    "rounded_length",
     "term_matcher",
+    "write_term_postings",
     "writer_has_documents",
     "writer_segments",
 ]
@@ -82,12 +89,26 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "Query._btexts": ("query.py", "scoring.py", "snippets.py"),
     "FileIndex._read_toc": ("lifecycle.py", "maintenance.py"),
     "SegmentWriter(_lk=False)": ("building.py",),
-    "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": ("building.py",),
-    "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": ("building.py",),
-    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec .docnum .docbase": ("building.py",),
+    "SegmentWriter._added ._merge_segments ._finalize_segment ._close_segment": (
+        "building.py",
+        "segment_writing.py",
+    ),
+    "SegmentWriter._commit_toc ._finish ._check_state .segments .generation": (
+        "building.py",
+        "segment_writing.py",
+    ),
+    "SegmentWriter._flush_segment .perdocwriter .pool .fieldwriter .codec .docnum .docbase": (
+        "building.py",
+        "segment_writing.py",
+    ),
     "W3Codec._blocklimit ._compression ._inlinelimit .postings_writer": ("building.py",),
     "W3PostingsWriter._write_block ._new_block ._blockcount ._postfile ._terminfo ._ids": ("building.py",),
     "W3PostingsWriter._mini_* ._compression ._maxweight ._minlength ._maxlength": ("building.py",),
+    "W3FieldWriter._postwriter ._format ._fieldid ._tindex, W3TermInfo(...)": ("segment_writing.py",),
+    "W3PostingsWriter._blocklimit ._inlinelimit ._postfile ._compression, block format": (
+        "segment_writing.py",
+    ),
+    "whoosh.util.numeric.byte_to_length, length_to_byte": ("segment_writing.py",),
     "whoosh.index.TOC(schema, segments, generation).write, clean_files": ("building.py", "maintenance.py"),
     "CompoundStorage._source .is_closed .range": ("storage.py",),
     "BufferFile._buf ._name .onclose .is_real .is_closed .file": ("storage.py",),
@@ -318,6 +339,109 @@ class SegmentWriterWithHooks(SegmentWriter):  # type: ignore[misc]
 def open_unlocked_writer(writer_class: type[Any], ix: Any, **kwargs: Any) -> Any:
     """A writer that does not take the index lock (a worker process: its parent holds it)."""
     return writer_class(ix, _lk=False, **kwargs)
+
+
+def check_writer_open(writer: Any) -> None:
+    """Raise Whoosh's error if the writer was closed (what each of its ``add_document`` checks first)."""
+    writer._check_state()
+
+
+def mark_documents_added(writer: Any) -> None:
+    """Tell a SegmentWriter that its new segment has documents (what its ``add_document`` notes)."""
+    writer._added = True
+
+
+def rounded_length(length: int) -> int:
+    """A field length as the segment stores it (one byte) and its readers give it back: what a flush passes
+    with each posting for its block's statistics."""
+    return byte_to_length(length_to_byte(length)) if length else 0
+
+
+def write_term_postings(
+    fieldwriter: Any,
+    btext: bytes,
+    ids: list[int],
+    weights: list[float],
+    values: list[bytes],
+    lengths: list[int],
+) -> None:
+    """Write one term's postings (sorted by document; ``lengths`` as :func:`rounded_length` gives them) into
+    the field a W3 field writer is in: the same bytes as one ``add`` a posting through
+    :class:`Protocol5Codec`'s postings writer, a whole block at a time, and the same term info."""
+    postwriter = fieldwriter._postwriter
+    limit = postwriter._blocklimit
+    count = len(ids)
+    if count < postwriter._inlinelimit:  # inlined in the term table: Whoosh's own path
+        fieldwriter.start_term(btext)
+        for posting in zip(ids, weights, values, lengths, strict=True):
+            fieldwriter.add(*posting)
+        fieldwriter.finish_term()
+        return
+    postfile = postwriter._postfile
+    comp = postwriter._compression
+    fixedsize = fieldwriter._format.fixed_value_size()
+    start_offset = postfile.tell()
+    out = bytearray(WHOOSH3_HEADER_MAGIC)
+    # the term info's statistics, accumulated block by block as W3TermInfo.add_block does
+    total_weight: float = 0
+    min_length: int | None = None
+    max_length = 0
+    max_weight_all: float = 0
+    for start in range(0, count, limit):
+        end = min(count, start + limit)
+        block_ids = ids[start:end]
+        block_weights = weights[start:end]
+        stored_weights = array("f", block_weights)
+        block_lengths = lengths[start:end]
+        if 0 in block_lengths:  # no length: not counted (a field without lengths)
+            block_lengths = [n for n in block_lengths if n]
+        block_min = min(block_lengths) if block_lengths else None
+        block_max = max(block_lengths, default=0)
+        max_weight = max(0, max(block_weights))
+        total_weight += sum(stored_weights)
+        if min_length is None:
+            min_length = block_min
+        elif block_min is not None:
+            min_length = min(min_length, block_min)
+        max_length = max(max_length, block_max)
+        max_weight_all = max(max_weight_all, max_weight)
+        first = stored_weights[0]
+        if first == 1.0 and stored_weights.count(first) == len(stored_weights):
+            mini_weights: Any = None
+        elif stored_weights.count(first) == len(stored_weights):
+            mini_weights = first
+        else:
+            mini_weights = tuple(stored_weights)
+        block_values = values[start:end]
+        if b"" in block_values:  # empty values are not kept
+            block_values = [v for v in block_values if v]
+        if fixedsize is None or fixedsize < 0:
+            mini_values: Any = tuple(block_values)
+        elif fixedsize == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(block_values)
+        mini_ids = (block_ids[0], *map(sub, block_ids[1:], block_ids))
+        databytes = pickle.dumps((mini_ids, mini_weights, mini_values), BLOCK_PICKLE_PROTOCOL)
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        info = (
+            end - start,
+            block_ids[-1],
+            max_weight,
+            comp,
+            length_to_byte(block_min),
+            length_to_byte(block_max),
+        )
+        infobytes = pickle.dumps(info, 2)
+        blocklength = len(infobytes) + len(databytes)
+        out += pack_int(-blocklength if end == count else blocklength)
+        out += infobytes
+        out += databytes
+    postfile.write(out)
+    terminfo = W3TermInfo(total_weight, count, min_length, max_length, max_weight_all, ids[0], ids[-1])
+    terminfo.set_extent(start_offset, len(out))
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, terminfo.to_bytes())
 
 
 def writer_segments(writer: Any) -> list[Any]:

@@ -1,0 +1,186 @@
+"""TermBufferWriter writes the same segment as Whoosh's writer, and indexes exactly the frequent word pairs.
+
+The segment files of the two writers are compared byte for byte (postings, term table, stored fields,
+lengths), on documents that exercise every field kind of the schema, Korean bigrams, posting lists longer
+than a block, and per-field boosts. The pairs are compared with the adjacent pairs counted by brute force.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as w_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+
+from reader.core.search import pairs
+from reader.core.search.analysis import index_terms
+from reader.core.search.building import _SegmentWriter
+from reader.core.search.pairs import PAIR_FIELD, pair_threshold
+from reader.core.search.schema import INDEX_NAME, _schema
+from reader.core.search.segment_writing import TermBufferWriter
+from reader.core.search.whoosh_private import finish_unlocked_segment, open_unlocked_writer
+
+WORDS = [
+    "the",
+    "cat",
+    "sat",
+    "on",
+    "a",
+    "mat",
+    "standard",
+    "library",
+    "type",
+    "hints",
+    "abstract",
+    "base",
+    "class",
+    "therapy",
+    "therapies",
+    "walrus",
+    "module",
+    "import",
+    "function",
+    "returns",
+    "value",
+    "python",
+    "enhancement",
+    "proposal",
+]
+KOREAN = "대통령은 오늘 서울에서 회의를 열었다 경제 정책 발표"
+
+
+def _documents(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    docs = []
+    for i in range(count):
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 400)))
+        if i % 3 == 0:
+            body += " " + " ".join(rng.sample(KOREAN.split(), 4))
+        if i % 11 == 0:
+            body += f" unique{i}word"
+        title = f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {i}"
+        note = "standard library note" if i % 5 == 0 else ""
+        tag = "research\nlater" if i % 7 == 0 else ""
+        doc: dict[str, Any] = {
+            "relpath": f"folder/{i:04d}.md",
+            "path": f"folder/{i:04d}.md",
+            "title": title,
+            "all": [title, body, note, tag],
+            "author": "Jane Doe" if i % 2 else "",
+            "source": "example.org",
+            "quote": "the cat sat" if i % 4 == 0 else "",
+            "note": note,
+            "tag": tag,
+            "color": "yellow blue" if i % 6 == 0 else "",
+            "status": "unread",
+            "starred": "yes" if i % 9 == 0 else "no",
+            "state": (i, i * 1000, f"sha256:{i:064x}", -1, -1),
+        }
+        if i % 2:
+            doc["date"] = "2024-05-01"
+            doc["lang"] = "en"
+        if i % 13 == 0:
+            doc["_title_boost"] = 2.5
+        docs.append(doc)
+    return docs
+
+
+def _segment_files(folder: Path, writer_class: type[Any], docs: list[dict[str, Any]]) -> dict[str, bytes]:
+    folder.mkdir()
+    storage = FileStorage(str(folder))
+    storage.create_index(_schema(), indexname=INDEX_NAME)
+    ix = w_index.FileIndex(storage, indexname=INDEX_NAME)
+    writer = open_unlocked_writer(writer_class, ix, codec=W3Codec(compression=0), compound=False)
+    for doc in docs:
+        writer.add_document(**doc)
+    segment = finish_unlocked_segment(writer)
+    writer.temp_storage().destroy()
+    prefix = segment.segment_id()
+    files = {
+        p.name.removeprefix(prefix): p.read_bytes() for p in folder.iterdir() if p.name.startswith(prefix)
+    }
+    files["doc count"] = str(segment.doc_count_all()).encode()
+    files["field lengths"] = repr(sorted(segment._fieldlengths.items())).encode()
+    return files
+
+
+@pytest.mark.parametrize("count", [1, 40, 300])
+def test_segment_files_are_the_same_bytes_as_whooshs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    monkeypatch.setattr(pairs, "PAIR_MIN_DOCS", 10**9)  # no pairs: Whoosh's writer samples them
+    docs = _documents(count)
+    ours = _segment_files(tmp_path / "buffers", TermBufferWriter, docs)
+    whooshs = _segment_files(tmp_path / "whoosh", _SegmentWriter, docs)
+    assert sorted(ours) == sorted(whooshs)
+    assert len(ours) >= 5, sorted(ours)
+    for name, data in whooshs.items():
+        assert ours[name] == data, f"{name} differs"
+
+
+def _indexed_pairs(folder: Path, docs: list[dict[str, Any]]) -> dict[str, list[int]]:
+    folder.mkdir()
+    storage = FileStorage(str(folder))
+    storage.create_index(_schema(), indexname=INDEX_NAME)
+    ix = w_index.FileIndex(storage, indexname=INDEX_NAME)
+    writer = TermBufferWriter(ix)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    with w_index.FileIndex(storage, indexname=INDEX_NAME).searcher() as searcher:
+        reader = searcher.reader()
+        return {
+            text.decode("utf-8"): list(reader.postings(PAIR_FIELD, text).all_ids())
+            for text in reader.lexicon(PAIR_FIELD)
+        }
+
+
+def _adjacent_pairs(doc: dict[str, Any]) -> set[str]:
+    found = set()
+    for part in doc["all"]:
+        terms = index_terms(part)
+        found.update(f"{a} {b}" for a, b in itertools.pairwise(terms))
+    return found
+
+
+def test_the_pairs_indexed_are_exactly_those_in_the_thresholds_share_of_documents(tmp_path: Path) -> None:
+    docs = _documents(400, seed=3)
+    # A pair that spans two parts of ``all`` (title, then body) is never a pair.
+    for doc in docs[:200]:
+        doc["all"][0] = doc["all"][0] + " zebra"
+        doc["all"][1] = "crossing " + doc["all"][1]
+    indexed = _indexed_pairs(tmp_path / "ix", docs)
+    per_doc = [_adjacent_pairs(doc) for doc in docs]
+    counts = Counter(pair for found in per_doc for pair in found)
+    threshold = pair_threshold(len(docs))
+    expected = {
+        pair: [d for d, found in enumerate(per_doc) if pair in found]
+        for pair, n in counts.items()
+        if n >= threshold
+    }
+    assert expected, "the test documents have frequent pairs"
+    assert any(" " in pair and any("\uac00" <= c <= "\ud7a3" for c in pair) for pair in counts)
+    assert indexed == expected
+    assert "zebra crossing" not in indexed and counts["zebra crossing"] == 0
+
+
+def test_a_segment_smaller_than_the_pair_minimum_has_no_pairs(tmp_path: Path) -> None:
+    docs = _documents(pairs.PAIR_MIN_DOCS - 1)
+    assert _indexed_pairs(tmp_path / "ix", docs) == {}
+
+
+def test_merging_is_left_to_whooshs_writer(tmp_path: Path) -> None:
+    storage = FileStorage(str(tmp_path))
+    storage.create_index(_schema(), indexname=INDEX_NAME)
+    ix = w_index.FileIndex(storage, indexname=INDEX_NAME)
+    writer = TermBufferWriter(ix)
+    writer.add_document(**_documents(1)[0])
+    with pytest.raises(RuntimeError, match="add_reader"):
+        writer.add_reader(None)
+    writer.cancel()

@@ -4,6 +4,7 @@ commits as it goes (searchable while building), and stays consistent when cancel
 from __future__ import annotations
 
 import itertools
+import random
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from reader.core.search import SearchIndex, building, merging
 from reader.core.search.building import (
     FIRST_TASK_ARTICLES,
     SEGMENT_ARTICLES,
+    SEGMENT_BYTES,
     WORKER_MEMORY_MB,
     WORKER_TEMP_PATTERN,
     _task_slices,
@@ -57,6 +59,22 @@ def test_task_slices_start_small_and_cover_everything() -> None:
             assert slices[0] == (0, FIRST_TASK_ARTICLES)
         # no last task smaller than the first (it joins the one before)
         assert len(slices) == 1 or slices[-1][1] - slices[-1][0] >= FIRST_TASK_ARTICLES
+
+
+def test_task_slices_keep_a_segments_files_under_the_byte_budget() -> None:
+    rng = random.Random(5)
+    for count in (1, 120, 3000):
+        # articles, a few books, one file larger than a whole segment's budget
+        sizes = [rng.choice([8_000, 30_000, 2_000_000]) for _ in range(count)]
+        sizes[count // 2] = SEGMENT_BYTES * 2
+        slices = _task_slices(count, sizes)
+        assert slices[0][0] == 0 and slices[-1][1] == count
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(slices))
+        for start, end in slices:
+            assert end - start <= SEGMENT_ARTICLES
+            assert sum(sizes[start:end]) <= SEGMENT_BYTES or end - start == 1
+    small = [10_000] * 1000  # small articles: cut by count as before
+    assert _task_slices(1000, small) == _task_slices(1000)
 
 
 def test_worker_count_follows_memory_as_well_as_cores(monkeypatch: pytest.MonkeyPatch) -> None:

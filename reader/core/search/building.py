@@ -10,7 +10,10 @@ segments of at most :data:`SEGMENT_ARTICLES` articles). Each task (:func:`_worke
 segment; the calling process, which holds the index lock, deletes the old versions and commits each
 segment as its task ends, without merging (:func:`_commit`): searches answer from what is committed while
 the build goes on, and a build that is cancelled or killed keeps what it committed. Workers write
-uncompressed posting blocks, and flushes read field lengths once (:class:`_SegmentWriter`).
+uncompressed posting blocks through :class:`~reader.core.search.segment_writing.TermBufferWriter` (the
+same segment files as Whoosh's writer, written from per-term buffers), with the cyclic garbage collector off;
+a task's segment holds at most :data:`SEGMENT_ARTICLES` articles and :data:`SEGMENT_BYTES` of their files.
+Whoosh's writer (:class:`_SegmentWriter`: flushes read field lengths once) writes small updates and merges.
 
 Commits never merge segments on their own: each commit of a few articles adds one small segment (fewer than
 :data:`SMALL_SEGMENT_DOCS` documents); :func:`_merge_small` merges them when the index is idle, or in a commit
@@ -28,9 +31,11 @@ import multiprocessing
 import os
 import queue
 import shutil
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +69,7 @@ __all__ = [
     "MAX_SMALL_SEGMENTS",
     "PARALLEL_MIN",
     "SEGMENT_ARTICLES",
+    "SEGMENT_BYTES",
     "ProgressCallback",
     "TaskCallback",
     "_Job",
@@ -87,11 +93,13 @@ PARALLEL_MIN = 200
 #: At most this many worker processes (one per core otherwise); ``READER_INDEX_PROCS=1`` turns them off.
 MAX_PROCS = 4
 ENV_PROCS = "READER_INDEX_PROCS"
-#: Memory for a worker's posting pool, and articles per segment a worker writes: a pool that spills sorted
-#: runs to disk makes the flush merge them in Python (a 10k build took 44 s instead of 28 s), so the pool
-#: holds a whole segment's postings.
+#: Memory for the posting pool of a worker's writer (used only if it falls back to Whoosh's own writing),
+#: and articles per segment a worker writes (its postings are buffered in memory until it is written).
 WORKER_POOL_MB = 128
 SEGMENT_ARTICLES = 700
+#: At most this many bytes of article files a segment (one task); the largest 700 articles of the test
+#: corpus are 14 MB, and a worker building them peaks at about 200 MB.
+SEGMENT_BYTES = 16 * 1024 * 1024
 #: The first task of a big build: its segment is committed within seconds, and searches (of a first open)
 #: answer from it while the rest is read.
 FIRST_TASK_ARTICLES = 50
@@ -370,16 +378,23 @@ def write_worker_segment(writer: Any, fill: Callable[[Any], None]) -> Any:
             writer.temp_storage().destroy()
 
 
-def _task_slices(count: int) -> list[tuple[int, int]]:
+def _task_slices(count: int, sizes: list[int] | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of the tasks a build of ``count`` articles is cut into: :data:`FIRST_TASK_ARTICLES`,
     then each twice the last, up to :data:`SEGMENT_ARTICLES`; a last task smaller than the first joins the
-    one before it."""
+    one before it. With the articles' file ``sizes``, a task also ends before its files pass
+    :data:`SEGMENT_BYTES` (at least one article a task): a segment's postings are held in memory until it is
+    written, so a library of books gets more, smaller segments."""
+    ends = list(accumulate(sizes)) if sizes is not None else None
     slices: list[tuple[int, int]] = []
     start, size = 0, FIRST_TASK_ARTICLES
     while start < count:
         end = min(count, start + size)
         if count - end < FIRST_TASK_ARTICLES:
             end = count
+        if ends is not None:
+            before = ends[start - 1] if start else 0
+            fits = bisect_right(ends, before + SEGMENT_BYTES, start, end) - start
+            end = start + max(1, fits)
         slices.append((start, end))
         start, size = end, min(size * 2, SEGMENT_ARTICLES)
     return slices
@@ -417,7 +432,7 @@ def _build_in_processes(
         try:
             tasks = {
                 pool.submit(_worker_build, str(index_dir), str(root), jobs[start:end]): start
-                for start, end in _task_slices(len(jobs))
+                for start, end in _task_slices(len(jobs), [job.stat[0] for job in jobs])
             }
             pending = set(tasks)
             while pending:

@@ -25,8 +25,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice, repeat
-from operator import lshift, or_
+from itertools import repeat
 from typing import Any
 
 from reader.core.search.analysis import MixedTokenizer, _MixedPositions, term_positions
@@ -41,8 +40,11 @@ from reader.core.search.whoosh_private import (
 
 __all__ = ["PairCounter", "TermBufferWriter"]
 
-#: A pair key is ``first << PAIR_SHIFT | second`` (the frequent words' numbers in the segment, from 1).
-PAIR_SHIFT = 16
+#: The frequent words of a segment are numbered as 2-byte integers (at most 65,535 of them, from 1)...
+_PAIR_CODE = "H"
+#: ... and a pair's key is the 4-byte integer made of the bytes of its two numbers.
+_KEY_CODE = next(code for code in "IL" if array(code).itemsize == 4)
+_KEY_SIZE = 4
 
 
 class PairCounter:
@@ -78,19 +80,19 @@ class PairCounter:
         if doc_count < threshold:
             return []
         frequent = [w for w in self._words[1:] if doc_frequency(w) >= threshold]
-        if len(frequent) > (1 << PAIR_SHIFT) - 2:
-            frequent = sorted(frequent, key=doc_frequency, reverse=True)[: (1 << PAIR_SHIFT) - 2]
+        if len(frequent) > 65_535:
+            frequent = sorted(frequent, key=doc_frequency, reverse=True)[:65_535]
         # Each word's number among the frequent ones (from 1), 0 for the others.
         renumber = [0] * len(self._words)
         for i, word in enumerate(frequent, 1):
             renumber[self._numbers[word]] = i
         to_frequent = renumber.__getitem__
         # the keys of a frequent word next to another word (0): not pairs
-        unpaired = {i << PAIR_SHIFT for i in range(len(frequent) + 1)} | set(range(len(frequent) + 1))
+        unpaired = set(_pair_keys([array(_PAIR_CODE, [0, i, 0]) for i in range(len(frequent) + 1)]))
         counts: Counter[int] = Counter()
         keys_of: list[tuple[int, set[int]]] = []
         for docnum, parts in self._documents:
-            keys = _pair_keys([list(map(to_frequent, numbers)) for numbers in parts])
+            keys = _pair_keys([array(_PAIR_CODE, map(to_frequent, numbers)) for numbers in parts])
             keys.difference_update(unpaired)
             counts.update(keys)
             keys_of.append((docnum, keys))
@@ -102,21 +104,25 @@ class PairCounter:
         for docnum, keys in keys_of:
             for key in keys & found_in:
                 docs_of[key].append(docnum)
-        mask = (1 << PAIR_SHIFT) - 1
         words = [b"", *(w.encode("utf-8") for w in frequent)]
-        found = [
-            (pair_text(words[key >> PAIR_SHIFT], words[key & mask]), docs) for key, docs in docs_of.items()
-        ]
+        found = []
+        for key, docs in docs_of.items():
+            first, second = array(_PAIR_CODE, array(_KEY_CODE, [key]).tobytes())
+            found.append((pair_text(words[first], words[second]), docs))
         found.sort()
         return found
 
 
-def _pair_keys(parts: list[list[int]]) -> set[int]:
-    """The keys ``first << PAIR_SHIFT | second`` of adjacent words within each part (never across two
-    parts)."""
+def _pair_keys(parts: list[array[int]]) -> set[int]:
+    """The keys of the adjacent words of each part (never across two parts): the bytes of two consecutive
+    numbers (:data:`_PAIR_CODE`) read as one :data:`_KEY_CODE` integer, at even and at odd offsets."""
     keys: set[int] = set()
     for numbers in parts:
-        keys.update(map(or_, map(lshift, numbers, repeat(PAIR_SHIFT)), islice(numbers, 1, None)))
+        data = memoryview(numbers.tobytes())
+        size = _KEY_SIZE
+        for offset in (0, size // 2):
+            usable = (len(data) - offset) // size * size
+            keys.update(data[offset : offset + usable].cast(_KEY_CODE))  # type: ignore[call-overload]
     return keys
 
 

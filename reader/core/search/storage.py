@@ -220,7 +220,7 @@ def _store_text(index_dir: Path, content_hash: str, text: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_bytes(zlib.compress(text.encode("utf-8"), 6))
+        tmp.write_bytes(zlib.compress(text.encode("utf-8"), 3))  # half the time of 6, 7% larger
         os.replace(tmp, path)
     except OSError as exc:  # only snippets get slower
         log.debug("could not keep a text copy %s: %s", path, exc)

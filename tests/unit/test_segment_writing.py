@@ -184,3 +184,91 @@ def test_merging_is_left_to_whooshs_writer(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="add_reader"):
         writer.add_reader(None)
     writer.cancel()
+
+
+def _segments_of(folder: Path, docs: list[dict[str, Any]], per_segment: int, delete: list[str]) -> Any:
+    """An index of ``docs`` in segments of ``per_segment`` documents, with ``delete`` deleted."""
+    folder.mkdir()
+    storage = FileStorage(str(folder))
+    storage.create_index(_schema(), indexname=INDEX_NAME)
+    ix = w_index.FileIndex(storage, indexname=INDEX_NAME)
+    for start in range(0, len(docs), per_segment):
+        writer = ix.writer()
+        for doc in docs[start : start + per_segment]:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+    if delete:
+        writer = ix.writer()
+        for relpath in delete:
+            writer.delete_by_term("relpath", relpath)
+        writer.commit(merge=False)
+    return ix
+
+
+def _merged_files(ix: Any, writer_class: type[Any], merge: str) -> dict[str, bytes]:
+    from whoosh.reading import SegmentReader
+
+    writer = open_unlocked_writer(writer_class, ix, codec=W3Codec(compression=0), compound=False)
+    for segment in ix._segments():
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        getattr(writer, merge)(reader)
+        reader.close()
+    segment = finish_unlocked_segment(writer)
+    writer.temp_storage().destroy()
+    prefix = segment.segment_id()
+    folder = Path(ix.storage.folder)
+    files = {
+        p.name.removeprefix(prefix): p.read_bytes() for p in folder.iterdir() if p.name.startswith(prefix)
+    }
+    files["doc count"] = str(segment.doc_count_all()).encode()
+    files["field lengths"] = repr(sorted(segment._fieldlengths.items())).encode()
+    for p in folder.iterdir():
+        if p.name.startswith(prefix):
+            p.unlink()
+    return files
+
+
+def test_a_merge_writes_the_same_bytes_as_whooshs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pairs, "PAIR_MIN_DOCS", 10**9)  # no pairs: Whoosh's writer samples them
+    docs = _documents(260, seed=11)
+    ix = _segments_of(tmp_path / "ix", docs, 70, delete=[docs[3]["relpath"], docs[100]["relpath"]])
+    assert len(ix._segments()) == 4 and ix.doc_count() == 258
+    ours = _merged_files(ix, TermBufferWriter, "merge_segment")
+    whooshs = _merged_files(ix, _SegmentWriter, "add_reader")
+    assert ours["doc count"] == b"258"
+    assert sorted(ours) == sorted(whooshs) and len(ours) >= 5
+    for name, data in whooshs.items():
+        assert ours[name] == data, f"{name} differs"
+
+
+def test_a_merged_segment_indexes_exactly_its_frequent_pairs(tmp_path: Path) -> None:
+    docs = _documents(400, seed=5)
+    gone = {docs[i]["relpath"] for i in range(0, 400, 9)}
+    ix = _segments_of(tmp_path / "ix", docs, 90, delete=sorted(gone))
+    writer = TermBufferWriter(ix)
+    from whoosh.reading import SegmentReader
+
+    old = ix._segments()
+    for segment in old:
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        writer.merge_segment(reader)
+        reader.close()
+    writer.commit(mergetype=lambda _writer, _segments: [])  # only the merged segment
+    live = [doc for doc in docs if doc["relpath"] not in gone]
+    with w_index.FileIndex(ix.storage, indexname=INDEX_NAME).searcher() as searcher:
+        reader = searcher.reader()
+        assert reader.doc_count() == len(live)
+        number = {searcher.stored_fields(d)["relpath"]: d for d in reader.all_doc_ids()}
+        indexed = {
+            text.decode("utf-8"): sorted(reader.postings(PAIR_FIELD, text).all_ids())
+            for text in reader.lexicon(PAIR_FIELD)
+        }
+    per_doc = {number[doc["relpath"]]: _adjacent_pairs(doc) for doc in live}
+    counts = Counter(pair for found in per_doc.values() for pair in found)
+    threshold = pair_threshold(len(live))
+    expected = {
+        pair: sorted(d for d, found in per_doc.items() if pair in found)
+        for pair, n in counts.items()
+        if n >= threshold
+    }
+    assert expected and indexed == expected

@@ -6,7 +6,9 @@ articles, which made result lists twice as slow as with a few. When the index is
 :func:`merge_plan` groups neighbouring segments (in table-of-contents order) into merges of at most
 :data:`MERGED_SEGMENT_ARTICLES` documents, and :func:`merge_in_process` writes each group's merged segment
 in a spawned worker process (at a lower CPU priority, so a window keeps its cores and its GIL), one group
-at a time (memory: one merge's posting pool). The caller, which holds the index lock, commits the new
+at a time, with :meth:`~reader.core.search.segment_writing.TermBufferWriter.merge_segment` (each term's
+postings read a block at a time into per-term buffers, the word pairs counted again exactly from the
+positions; memory: one merge's postings). The caller, which holds the index lock, commits the new
 segments in place of the merged ones (:func:`~reader.core.search.whoosh_private.commit_with_segments`).
 
 :func:`_worker_merge` runs in a spawned process: it stays a module-level function (pickled by reference).
@@ -14,6 +16,7 @@ segments in place of the merged ones (:func:`~reader.core.search.whoosh_private.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -27,12 +30,12 @@ from whoosh.reading import SegmentReader
 from reader.core.search.building import (
     WORKER_POOL_MB,
     _remove_worker_temp,
-    _SegmentWriter,
     _worker_init,
     _WorkerStorage,
     write_worker_segment,
 )
 from reader.core.search.schema import INDEX_NAME
+from reader.core.search.segment_writing import TermBufferWriter
 from reader.core.search.whoosh_private import (
     open_unlocked_writer,
     read_toc,
@@ -78,17 +81,22 @@ def _worker_merge(index_dir: str, segment_ids: list[str]) -> Any:
     segments = [s for s in read_toc(ix).segments if s.segment_id() in wanted]
     if len(segments) != len(wanted):
         raise RuntimeError("the segments to merge are no longer in the index")
-    writer = open_unlocked_writer(_SegmentWriter, ix, codec=W3Codec(compression=0), limitmb=WORKER_POOL_MB)
+    writer = open_unlocked_writer(TermBufferWriter, ix, codec=W3Codec(compression=0), limitmb=WORKER_POOL_MB)
 
     def fill(writer: Any) -> None:
         for segment in segments:
             reader = SegmentReader(ix.storage, ix.schema, segment)
             try:
-                writer.add_reader(reader)
+                writer.merge_segment(reader)
             finally:
                 reader.close()
 
-    return write_worker_segment(writer, fill)
+    gc.disable()  # as a build's workers: the buffers are many lists the collector would walk again and again
+    try:
+        return write_worker_segment(writer, fill)
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 def merge_in_process(

@@ -67,6 +67,7 @@ __all__ = [
     "mark_documents_added",
     "open_unlocked_writer",
     "protocol5_codec",
+    "read_postings",
     "read_toc",
     "read_whole_postings",
     "reader_segment_id",
@@ -165,6 +166,22 @@ def field_length_bytes(reader: Any, fieldname: str, count: int) -> bytes | None:
         return None
     raw: bytes = column._dbfile.get(column._basepos, min(column._count, count))
     return raw
+
+
+def read_postings(
+    reader: Any, fieldname: str, btext: bytes, ids: list[int], weights: list[Any], values: list[Any] | None
+) -> None:
+    """Append all postings of a term of a segment reader, deleted documents included (a block at a time
+    where the matcher is Whoosh 3's, else one at a time)."""
+    m = term_matcher(reader, fieldname, btext)
+    if read_whole_postings(m, ids, weights, values):
+        return
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        if values is not None:
+            values.append(m.value())
+        m.next()
 
 
 def term_matcher(reader: Any, fieldname: str, btext: bytes) -> Any:

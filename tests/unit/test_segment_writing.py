@@ -21,7 +21,7 @@ from whoosh.filedb.filestore import FileStorage
 from reader.core.search import pairs
 from reader.core.search.analysis import index_terms
 from reader.core.search.building import _SegmentWriter
-from reader.core.search.pairs import PAIR_FIELD, pair_threshold
+from reader.core.search.pairs import PAIR_FIELD, pair_adjacent_threshold, pair_threshold
 from reader.core.search.schema import INDEX_NAME, _schema
 from reader.core.search.segment_writing import TermBufferWriter
 from reader.core.search.whoosh_private import finish_unlocked_segment, open_unlocked_writer
@@ -149,25 +149,48 @@ def _adjacent_pairs(doc: dict[str, Any]) -> set[str]:
     return found
 
 
-def test_the_pairs_indexed_are_exactly_those_in_the_thresholds_share_of_documents(tmp_path: Path) -> None:
-    docs = _documents(400, seed=3)
-    # A pair that spans two parts of ``all`` (title, then body) is never a pair.
-    for doc in docs[:200]:
-        doc["all"][0] = doc["all"][0] + " zebra"
-        doc["all"][1] = "crossing " + doc["all"][1]
-    indexed = _indexed_pairs(tmp_path / "ix", docs)
+def _expected_pairs(
+    docs: list[dict[str, Any]], numbers: list[int]
+) -> tuple[dict[str, list[int]], Counter[str]]:
+    """By brute force: each pair of two words that are each in pair_threshold documents and adjacent in
+    pair_adjacent_threshold documents, with its documents (``numbers``: each document's number)."""
     per_doc = [_adjacent_pairs(doc) for doc in docs]
+    words = Counter(t for doc in docs for t in {t for part in doc["all"] for t in index_terms(part)})
     counts = Counter(pair for found in per_doc for pair in found)
-    threshold = pair_threshold(len(docs))
+    frequent = {w for w, n in words.items() if n >= pair_threshold(len(docs))}
+    adjacent = pair_adjacent_threshold(len(docs))
     expected = {
-        pair: [d for d, found in enumerate(per_doc) if pair in found]
+        pair: sorted(d for d, found in zip(numbers, per_doc, strict=True) if pair in found)
         for pair, n in counts.items()
-        if n >= threshold
+        if n >= adjacent and set(pair.split()) <= frequent
     }
+    return expected, counts
+
+
+def _with_planted_pairs(docs: list[dict[str, Any]]) -> None:
+    """``zebra crossing`` spans two parts of ``all`` (never a pair); ``zeta omega`` is adjacent in 20
+    documents, each word alone in many more (a pair of frequent words: indexed); ``kappa lambda`` is adjacent
+    in 20 documents, ``lambda`` in no other (not a frequent word: not indexed)."""
+    for i, doc in enumerate(docs):
+        if i < 200:
+            doc["all"][0] = doc["all"][0] + " zebra"
+            doc["all"][1] = "crossing " + doc["all"][1]
+        doc["all"][1] += " zeta alpha omega" if i % 2 else ""
+        if i % 20 == 0:
+            doc["all"][1] += " zeta omega kappa lambda"
+
+
+def test_the_pairs_indexed_are_exactly_the_adjacent_frequent_words(tmp_path: Path) -> None:
+    docs = _documents(400, seed=3)
+    _with_planted_pairs(docs)
+    indexed = _indexed_pairs(tmp_path / "ix", docs)
+    expected, counts = _expected_pairs(docs, list(range(len(docs))))
     assert expected, "the test documents have frequent pairs"
     assert any(" " in pair and any("\uac00" <= c <= "\ud7a3" for c in pair) for pair in counts)
     assert indexed == expected
     assert "zebra crossing" not in indexed and counts["zebra crossing"] == 0
+    assert counts["zeta omega"] == 20 and indexed["zeta omega"] == list(range(0, 400, 20))
+    assert counts["kappa lambda"] == 20 and "kappa lambda" not in indexed
 
 
 def test_a_segment_smaller_than_the_pair_minimum_has_no_pairs(tmp_path: Path) -> None:
@@ -243,6 +266,7 @@ def test_a_merge_writes_the_same_bytes_as_whooshs(tmp_path: Path, monkeypatch: p
 
 def test_a_merged_segment_indexes_exactly_its_frequent_pairs(tmp_path: Path) -> None:
     docs = _documents(400, seed=5)
+    _with_planted_pairs(docs)
     gone = {docs[i]["relpath"] for i in range(0, 400, 9)}
     ix = _segments_of(tmp_path / "ix", docs, 90, delete=sorted(gone))
     writer = TermBufferWriter(ix)
@@ -263,12 +287,6 @@ def test_a_merged_segment_indexes_exactly_its_frequent_pairs(tmp_path: Path) -> 
             text.decode("utf-8"): sorted(reader.postings(PAIR_FIELD, text).all_ids())
             for text in reader.lexicon(PAIR_FIELD)
         }
-    per_doc = {number[doc["relpath"]]: _adjacent_pairs(doc) for doc in live}
-    counts = Counter(pair for found in per_doc.values() for pair in found)
-    threshold = pair_threshold(len(live))
-    expected = {
-        pair: sorted(d for d, found in per_doc.items() if pair in found)
-        for pair, n in counts.items()
-        if n >= threshold
-    }
+    expected, counts = _expected_pairs(live, [number[doc["relpath"]] for doc in live])
     assert expected and indexed == expected
+    assert "zeta omega" in indexed and "kappa lambda" not in indexed and counts["kappa lambda"] > 0

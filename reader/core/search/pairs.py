@@ -32,7 +32,16 @@ from itertools import groupby, repeat
 from operator import add, itemgetter, mul, sub
 from typing import Any
 
-__all__ = ["PAIR_FIELD", "PAIR_FRACTION", "PAIR_MIN_DOCS", "pair_text", "pair_threshold", "with_pairs"]
+__all__ = [
+    "PAIR_ADJACENT_FRACTION",
+    "PAIR_FIELD",
+    "PAIR_FRACTION",
+    "PAIR_MIN_DOCS",
+    "pair_adjacent_threshold",
+    "pair_text",
+    "pair_threshold",
+    "with_pairs",
+]
 
 #: The field of the pair terms (not a field of the query language). It sorts right after ``all``.
 PAIR_FIELD = "all_pairs"
@@ -58,6 +67,22 @@ Positions = Callable[[bytes], Iterable[int]]
 def pair_text(first: bytes, second: bytes) -> bytes:
     """The pair term of two adjacent words (their index terms as bytes)."""
     return first + b" " + second
+
+
+#: Where a segment's pairs are counted exactly (its new segments and idle merges,
+#: :class:`~reader.core.search.segment_writing.PairCounter`), a pair of two words each in
+#: :func:`pair_threshold` documents is indexed once it is adjacent in this share of the documents (and at
+#: least PAIR_ADJACENT_MIN_DOCS): a phrase of two common words costs a position check in every document that
+#: has both, however few are matches (``"abstract base"`` is in 3% of the PEPs, its two words together in
+#: half of them).
+PAIR_ADJACENT_FRACTION = 0.03
+PAIR_ADJACENT_MIN_DOCS = 16
+
+
+def pair_adjacent_threshold(doc_count: int) -> int:
+    """In how many of a segment's ``doc_count`` documents a pair of frequent words must be adjacent to be
+    indexed, where pairs are counted exactly."""
+    return max(PAIR_ADJACENT_MIN_DOCS, math.ceil(PAIR_ADJACENT_FRACTION * doc_count))
 
 
 def pair_threshold(doc_count: int) -> int:

@@ -1,23 +1,27 @@
-"""Segment writing for builds: a segment writer that keeps each term's postings in memory as documents are
-added and writes them term by term, instead of Whoosh's posting pool.
+"""Segment writing for builds and idle merges: a segment writer that keeps each term's postings in memory
+and writes them term by term, instead of Whoosh's posting pool.
 
-Whoosh's writer turns every posting into a tuple in a pool, sorts millions of them when the segment is
-flushed, and writes them one ``add`` at a time; a worker of a first open spent about three quarters of its
-time there and in the word-pair pass. :class:`TermBufferWriter` writes the same segment files (same bytes:
-``tests/unit/test_segment_writing.py`` compares them with Whoosh's) from a dictionary per field of term ->
-postings, which needs only the terms sorted, and writes each term's blocks whole
-(:func:`~reader.core.search.whoosh_private.write_term_postings`). Text fields of
-:class:`~reader.core.search.analysis._MixedPositions` are analysed once per document
-(:func:`~reader.core.search.analysis.term_positions`), which also gives the ``all`` field's words in order:
-:class:`PairCounter` keeps them (as numbers) and, when the segment is written, counts the adjacent pairs of
-its frequent words in every document, so the frequent pairs (:mod:`reader.core.search.pairs`: found in at
-least :func:`~reader.core.search.pairs.pair_threshold` documents) are known exactly, without the sampling
-the merge path needs. The cyclic garbage collector is off while a worker builds its segment
-(``building._worker_build``): these buffers are hundreds of thousands of lists it would walk again and
-again.
+Whoosh's writer turns every posting into a tuple in a pool (spilled to disk and read back when large),
+sorts them all when the segment is flushed, and writes them one ``add`` at a time; a worker of a first open
+spent about three quarters of its time there and in the word-pair pass. :class:`TermBufferWriter` writes
+the same segment files (same bytes: ``tests/unit/test_segment_writing.py`` compares them with Whoosh's)
+from a dictionary per field of term -> postings (flat lists), which needs only the terms sorted, and
+writes each term's blocks whole (:func:`~reader.core.search.whoosh_private.write_term_postings`).
 
-Only documents added with :meth:`TermBufferWriter.add_document` go through the buffers: the writer is for
-new segments (a build's worker tasks); merging (``add_reader``) is left to Whoosh's writer.
+- A build's new segment (:meth:`TermBufferWriter.add_document`): text fields of
+  :class:`~reader.core.search.analysis._MixedPositions` are analysed once per document
+  (:func:`~reader.core.search.analysis.term_positions`), which also gives the ``all`` field's words in
+  order for :class:`PairCounter`.
+- An idle merge (:meth:`TermBufferWriter.merge_segment`): each input segment's live documents and postings
+  (read a block at a time, renumbered); the words in order come back from the positions
+  (:func:`_pairs_from_positions`).
+
+Either way the word pairs (:mod:`reader.core.search.pairs`) are counted exactly, in every document: a pair
+of two words each in :func:`~reader.core.search.pairs.pair_threshold` documents is indexed when it is
+adjacent in :func:`~reader.core.search.pairs.pair_adjacent_threshold` documents (such phrases are the
+costly ones to check by positions). The cyclic garbage collector is off while a worker fills a writer
+(``building._worker_build``, ``merging._worker_merge``): the buffers are hundreds of thousands of lists it
+would walk again and again. ``add_reader`` (Whoosh's merging) is left to Whoosh's writer.
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ from itertools import repeat
 from typing import Any
 
 from reader.core.search.analysis import MixedTokenizer, _MixedPositions, term_positions
-from reader.core.search.pairs import PAIR_FIELD, SOURCE_FIELD, pair_text, pair_threshold
+from reader.core.search.pairs import (
+    PAIR_FIELD,
+    SOURCE_FIELD,
+    pair_adjacent_threshold,
+    pair_text,
+    pair_threshold,
+)
 from reader.core.search.whoosh_private import (
     SegmentWriterWithHooks,
     check_writer_open,
@@ -75,13 +85,15 @@ class PairCounter:
         self._documents.append((docnum, parts))
 
     def postings(self, doc_count: int, doc_frequency: Callable[[str], int]) -> list[tuple[bytes, list[int]]]:
-        """``(pair term, documents)`` of each pair found in at least :func:`pair_threshold` of ``doc_count``
-        documents, sorted by term (none when the segment is smaller than the threshold). ``doc_frequency``
-        gives a word's number of documents."""
+        """``(pair term, documents)`` of each pair of two words each found in :func:`pair_threshold` of the
+        ``doc_count`` documents and adjacent in :func:`pair_adjacent_threshold` of them, sorted by term
+        (none when the segment is smaller than the first). ``doc_frequency`` gives a word's number of
+        documents."""
         threshold = pair_threshold(doc_count)
         if doc_count < threshold:
             return []
         frequent = [w for w in self._words[1:] if doc_frequency(w) >= threshold]
+        threshold = pair_adjacent_threshold(doc_count)
         if len(frequent) > 65_535:
             frequent = sorted(frequent, key=doc_frequency, reverse=True)[:65_535]
         # Each word's number among the frequent ones (from 1), 0 for the others.

@@ -23,6 +23,7 @@ from reader.core.search.analysis import index_terms
 from reader.core.search.building import _SegmentWriter
 from reader.core.search.pairs import PAIR_FIELD, pair_adjacent_threshold, pair_threshold
 from reader.core.search.schema import INDEX_NAME, _schema
+from reader.core.search.segment_merging import MergingSegmentWriter
 from reader.core.search.segment_writing import TermBufferWriter
 from reader.core.search.whoosh_private import finish_unlocked_segment, open_unlocked_writer
 
@@ -228,13 +229,17 @@ def _segments_of(folder: Path, docs: list[dict[str, Any]], per_segment: int, del
     return ix
 
 
-def _merged_files(ix: Any, writer_class: type[Any], merge: str) -> dict[str, bytes]:
+def _merged_files(ix: Any, writer_class: type[Any]) -> dict[str, bytes]:
     from whoosh.reading import SegmentReader
 
     writer = open_unlocked_writer(writer_class, ix, codec=W3Codec(compression=0), compound=False)
-    for segment in ix._segments():
-        reader = SegmentReader(ix.storage, ix.schema, segment)
-        getattr(writer, merge)(reader)
+    readers = [SegmentReader(ix.storage, ix.schema, segment) for segment in ix._segments()]
+    if writer_class is MergingSegmentWriter:
+        writer.merge_segments(readers)
+    else:
+        for reader in readers:
+            writer.add_reader(reader)
+    for reader in readers:
         reader.close()
     segment = finish_unlocked_segment(writer)
     writer.temp_storage().destroy()
@@ -256,8 +261,8 @@ def test_a_merge_writes_the_same_bytes_as_whooshs(tmp_path: Path, monkeypatch: p
     docs = _documents(260, seed=11)
     ix = _segments_of(tmp_path / "ix", docs, 70, delete=[docs[3]["relpath"], docs[100]["relpath"]])
     assert len(ix._segments()) == 4 and ix.doc_count() == 258
-    ours = _merged_files(ix, TermBufferWriter, "merge_segment")
-    whooshs = _merged_files(ix, _SegmentWriter, "add_reader")
+    ours = _merged_files(ix, MergingSegmentWriter)
+    whooshs = _merged_files(ix, _SegmentWriter)
     assert ours["doc count"] == b"258"
     assert sorted(ours) == sorted(whooshs) and len(ours) >= 5
     for name, data in whooshs.items():
@@ -269,13 +274,12 @@ def test_a_merged_segment_indexes_exactly_its_frequent_pairs(tmp_path: Path) -> 
     _with_planted_pairs(docs)
     gone = {docs[i]["relpath"] for i in range(0, 400, 9)}
     ix = _segments_of(tmp_path / "ix", docs, 90, delete=sorted(gone))
-    writer = TermBufferWriter(ix)
     from whoosh.reading import SegmentReader
 
-    old = ix._segments()
-    for segment in old:
-        reader = SegmentReader(ix.storage, ix.schema, segment)
-        writer.merge_segment(reader)
+    writer = MergingSegmentWriter(ix)
+    readers = [SegmentReader(ix.storage, ix.schema, segment) for segment in ix._segments()]
+    writer.merge_segments(readers)
+    for reader in readers:
         reader.close()
     writer.commit(mergetype=lambda _writer, _segments: [])  # only the merged segment
     live = [doc for doc in docs if doc["relpath"] not in gone]

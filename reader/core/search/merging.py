@@ -6,10 +6,10 @@ articles, which made result lists twice as slow as with a few. When the index is
 :func:`merge_plan` groups neighbouring segments (in table-of-contents order) into merges of at most
 :data:`MERGED_SEGMENT_ARTICLES` documents, and :func:`merge_in_process` writes each group's merged segment
 in a spawned worker process (at a lower CPU priority, so a window keeps its cores and its GIL), one group
-at a time, with :meth:`~reader.core.search.segment_writing.TermBufferWriter.merge_segment` (each term's
-postings read a block at a time into per-term buffers, the word pairs counted again exactly from the
-positions; memory: one merge's postings). The caller, which holds the index lock, commits the new
-segments in place of the merged ones (:func:`~reader.core.search.whoosh_private.commit_with_segments`).
+at a time, with :meth:`~reader.core.search.segment_merging.MergingSegmentWriter.merge_segments` (one
+pass over the segments' sorted terms, each written as it is read; the word pairs counted again exactly).
+The caller, which holds the index lock, commits the new segments in place of the merged ones
+(:func:`~reader.core.search.whoosh_private.commit_with_segments`).
 
 :func:`_worker_merge` runs in a spawned process: it stays a module-level function (pickled by reference).
 """
@@ -28,14 +28,13 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 
 from reader.core.search.building import (
-    WORKER_POOL_MB,
     _remove_worker_temp,
     _worker_init,
     _WorkerStorage,
     write_worker_segment,
 )
 from reader.core.search.schema import INDEX_NAME
-from reader.core.search.segment_writing import TermBufferWriter
+from reader.core.search.segment_merging import MergingSegmentWriter
 from reader.core.search.whoosh_private import (
     open_unlocked_writer,
     read_toc,
@@ -81,17 +80,17 @@ def _worker_merge(index_dir: str, segment_ids: list[str]) -> Any:
     segments = [s for s in read_toc(ix).segments if s.segment_id() in wanted]
     if len(segments) != len(wanted):
         raise RuntimeError("the segments to merge are no longer in the index")
-    writer = open_unlocked_writer(TermBufferWriter, ix, codec=W3Codec(compression=0), limitmb=WORKER_POOL_MB)
+    writer = open_unlocked_writer(MergingSegmentWriter, ix, codec=W3Codec(compression=0))
 
     def fill(writer: Any) -> None:
-        for segment in segments:
-            reader = SegmentReader(ix.storage, ix.schema, segment)
-            try:
-                writer.merge_segment(reader)
-            finally:
+        readers = [SegmentReader(ix.storage, ix.schema, segment) for segment in segments]
+        try:
+            writer.merge_segments(readers)
+        finally:
+            for reader in readers:
                 reader.close()
 
-    gc.disable()  # as a build's workers: the buffers are many lists the collector would walk again and again
+    gc.disable()  # as a build's workers: a merge keeps many lists the collector would walk again and again
     try:
         return write_worker_segment(writer, fill)
     finally:

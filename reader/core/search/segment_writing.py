@@ -1,5 +1,5 @@
-"""Segment writing for builds and idle merges: a segment writer that keeps each term's postings in memory
-and writes them term by term, instead of Whoosh's posting pool.
+"""Segment writing for builds: a segment writer that keeps each term's postings in memory and writes them
+term by term, instead of Whoosh's posting pool.
 
 Whoosh's writer turns every posting into a tuple in a pool (spilled to disk and read back when large),
 sorts them all when the segment is flushed, and writes them one ``add`` at a time; a worker of a first open
@@ -8,26 +8,23 @@ the same segment files (same bytes: ``tests/unit/test_segment_writing.py`` compa
 from a dictionary per field of term -> postings (flat lists), which needs only the terms sorted, and
 writes each term's blocks whole (:func:`~reader.core.search.whoosh_private.write_term_postings`).
 
-- A build's new segment (:meth:`TermBufferWriter.add_document`): text fields of
-  :class:`~reader.core.search.analysis._MixedPositions` are analysed once per document
-  (:func:`~reader.core.search.analysis.term_positions`), which also gives the ``all`` field's words in
-  order for :class:`PairCounter`.
-- An idle merge (:meth:`TermBufferWriter.merge_segment`): each input segment's live documents and postings
-  (read a block at a time, renumbered); the words in order come back from the positions
-  (:func:`_pairs_from_positions`).
+A build's new segment (:meth:`TermBufferWriter.add_document`): text fields of
+:class:`~reader.core.search.analysis._MixedPositions` are analysed once per document
+(:func:`~reader.core.search.analysis.term_positions`), which also gives the ``all`` field's words in order
+for :class:`PairCounter`. (An idle merge streams its segments' postings instead:
+:mod:`reader.core.search.segment_merging`.)
 
-Either way the word pairs (:mod:`reader.core.search.pairs`) are counted exactly, in every document: a pair
+The word pairs (:mod:`reader.core.search.pairs`) are counted exactly, in every document: a pair
 of two words each in :func:`~reader.core.search.pairs.pair_threshold` documents is indexed when it is
 adjacent in :func:`~reader.core.search.pairs.pair_adjacent_threshold` documents (such phrases are the
 costly ones to check by positions). The cyclic garbage collector is off while a worker fills a writer
-(``building._worker_build``, ``merging._worker_merge``): the buffers are hundreds of thousands of lists it
-would walk again and again. ``add_reader`` (Whoosh's merging) is left to Whoosh's writer.
+(``building._worker_build``): the buffers are hundreds of thousands of lists it would walk again and again.
+``add_reader`` (Whoosh's merging) is left to Whoosh's writer.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
@@ -45,7 +42,6 @@ from reader.core.search.whoosh_private import (
     SegmentWriterWithHooks,
     check_writer_open,
     mark_documents_added,
-    read_postings,
     rounded_length,
     write_term_postings,
 )
@@ -104,19 +100,20 @@ class PairCounter:
         # the keys of a frequent word next to another word (0): not pairs
         unpaired = set(_pair_keys([array(_PAIR_CODE, [0, i, 0]) for i in range(len(frequent) + 1)]))
         counts: Counter[int] = Counter()
-        keys_of: list[tuple[int, set[int]]] = []
+        # each document's pair keys, as 4 bytes a key (a set of them took ~60 KB a document)
+        keys_of: list[tuple[int, array[int]]] = []
         for docnum, parts in self._documents:
             keys = _pair_keys([array(_PAIR_CODE, map(to_frequent, numbers)) for numbers in parts])
             keys.difference_update(unpaired)
             counts.update(keys)
-            keys_of.append((docnum, keys))
+            keys_of.append((docnum, array(_KEY_CODE, keys)))
         self._documents = []
         docs_of: dict[int, list[int]] = {key: [] for key, n in counts.items() if n >= threshold}
         if not docs_of:
             return []
-        found_in = docs_of.keys()
-        for docnum, keys in keys_of:
-            for key in keys & found_in:
+        found_in = set(docs_of)
+        for docnum, doc_keys in keys_of:
+            for key in found_in.intersection(doc_keys):
                 docs_of[key].append(docnum)
         words = [b"", *(w.encode("utf-8") for w in frequent)]
         found = []
@@ -157,15 +154,11 @@ class TermBufferWriter(SegmentWriterWithHooks):
         self._lengths: dict[str, list[int]] = {}
         self._pairs = PairCounter() if PAIR_FIELD in schema and SOURCE_FIELD in schema else None
         self._with_buffers = False
-        #: documents came from merge_segment (not add_document)
-        self._merging = False
 
     def add_document(self, **fields: Any) -> None:
         if not self._buffered:
             super().add_document(**fields)
             return
-        if self._merging:
-            raise RuntimeError("add_document: this writer is merging segments")
         check_writer_open(self)
         schema = self.schema
         names = sorted(name for name in fields if not name.startswith("_"))
@@ -240,52 +233,6 @@ class TermBufferWriter(SegmentWriterWithHooks):
         self._buffered = False
         super().add_reader(reader)
 
-    def merge_segment(self, reader: Any) -> None:
-        """Add the live documents of a segment reader (a merge): their stored fields and lengths as Whoosh's
-        ``add_reader`` writes them, their postings into the buffers (read a block at a time). The word pairs
-        are found again from the positions when the merged segment is written."""
-        if not self._buffered or (self._with_buffers and not self._merging):
-            raise RuntimeError("merge_segment: this writer already has documents of another kind")
-        check_writer_open(self)
-        self._merging = True
-        schema = self.schema
-        base = self.docnum
-        names = {n for n in reader.indexed_field_names() if n in schema}
-        docmap = self.write_per_doc(set(schema.names()) | names, reader)
-        if docmap is None:
-            live = range(reader.doc_count_all())
-            new_of = dict(zip(live, range(base, self.docnum), strict=True))
-        else:
-            new_of = docmap
-        for name in names:
-            if schema[name].scorable:
-                lengths = self._lengths.setdefault(name, [])
-                lengths.extend(repeat(0, self.docnum - self.docbase - len(lengths)))
-                for old, new in new_of.items():
-                    lengths[new - self.docbase] = rounded_length(reader.doc_field_length(old, name) or 0)
-        for name in sorted(names - {PAIR_FIELD}):
-            buffer = self._buffers.get(name)
-            if buffer is None:
-                buffer = self._buffers[name] = _FieldBuffer(schema[name], mixed=False)
-            terms = buffer.terms
-            keep_values = schema[name].format.fixed_value_size() != 0
-            for btext in reader.lexicon(name):
-                ids: list[int] = []
-                weights: list[float] = []
-                values: list[Any] | None = [] if keep_values else None
-                read_postings(reader, name, btext, ids, weights, values)
-                flat = terms.get(btext)
-                if flat is None:
-                    flat = terms[btext] = []
-                for i, (old_doc, weight) in enumerate(zip(ids, weights, strict=True)):
-                    new_doc = new_of.get(old_doc)
-                    if new_doc is not None:
-                        flat += (new_doc, weight, values[i] if values is not None else b"")
-                if not flat:
-                    del terms[btext]
-        self._with_buffers = True
-        mark_documents_added(self)
-
     def _flush_segment(self) -> None:
         if not self._with_buffers:
             super()._flush_segment()
@@ -294,12 +241,9 @@ class TermBufferWriter(SegmentWriterWithHooks):
         doc_count = self.docnum - self.docbase
         buffers = dict(self._buffers)
         source = buffers.get(SOURCE_FIELD)
-        if self._pairs is not None and source is not None:
-            if self._merging:
-                pairs = _pairs_from_positions(source, doc_count, self.schema[SOURCE_FIELD].format)
-            else:
-                terms = source.terms
-                pairs = self._pairs.postings(doc_count, lambda term: len(terms[term]) // 3)
+        if self._pairs is not None and source is not None and source.mixed:
+            terms = source.terms
+            pairs = self._pairs.postings(doc_count, lambda term: len(terms[term]) // 3)
             if pairs:
                 buffers[PAIR_FIELD] = _FieldBuffer(self.schema[PAIR_FIELD], pairs)
         fieldwriter = self.fieldwriter
@@ -333,11 +277,9 @@ class _FieldBuffer:
     ``[docnum, weight, value, …]`` for the others (keyed by the term's bytes). A flat list takes about half
     the memory of a tuple a posting."""
 
-    def __init__(
-        self, field: Any, pairs: list[tuple[bytes, list[int]]] | None = None, *, mixed: bool = True
-    ) -> None:
+    def __init__(self, field: Any, pairs: list[tuple[bytes, list[int]]] | None = None) -> None:
         fmt = field.format
-        self.mixed = mixed and isinstance(fmt, _MixedPositions) and isinstance(field.analyzer, MixedTokenizer)
+        self.mixed = isinstance(fmt, _MixedPositions) and isinstance(field.analyzer, MixedTokenizer)
         self.encode: Callable[[list[int]], bytes] | None = fmt.encode if self.mixed else None
         self.field_boost: float = fmt.field_boost
         self.terms: dict[Any, list[Any]] = {}
@@ -362,54 +304,3 @@ class _FieldBuffer:
             if boosts:
                 weights = [w * boosts.get(d, 1.0) for d, w in zip(ids, weights, strict=True)]
             yield term.encode("utf-8"), ids, weights, flat[2::3]
-
-
-#: Documents whose positions are mapped at a time when a merge finds its word pairs (bounds the memory).
-_DOCS_AT_A_TIME = 256
-
-
-def _pairs_from_positions(source: _FieldBuffer, doc_count: int, fmt: Any) -> list[tuple[bytes, list[int]]]:
-    """The frequent word pairs of a merged segment, from its buffered postings of the paired field (flat
-    ``[docnum, weight, value, …]`` by term bytes): each document's frequent words in position order, cut
-    where positions are not consecutive, go through :class:`PairCounter`, as a build's documents do."""
-    threshold = pair_threshold(doc_count)
-    if doc_count < threshold:
-        return []
-    positions = getattr(fmt, "positions_view", fmt.decode_positions)
-    frequent = [
-        (btext.decode("utf-8"), flat[0::3], flat[2::3])
-        for btext, flat in source.terms.items()
-        if len(flat) // 3 >= threshold
-    ]
-    if not frequent:
-        return []
-    doc_frequency = {term: len(ids) for term, ids, _values in frequent}
-    counter = PairCounter()
-    cursors = [0] * len(frequent)
-    last = max(ids[-1] for _term, ids, _values in frequent)
-    for start in range(0, last + 1, _DOCS_AT_A_TIME):
-        end = start + _DOCS_AT_A_TIME
-        word_at: dict[int, dict[int, str]] = {}
-        for w, (term, ids, values) in enumerate(frequent):
-            i = cursors[w]
-            j = bisect_left(ids, end, i)
-            for docnum, value in zip(ids[i:j], values[i:j], strict=True):
-                at = word_at.get(docnum)
-                if at is None:
-                    at = word_at[docnum] = {}
-                at.update(zip(positions(value), repeat(term)))
-            cursors[w] = j
-        for docnum in sorted(word_at):
-            at = word_at[docnum]
-            runs: list[list[str]] = []
-            run: list[str] = []
-            previous = -2
-            for pos in sorted(at):
-                if pos != previous + 1 and run:
-                    runs.append(run)
-                    run = []
-                run.append(at[pos])
-                previous = pos
-            runs.append(run)
-            counter.add(docnum, runs, set(at.values()))
-    return counter.postings(doc_count, doc_frequency.__getitem__)

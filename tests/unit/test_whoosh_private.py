@@ -352,7 +352,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "W3Codec._blocklimit ._compression ._inlinelimit .postings_writer": _protocol5_codec,
     "W3PostingsWriter._write_block ._new_block ._blockcount ._postfile ._terminfo ._ids": _protocol5_codec,
     "W3PostingsWriter._mini_* ._compression ._maxweight ._minlength ._maxlength": _protocol5_codec,
-    "W3FieldWriter._postwriter ._format ._fieldid ._tindex, W3TermInfo(...)": _term_buffer_writer,
+    "W3FieldWriter._postwriter ._format ._fieldid ._tindex, W3TermInfo._struct": _term_buffer_writer,
     "W3PostingsWriter._blocklimit ._inlinelimit ._postfile ._compression, block format": _term_buffer_writer,
     "whoosh.util.numeric.byte_to_length, length_to_byte": _term_buffer_writer,
 }

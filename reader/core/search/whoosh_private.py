@@ -39,7 +39,7 @@ try:
         W3TermInfo,
         _lenfield,
     )
-    from whoosh.system import _INT_SIZE, pack_int, pack_ushort
+    from whoosh.system import _INT_SIZE, pack_int, pack_long, pack_ushort
 except ImportError as exc:  # pragma: no cover - only with another Whoosh
     raise ImportError(
         f"whoosh-reloaded changed {exc.name}: {exc}; the reader relies on it in reader/core/search/"
@@ -105,7 +105,10 @@ RELIED_ON: dict[str, tuple[str, ...]] = {
     "W3Codec._blocklimit ._compression ._inlinelimit .postings_writer": ("building.py",),
     "W3PostingsWriter._write_block ._new_block ._blockcount ._postfile ._terminfo ._ids": ("building.py",),
     "W3PostingsWriter._mini_* ._compression ._maxweight ._minlength ._maxlength": ("building.py",),
-    "W3FieldWriter._postwriter ._format ._fieldid ._tindex, W3TermInfo(...)": ("segment_writing.py",),
+    "W3FieldWriter._postwriter ._format ._fieldid ._tindex, W3TermInfo._struct": (
+        "segment_writing.py",
+        "segment_merging.py",
+    ),
     "W3PostingsWriter._blocklimit ._inlinelimit ._postfile ._compression, block format": (
         "segment_writing.py",
     ),
@@ -374,6 +377,11 @@ def rounded_length(length: int) -> int:
     return byte_to_length(length_to_byte(length)) if length else 0
 
 
+#: The fixed part of a W3 term info (flags, weight, doc frequency, min and max length bytes, max weight, first
+#: and last document).
+_TERM_INFO = W3TermInfo._struct
+
+
 def write_term_postings(
     fieldwriter: Any,
     btext: bytes,
@@ -456,9 +464,22 @@ def write_term_postings(
         out += infobytes
         out += databytes
     postfile.write(out)
-    terminfo = W3TermInfo(total_weight, count, min_length, max_length, max_weight_all, ids[0], ids[-1])
-    terminfo.set_extent(start_offset, len(out))
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, terminfo.to_bytes())
+    # W3TermInfo(...).to_bytes() of a term whose postings are in the postings file (not inlined)
+    terminfo = (
+        _TERM_INFO.pack(
+            False,
+            total_weight,
+            count,
+            0 if min_length is None else length_to_byte(min_length),
+            length_to_byte(max_length),
+            max_weight_all,
+            ids[0],
+            ids[-1],
+        )
+        + pack_long(start_offset)
+        + pack_int(len(out))
+    )
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + btext, terminfo)
 
 
 def writer_segments(writer: Any) -> list[Any]:

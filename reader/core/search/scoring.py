@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 from itertools import pairwise, repeat
 from operator import sub
 from typing import Any, ClassVar
@@ -45,6 +46,10 @@ class _UnsupportedError(Exception):
 
 
 _LENGTH_TABLE = [byte_to_length(b) for b in range(256)]
+
+
+#: The documents a part of a query is scored for (None: all of them).
+Within = set[int] | None
 
 
 class _SegmentData:
@@ -145,7 +150,9 @@ def _bm25(
     return [idf * ((tf * k1p1) / (tf + norms[d])) for d, tf in zip(ids, weights, strict=True)]
 
 
-def _term_scores(top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: float) -> dict[int, float]:
+def _term_scores(
+    top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: float, within: Within = None
+) -> dict[int, float]:
     schema = seg.reader.schema
     if fieldname not in schema:
         return {}
@@ -155,6 +162,9 @@ def _term_scores(top: Any, seg: _SegmentData, fieldname: str, text: Any, boost: 
     except ValueError:
         return {}
     ids, weights, _ = seg.postings(fieldname, btext)
+    if within is not None and ids:
+        keep = [i for i, d in enumerate(ids) if d in within]
+        ids, weights = [ids[i] for i in keep], [weights[i] for i in keep]
     if not ids:
         return {}
     if field.scorable:
@@ -177,7 +187,7 @@ def _tree_sums(columns: list[list[float]]) -> list[float]:
     return [x + y for x, y in zip(left, right, strict=True)]
 
 
-def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
+def _phrase_scores(top: Any, seg: _SegmentData, q: Any, within: Within = None) -> dict[int, float]:
     fieldname = q.fieldname
     schema = seg.reader.schema
     if q.slop != 1 or fieldname not in schema or not schema[fieldname].format.supports("positions"):
@@ -198,7 +208,11 @@ def _phrase_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
         if not ids:
             return {}
         postings.append((btext, ids, weights, vals))
+    if within is not None:
+        pairs = [*pairs, sorted(within)]
     matched = pairs[0] if exact else _phrase_matches(postings, pairs)
+    if exact and within is not None:
+        matched = [d for d in matched if d in within]
     if not matched:
         return {}
     word_scores = []
@@ -275,12 +289,12 @@ def _phrase_matches(
     return matched
 
 
-def _multiterm_scores(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
+def _multiterm_scores(top: Any, seg: _SegmentData, q: Any, within: Within = None) -> dict[int, float]:
     """Prefix and wildcard: the sum of the scores of the words they expand to in this segment, times the
     query's boost. (Whoosh's own matchers score these by the index's size: below 5,000 articles an array
     union whose skipping loses the title boost of an AndMaybe, and one word alone loses the boost.)"""
     words = [w for w in expanded_terms(q, seg.reader) if w]
-    return _sum_union([_term_scores(top, seg, q.field(), w, 1.0) for w in words], q.boost)
+    return _sum_union([_term_scores(top, seg, q.field(), w, 1.0, within) for w in words], q.boost)
 
 
 def _sum_union(parts: list[dict[int, float]], boost: float) -> dict[int, float]:
@@ -293,40 +307,46 @@ def _sum_union(parts: list[dict[int, float]], boost: float) -> dict[int, float]:
     return out
 
 
-def _eval(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
-    """Document number -> score in one segment, as Whoosh's matchers would score them."""
+def _eval(top: Any, seg: _SegmentData, q: Any, within: Within = None) -> dict[int, float]:
+    """Document number -> score in one segment, as Whoosh's matchers would score them; with ``within``, only
+    for those documents (an And scores its later parts only where its first ones matched)."""
     if isinstance(q, wq.AndMaybe):
-        a = _eval(top, seg, q.a)
+        a = _eval(top, seg, q.a, within)
         if not a:
             return a
-        b = _eval(top, seg, q.b)
+        b = _eval(top, seg, q.b, set(a))
         if len(b) * 4 < len(a):  # the usual title boost: few titles, many bodies
             for d, y in b.items():
-                x = a.get(d)
-                if x is not None:
-                    a[d] = x + y
+                a[d] += y
             return a
         return {d: x + b[d] if d in b else x for d, x in a.items()}
     if isinstance(q, wq.AndNot):
-        a = _eval(top, seg, q.a)
+        a = _eval(top, seg, q.a, within)
         if not a:
             return a
-        b = _eval(top, seg, q.b)
+        b = _eval(top, seg, q.b, set(a))
         return {d: x for d, x in a.items() if d not in b}
     if isinstance(q, wq.And):
         subs = q.subqueries
         if len(subs) == 1:
-            return _eval(top, seg, subs[0])
+            return _eval(top, seg, subs[0], within)
         positive = [s for s in subs if not isinstance(s, wq.Not)]
         negative = [s.query for s in subs if isinstance(s, wq.Not)]
         if not positive:
             raise _UnsupportedError("only negative terms")
-        parts = sorted((_eval(top, seg, s) for s in positive), key=len)
-        if not parts[0]:
-            return {}
-        common = set(parts[0]).intersection(*parts[1:])
+        # The rarest word first; each next part is scored only where all before it matched.
+        parts = []
+        common = within
+        for sub in sorted(positive, key=lambda s: _estimated_matches(seg, s)):
+            part = _eval(top, seg, sub, common)
+            if not part:
+                return {}
+            parts.append(part)
+            common = set(part)
+        assert common is not None
+        parts.sort(key=len)
         for neg in negative:
-            common.difference_update(_eval(top, seg, neg))
+            common.difference_update(_eval(top, seg, neg, common))
         # A Not inside an And is Whoosh's InverseMatcher, which adds a score of 1.0.
         extra = float(len(negative))
         out = {d: sum(part[d] for part in parts) + extra for d in common}
@@ -338,17 +358,29 @@ def _eval(top: Any, seg: _SegmentData, q: Any) -> dict[int, float]:
         if any(isinstance(s, wq.Not) for s in subs) or q.scale or getattr(q, "minmatch", 0):
             raise _UnsupportedError("or")
         if len(subs) == 1:
-            return _eval(top, seg, subs[0])
-        return _sum_union([_eval(top, seg, s) for s in subs], q.boost)
+            return _eval(top, seg, subs[0], within)
+        return _sum_union([_eval(top, seg, s, within) for s in subs], q.boost)
     if isinstance(q, wq.Phrase):
-        return _phrase_scores(top, seg, q)
+        return _phrase_scores(top, seg, q, within)
     if type(q) is wq.Term:
-        return _term_scores(top, seg, q.fieldname, q.text, q.boost)
+        return _term_scores(top, seg, q.fieldname, q.text, q.boost, within)
     if type(q) in (wq.Prefix, wq.Wildcard):
-        return _multiterm_scores(top, seg, q)
+        return _multiterm_scores(top, seg, q, within)
     if q is wq.NullQuery:
         return {}
     raise _UnsupportedError(type(q).__name__)
+
+
+def _estimated_matches(seg: _SegmentData, q: Any) -> float:
+    """How many documents of the segment a part of an And may match: a word's document frequency (the
+    rarest is scored first); other parts after every word."""
+    if type(q) is not wq.Term or q.fieldname not in seg.reader.schema:
+        return math.inf
+    try:
+        btext = seg.reader.schema[q.fieldname].to_bytes(q.text) if not isinstance(q.text, bytes) else q.text
+        return float(seg.reader.doc_frequency(q.fieldname, btext))
+    except ValueError:
+        return math.inf
 
 
 def _bulk_search(searcher: Any, q: Any, limit: int) -> tuple[int, list[tuple[float, int]]] | None:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
-from reader.core.search.analysis import MixedTokenizer, _MixedPositions, term_positions
+from reader.core.search.analysis import MixedTokenizer, _MixedPositions, positions_value, term_positions
 from reader.core.search.pairs import (
     PAIR_FIELD,
     SOURCE_FIELD,
@@ -208,6 +208,8 @@ class TermBufferWriter(SegmentWriterWithHooks):
                 length += freq
                 terms.setdefault(btext, []).extend((docnum, weight * boost, vbytes))
             return length
+        if value == "":  # an empty field: no terms
+            return 0
         parts = value if isinstance(value, (list, tuple)) else [value]
         if not all(isinstance(p, str) for p in parts):
             raise ValueError(f"{value!r} is not unicode or sequence")
@@ -218,6 +220,8 @@ class TermBufferWriter(SegmentWriterWithHooks):
             buffer.boosts[docnum] = boost
         encode = buffer.encode
         assert encode is not None
+        if type(field.format).encode is _MixedPositions.encode:
+            encode = positions_value  # the same bytes, one call fewer a posting
         get = terms.get
         for term, poslist in poses.items():
             found = get(term)

@@ -21,6 +21,7 @@ from reader.core.search.building import (
     WORKER_MEMORY_MB,
     WORKER_TEMP_PATTERN,
     _task_slices,
+    _text_bytes,
     _worker_count,
 )
 from reader.core.search.merging import merge_plan
@@ -75,6 +76,14 @@ def test_task_slices_keep_a_segments_files_under_the_byte_budget() -> None:
             assert sum(sizes[start:end]) <= SEGMENT_BYTES or end - start == 1
     small = [10_000] * 1000  # small articles: cut by count as before
     assert _task_slices(1000, small) == _task_slices(1000)
+
+
+def test_a_tasks_budget_counts_text_not_file_bytes() -> None:
+    # a 5 MB PDF is mostly fonts and images; a 5 MB EPUB is compressed text
+    assert _text_bytes("papers/a.PDF", 5_000_000) < _text_bytes("notes/a.md", 5_000_000)
+    assert _text_bytes("books/b.epub", 5_000_000) > _text_bytes("notes/a.md", 5_000_000)
+    pdfs = [_text_bytes(f"p{i}.pdf", 5_000_000) for i in range(400)]
+    assert len(_task_slices(400, pdfs)) < len(_task_slices(400, [5_000_000] * 400))
 
 
 def test_worker_count_follows_memory_as_well_as_cores(monkeypatch: pytest.MonkeyPatch) -> None:

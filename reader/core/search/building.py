@@ -12,7 +12,7 @@ segment as its task ends, without merging (:func:`_commit`): searches answer fro
 the build goes on, and a build that is cancelled or killed keeps what it committed. Workers write
 uncompressed posting blocks through :class:`~reader.core.search.segment_writing.TermBufferWriter` (the
 same segment files as Whoosh's writer, written from per-term buffers), with the cyclic garbage collector off;
-a task's segment holds at most :data:`SEGMENT_ARTICLES` articles and :data:`SEGMENT_BYTES` of their files.
+a task's segment holds at most :data:`SEGMENT_ARTICLES` articles and about :data:`SEGMENT_BYTES` of text.
 Whoosh's writer (:class:`_SegmentWriter`: flushes read field lengths once) writes small updates and merges.
 
 Commits never merge segments on their own: each commit of a few articles adds one small segment (fewer than
@@ -44,7 +44,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import SegmentReader
 
-from reader.core.articles.loader import load_article
+from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, SidecarError
 from reader.core.library.catalog import CacheItem
 from reader.core.library.scan import ARTICLE_SUFFIXES, entry_for_article, skip_for_error, with_article_data
@@ -100,6 +100,17 @@ SEGMENT_ARTICLES = 700
 #: At most this many bytes of article files a segment (one task); the largest 700 articles of the test
 #: corpus are 14 MB, and a worker building them peaks at about 200 MB.
 SEGMENT_BYTES = 16 * 1024 * 1024
+#: Bytes of text a byte of file gives, roughly, by format (the rest: 1): a PDF is mostly fonts and images,
+#: an EPUB is compressed, HTML is mostly markup. A task's budget counts text, not file bytes.
+TEXT_PER_FILE_BYTE = {"pdf": 0.1, "epub": 2.0, "html": 0.4}
+
+
+def _text_bytes(relpath: str, size: int) -> int:
+    """About how much text an article file of ``size`` bytes gives (for :data:`SEGMENT_BYTES`)."""
+    fmt = FORMATS.get(os.path.splitext(relpath)[1].lower(), "text")
+    return int(size * TEXT_PER_FILE_BYTE.get(fmt, 1.0))
+
+
 #: The first task of a big build: its segment is committed within seconds, and searches (of a first open)
 #: answer from it while the rest is read.
 FIRST_TASK_ARTICLES = 50
@@ -381,7 +392,7 @@ def write_worker_segment(writer: Any, fill: Callable[[Any], None]) -> Any:
 def _task_slices(count: int, sizes: list[int] | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of the tasks a build of ``count`` articles is cut into: :data:`FIRST_TASK_ARTICLES`,
     then each twice the last, up to :data:`SEGMENT_ARTICLES`; a last task smaller than the first joins the
-    one before it. With the articles' file ``sizes``, a task also ends before its files pass
+    one before it. With the articles' ``sizes`` (:func:`_text_bytes`), a task also ends before they pass
     :data:`SEGMENT_BYTES` (at least one article a task): a segment's postings are held in memory until it is
     written, so a library of books gets more, smaller segments."""
     ends = list(accumulate(sizes)) if sizes is not None else None
@@ -432,7 +443,7 @@ def _build_in_processes(
         try:
             tasks = {
                 pool.submit(_worker_build, str(index_dir), str(root), jobs[start:end]): start
-                for start, end in _task_slices(len(jobs), [job.stat[0] for job in jobs])
+                for start, end in _task_slices(len(jobs), [_text_bytes(j.relpath, j.stat[0]) for j in jobs])
             }
             pending = set(tasks)
             while pending:

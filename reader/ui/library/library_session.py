@@ -144,8 +144,8 @@ def build_catalog(
     if cancelled is not None and cancelled():
         return CatalogSnapshot(rows=[], skipped=list(result.skipped), provisional=True)
     # Temporary files left by a write that was killed (a crash, a power cut) are removed at start.
-    for folder in {(library / e.relpath).parent for e in result.entries} | {library}:
-        clean_stale_temp_files(folder)
+    for folder in {e.relpath.rpartition("/")[0] for e in result.entries} | {""}:
+        clean_stale_temp_files(library / folder)
     # Notes another device wrote into a sync tool's conflict copy are merged into the sidecars; the copies
     # move to the data folder as backups (those that cannot be merged stay, listed as problems).
     synced = merge_conflict_copies(library)

@@ -6,7 +6,8 @@ update state (size, mtime, content hash, sidecar stamp), reads the changed ones
 (:mod:`reader.core.search.building`, in worker processes for big updates) and commits them. Writes are
 serialized by an internal lock and by Whoosh's file lock (waiting longer than ``lock_timeout`` gives
 :class:`~reader.core.errors.IndexBusyError`). A file whose stat changed but whose content did not is
-remembered in ``reader-verified.json`` so that a touch does not re-read it on every update.
+remembered in ``reader-verified.json`` so that a touch does not re-read it on every update. An update right
+after a library scan takes the scan's file stamps (``update(stamps=…)``) instead of walking the library again.
 """
 
 from __future__ import annotations

@@ -30,10 +30,11 @@ from pathlib import Path, PurePosixPath
 
 from reader.core.articles.loader import FORMATS, load_article
 from reader.core.errors import ArticleReadError, FormatUnavailableError
-from reader.core.library.catalog import CachedSkip, CacheItem, load_cache, save_cache
+from reader.core.library.catalog import CachedSkip, CacheItem, cacheable, load_cache, save_cache
 from reader.core.library.conflict_names import conflict_original
 from reader.core.models import Article, ArticleMeta, CatalogEntry, ScanResult, Skipped
 from reader.core.notes.article_data import ArticleData, effective_meta, read_sidecar_summary
+from reader.core.notes.sidecar import SIDECAR_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ UNSUPPORTED_SUFFIXES = {
 }  # fmt: skip
 _LISTED_SUFFIXES = ARTICLE_SUFFIXES | frozenset(UNSUPPORTED_SUFFIXES)
 ProgressCallback = Callable[[int, int], None]
+#: What a scan saw of an article file: ``(size, mtime_ns, sidecar size, sidecar mtime_ns)`` (the sidecar's
+#: ``(-1, -1)`` when there is none), or why it could not be looked at (see ``scan_library(stamps=…)``).
+FileStamp = tuple[int, int, int, int]
 
 _TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".swo", "~")
 _SIDECAR_SUFFIXES = (".notes.json", ".notes.json.bak")
@@ -83,54 +87,71 @@ def iter_article_files(root: Path, conflict_copies: list[tuple[Path, str]] | Non
 
     Conflict copies of articles are left out; with ``conflict_copies``, each is added to it as (path, name
     of the article it is a copy of)."""
-    yield from _library_files(Path(root), ARTICLE_SUFFIXES, conflict_copies)
+    root = Path(root)
+    copies: list[tuple[str, str]] = []
+    rels = _library_files(root, ARTICLE_SUFFIXES, copies)
+    if conflict_copies is not None:
+        conflict_copies.extend((root / rel, original) for rel, original in copies)
+    for rel in rels:
+        yield root / rel
 
 
 def _library_files(
-    root: Path, suffixes: frozenset[str], conflict_copies: list[tuple[Path, str]] | None = None
-) -> list[Path]:
-    """Files below ``root`` with one of ``suffixes`` (see :func:`iter_article_files`), in sorted order."""
+    root: Path,
+    suffixes: frozenset[str],
+    conflict_copies: list[tuple[str, str]] | None = None,
+    sidecars: set[str] | None = None,
+) -> list[str]:
+    """Relpaths (POSIX) of the files below ``root`` with one of ``suffixes`` (see :func:`iter_article_files`),
+    in sorted order; conflict copies go into ``conflict_copies`` as (relpath, original name), and with
+    ``sidecars`` the relpaths of the notes sidecars seen (``*.notes.json``) into it.
+
+    Strings, not Paths: a window's scan thread walks 10,000 files while the GUI thread waits for the GIL."""
     real_root = root.resolve()
     seen: set[Path] = {real_root}
-    stack: list[Path] = [root]
-    found: list[Path] = []
+    stack: list[tuple[str, str]] = [(str(root), "")]  # (folder as given, its relpath prefix)
+    found: list[str] = []
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError as exc:
             log.warning("cannot list %s: %s", folder, exc)
             continue
         for entry in entries:
-            original = article_conflict_original(entry.name)
+            name = entry.name
+            original = article_conflict_original(name)
             if original is not None:
                 if conflict_copies is not None:
                     with contextlib.suppress(OSError):
                         if entry.is_file():
-                            conflict_copies.append((Path(entry.path), original))
+                            conflict_copies.append((prefix + name, original))
                 continue
-            if is_ignored_name(entry.name):
+            if is_ignored_name(name):
+                if sidecars is not None and name.endswith(SIDECAR_SUFFIX):
+                    sidecars.add(prefix + name)
                 continue
-            path = Path(entry.path)
             try:
                 if entry.is_symlink():
-                    target = path.resolve(strict=True)
+                    target = Path(entry.path).resolve(strict=True)
                     if not _inside(target, real_root):
-                        log.info("not following %s: it leads outside the library", path)
+                        log.info("not following %s: it leads outside the library", entry.path)
                         continue
                 is_dir = entry.is_dir()
                 is_file = entry.is_file()
             except (OSError, RuntimeError) as exc:  # broken link, loop, permission
-                log.info("skipping %s: %s", path, exc)
+                log.info("skipping %s: %s", entry.path, exc)
                 continue
             if is_dir:
-                real = path.resolve()
+                real = Path(entry.path).resolve()
                 if real not in seen:
                     seen.add(real)
-                    stack.append(path)
-            elif is_file and path.suffix.lower() in suffixes:
-                found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+                    stack.append((entry.path, prefix + name + "/"))
+            elif is_file and os.path.splitext(name)[1].lower() in suffixes:
+                found.append(prefix + name)
+    found.sort()
+    return found
 
 
 def _read_entry(path: Path, root: Path, rel: str, size: int, mtime_ns: int) -> CacheItem:
@@ -194,6 +215,7 @@ def scan_library(
     cancelled: Callable[[], bool] | None = None,
     processes: int | None = None,
     defer: int | None = None,
+    stamps: dict[str, FileStamp | str] | None = None,
 ) -> ScanResult:
     """Read every article below ``root``; files that cannot be read are reported in ``skipped``.
 
@@ -212,33 +234,46 @@ def scan_library(
     the files to read are read in worker processes, spawned (safe from a process with a window and its
     threads): parsing holds the GIL for long stretches, and in the window's process it would take it from
     the GUI thread. The result is the same. If the processes fail, what they left is read in this thread.
+
+    With ``stamps`` (emptied first), each article file's :data:`FileStamp` as this scan saw it, or the
+    reason it could not stat it: an index update given them neither walks nor stats the library again.
+    Only sidecars the walk saw are read (an article without one costs no failed open).
     """
     root = Path(root)
     result = ScanResult()
     # Relpaths only: 10,000 Path objects (two objects each) alive through the scan made each of the garbage
     # collector's full passes in a window's process longer (each one a stall of its GUI thread).
-    copies: list[tuple[Path, str]] = []
-    rels = [path.relative_to(root).as_posix() for path in _library_files(root, _LISTED_SUFFIXES, copies)]
-    for copy, original in sorted(copies):
-        copy_rel = copy.relative_to(root)
-        reason = f"conflict copy of {copy_rel.with_name(original).as_posix()} (left by a sync tool)"
-        result.skipped.append(Skipped(copy_rel.as_posix(), reason))
+    copies: list[tuple[str, str]] = []
+    sidecars: set[str] = set()
+    rels = _library_files(root, _LISTED_SUFFIXES, copies, sidecars)
+    for copy_rel, original in sorted(copies, key=lambda c: (PurePosixPath(c[0]), c[1])):
+        original_rel = PurePosixPath(copy_rel).with_name(original).as_posix()
+        reason = f"conflict copy of {original_rel} (left by a sync tool)"
+        result.skipped.append(Skipped(copy_rel, reason))
     cached = load_cache(cache_path)
     total = len(rels)
     items: list[CacheItem | None] = [None] * total  # None: still to read
     todo: list[tuple[int, int, int]] = []  # (position, size, mtime_ns) of the files to read
     stats: dict[int, tuple[int, int]] = {}
+    if stamps is not None:
+        stamps.clear()
+    base = os.path.join(str(root), "")
     reused = 0
     for pos, rel in enumerate(rels):
-        unsupported = UNSUPPORTED_SUFFIXES.get(Path(rel).suffix.lower())
+        unsupported = UNSUPPORTED_SUFFIXES.get(os.path.splitext(rel)[1].lower())
         if unsupported is not None:
             items[pos] = CachedSkip(rel, -1, -1, f"not supported ({unsupported})")
             continue
         try:
-            stat = (root / rel).stat()
+            stat = os.stat(base + rel)
         except OSError as exc:
             items[pos] = CachedSkip(rel, -1, -1, f"cannot be read ({exc.strerror or exc})")
+            if stamps is not None:
+                stamps[rel] = f"cannot be read ({exc.strerror or exc})"
             continue
+        if stamps is not None:
+            sidecar = _sidecar_stamp(base + rel, rel + SIDECAR_SUFFIX in sidecars)
+            stamps[rel] = (stat.st_size, stat.st_mtime_ns, *sidecar)
         old = cached.get(rel)
         if old is not None and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
             items[pos], reused = old, reused + 1
@@ -272,7 +307,9 @@ def scan_library(
                 continue
             item = _read_entry(root / rel, root, rel, *stats[pos])
         if isinstance(item, CatalogEntry) and pos not in by_workers:
-            item = _with_notes(item, root / rel)
+            # no sidecar seen: what reading a missing one gives, without trying
+            seen = rel + SIDECAR_SUFFIX in sidecars
+            item = _with_notes(item, root / rel) if seen else without_notes(item)
         fresh[rel] = item
         if isinstance(item, CachedSkip):
             result.skipped.append(Skipped(rel, item.reason))
@@ -287,20 +324,51 @@ def scan_library(
     if cache_path is not None:
         if was_cancelled:
             fresh = {**{k: v for k, v in cached.items() if k not in fresh}, **fresh}
-        save_cache(cache_path, fresh)
+        kept = {rel for rel, item in fresh.items() if cacheable(item)}
+        if len(kept) != reused or kept != cached.keys():  # else each would be written as it is
+            save_cache(cache_path, fresh)
     return result
+
+
+def _sidecar_stamp(article: str, seen: bool) -> tuple[int, int]:
+    """``(size, mtime_ns)`` of the sidecar of ``article`` if the walk ``seen`` one, else ``(-1, -1)``."""
+    if seen:
+        with contextlib.suppress(OSError):
+            st = os.stat(article + SIDECAR_SUFFIX)
+            return (st.st_size, st.st_mtime_ns)
+    return (-1, -1)
+
+
+_NO_DATA = ArticleData()
+
+
+def without_notes(entry: CatalogEntry) -> CatalogEntry:
+    """``entry`` as :func:`with_article_data` makes it for an article without a sidecar (the entry itself
+    when it has no notes or article data already: no copy for each of 10,000 articles in a scan)."""
+    if (
+        entry.notes_count == 0
+        and not entry.tags
+        and entry.status == "unread"
+        and not entry.starred
+        and not entry.citekey
+        and not entry.url
+        and not entry.doi
+        and entry.extracted is None
+    ):
+        return entry
+    return with_article_data(entry, 0, _NO_DATA)
 
 
 def pending_entry(rel: str, size: int, mtime_ns: int) -> CatalogEntry:
     """An article listed before it is read: its file name as title, its format from the suffix."""
-    name = PurePosixPath(rel)
+    stem, suffix = os.path.splitext(rel.rpartition("/")[2])
     return CatalogEntry(
         relpath=rel,
-        meta=ArticleMeta(title=name.stem),
+        meta=ArticleMeta(title=stem),
         size=size,
         mtime_ns=mtime_ns,
         content_hash="",
-        format=FORMATS[name.suffix.lower()],
+        format=FORMATS[suffix.lower()],
         encoding="",
         pending=True,
     )

@@ -6,7 +6,8 @@ update state (size, mtime, content hash, sidecar stamp), reads the changed ones
 (:mod:`reader.core.search.building`, in worker processes for big updates) and commits them. Writes are
 serialized by an internal lock and by Whoosh's file lock (waiting longer than ``lock_timeout`` gives
 :class:`~reader.core.errors.IndexBusyError`). A file whose stat changed but whose content did not is
-remembered in ``reader-verified.json`` so that a touch does not re-read it on every update.
+remembered in ``reader-verified.json`` so that a touch does not re-read it on every update. An update right
+after a library scan takes the scan's file stamps (``update(stamps=…)``) instead of walking the library again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from whoosh.writing import LockError
@@ -22,7 +24,7 @@ from whoosh.writing import LockError
 from reader.core.atomic import atomic_write_text
 from reader.core.errors import IndexBusyError, SearchIndexError
 from reader.core.library.catalog import CacheItem
-from reader.core.library.scan import iter_article_files
+from reader.core.library.scan import FileStamp, iter_article_files
 from reader.core.models import Skipped
 from reader.core.search.building import (
     SEGMENT_ARTICLES,
@@ -62,6 +64,17 @@ CommitCallback = Callable[[int, list[CacheItem]], None]
 _STATE_FILE = "reader-verified.json"
 
 
+def _stamp(found: Path | FileStamp | str) -> FileStamp | str:
+    """The stamp of an article file: a scan's, or its stat now (a path); why it cannot be had."""
+    if not isinstance(found, Path):
+        return found
+    try:
+        st = found.stat()
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return (st.st_size, st.st_mtime_ns, *_sidecar_stamp(found))
+
+
 class IndexMaintenance(IndexLifecycle):
     """Updates and idle merging of one index (the middle layer of SearchIndex)."""
 
@@ -72,6 +85,7 @@ class IndexMaintenance(IndexLifecycle):
         cancelled: Callable[[], bool] | None = None,
         on_commit: CommitCallback | None = None,
         also_read: Collection[str] = (),
+        stamps: Mapping[str, FileStamp | str] | None = None,
     ) -> UpdateReport:
         """Bring the index in line with the library: index new and changed articles, drop removed ones.
 
@@ -80,8 +94,12 @@ class IndexMaintenance(IndexLifecycle):
         notes counted, or skips) of the articles read since the last call: a window lists them, and keeps
         them in its scan cache, instead of reading each article a second time. ``also_read`` names articles
         to read for their catalog items even when the index has them unchanged (a library list without
-        them)."""
-        return self._run_update(None, progress, cancelled, on_commit, frozenset(also_read))
+        them).
+
+        ``stamps`` (a scan's, ``scan_library(stamps=…)``, just made) stands for the library: the update then
+        neither walks nor stats it again (in a window's process that walk holds the GIL the GUI thread
+        needs). A file changed since is seen by the next update."""
+        return self._run_update(None, progress, cancelled, on_commit, frozenset(also_read), stamps)
 
     def update_paths(self, relpaths: Iterable[str]) -> UpdateReport:
         """Re-index just these articles (POSIX paths relative to the library); missing ones are removed."""
@@ -94,19 +112,20 @@ class IndexMaintenance(IndexLifecycle):
         cancelled: Callable[[], bool] | None,
         on_commit: CommitCallback | None = None,
         also_read: frozenset[str] = frozenset(),
+        stamps: Mapping[str, FileStamp | str] | None = None,
     ) -> UpdateReport:
         with self._write_lock:
             self._ensure_open(rebuild=False)
             damage: str | None = None
             try:
-                report = self._update(relpaths, progress, cancelled, on_commit, also_read)
+                report = self._update(relpaths, progress, cancelled, on_commit, also_read, stamps)
             except _DamagedError as exc:
                 damage = str(exc)
                 _release(exc)
             if damage is not None:
                 self._set_aside(damage)
                 self._create()
-                report = self._update(None, progress, cancelled, on_commit, also_read)
+                report = self._update(None, progress, cancelled, on_commit, also_read, stamps)
             report.recovered, self._pending_recovered = self._pending_recovered, None
             report.rebuilt, self._pending_rebuilt = self._pending_rebuilt, None
             return report
@@ -146,11 +165,15 @@ class IndexMaintenance(IndexLifecycle):
         cancelled: Callable[[], bool] | None,
         on_commit: CommitCallback | None = None,
         also_read: frozenset[str] = frozenset(),
+        stamps: Mapping[str, FileStamp | str] | None = None,
     ) -> UpdateReport:
         report = UpdateReport()
         root = self.library
         indexed = self._indexed_states(relpaths)
-        if relpaths is None:
+        files: Mapping[str, Path | FileStamp | str]
+        if relpaths is None and stamps is not None:
+            files = stamps
+        elif relpaths is None:
             files = {p.relative_to(root).as_posix(): p for p in iter_article_files(root)}
         else:
             files = {}
@@ -247,26 +270,25 @@ class IndexMaintenance(IndexLifecycle):
                 get_writer().delete_by_term("relpath", rp)
                 report.removed.append(rp)
             todo: list[_Job] = []
-            for done, (rp, path) in enumerate(files.items(), 1):
+            for done, (rp, found) in enumerate(files.items(), 1):
                 if cancelled is not None and done % 256 == 0 and cancelled():
                     report.cancelled = True
                     break
-                try:
-                    st = path.stat()
-                except OSError as exc:
-                    report.skipped.append(Skipped(rp, f"cannot be read ({exc.strerror or exc})"))
+                stamp = _stamp(found)
+                if isinstance(stamp, str):
+                    report.skipped.append(Skipped(rp, stamp))
                     continue
-                sc_size, sc_mtime = _sidecar_stamp(path)
+                size, mtime_ns, sc_size, sc_mtime = stamp
                 old = indexed.get(rp)
                 if old is not None and old[3:] == (sc_size, sc_mtime) and rp not in also_read:
-                    if old[:2] == (st.st_size, st.st_mtime_ns):
+                    if old[:2] == (size, mtime_ns):
                         report.unchanged += 1
                         continue
                     seen = verified.get(rp)
-                    if seen == [st.st_size, st.st_mtime_ns, old[2]]:
+                    if seen == [size, mtime_ns, old[2]]:
                         report.unchanged += 1
                         continue
-                todo.append(_Job(rp, (st.st_size, st.st_mtime_ns), (sc_size, sc_mtime), old))
+                todo.append(_Job(rp, (size, mtime_ns), (sc_size, sc_mtime), old))
             base = total - len(todo)
             procs = _worker_count(len(todo))
             if not report.cancelled and procs > 1:

@@ -32,12 +32,14 @@ from reader.core.errors import ReaderError
 from reader.core.library.catalog import CacheItem, CatalogCacheWriter, load_cache
 from reader.core.library.conflict_copies import merge_conflict_copies
 from reader.core.library.relink import RelinkReport, relink_sidecars
-from reader.core.library.scan import scan_library
+from reader.core.library.scan import FileStamp, scan_library
 from reader.core.models import CatalogEntry, ScanResult, Skipped
 from reader.core.notes.sidecar import count_annotations, load_annotations
 from reader.core.search import SearchResults
 from reader.core.search.results import UpdateReport
 from reader.ui.library.article_model import LibraryRow
+from reader.ui.library.scan_support import PROGRESS_STEPS as PROGRESS_STEPS  # re-exported
+from reader.ui.library.scan_support import library_folders, throttled
 from reader.ui.workers import TaskRunner, TaskSignals
 
 if TYPE_CHECKING:  # imported in the worker that opens it: Whoosh costs ~0.1 s of start-up
@@ -64,20 +66,8 @@ class CatalogSnapshot:
     notice: str = ""
     #: Articles listed by file name, not read yet: the index build reads them (the one pass of a first open).
     pending: list[str] = field(default_factory=list)
-
-
-MAX_WATCHED_FOLDERS = 2000
-
-
-def library_folders(library: Path) -> list[str]:
-    """The library folder and its visible subfolders (at most :data:`MAX_WATCHED_FOLDERS`)."""
-    folders: list[str] = []
-    for current, dirs, _files in os.walk(library):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        folders.append(current)
-        if len(folders) >= MAX_WATCHED_FOLDERS:
-            break
-    return folders
+    #: Each article file's stamp as the scan saw it: the next index update neither walks nor stats again.
+    stamps: dict[str, FileStamp | str] | None = None
 
 
 #: Tags and colours of an article without notes: one object for all rows (not two per row for the collector).
@@ -120,26 +110,6 @@ def cached_catalog(library: Path, read: set[str]) -> CatalogSnapshot | None:
     return CatalogSnapshot(rows=rows, skipped=skipped, provisional=True)
 
 
-#: Scan progress reaches the window at most this many times per scan (each report is a queued signal the
-#: GUI thread handles, and a scan of 10,000 files in one thread reports after every file).
-PROGRESS_STEPS = 200
-
-
-def throttled(
-    progress: Callable[[int, int], None], steps: int = PROGRESS_STEPS
-) -> Callable[[int, int], None]:
-    """``progress``, called only when ``done`` has moved on by ``total / steps`` since the last call (and
-    always for ``done == total``)."""
-    last = [-1, -1]  # done, total of the last report
-
-    def report(done: int, total: int) -> None:
-        if done == total or total != last[1] or done - last[0] >= total / steps:
-            last[0], last[1] = done, total
-            progress(done, total)
-
-    return report
-
-
 #: A scan with at least this many files to read (a first open, many changes) lists them by file name and
 #: leaves the reading to the index build, which reads each once for both (:meth:`LibrarySession.rescan`).
 DEFER_READING_FROM = 200
@@ -158,6 +128,7 @@ def build_catalog(
     returned as it is, without cleaning or relinking anything on a partial view of the folder. With
     ``defer``, many files to read are listed as pending instead (``scan_library(defer=…)``); notes are then
     relinked to renamed articles by the scan after the index build, which knows every article's content."""
+    stamps: dict[str, FileStamp | str] = {}
 
     def scan() -> ScanResult:
         return scan_library(
@@ -166,14 +137,15 @@ def build_catalog(
             progress=throttled(progress) if callable(progress) else None,
             cancelled=cancelled,
             defer=defer,
+            stamps=stamps,
         )
 
     result = scan()
     if cancelled is not None and cancelled():
         return CatalogSnapshot(rows=[], skipped=list(result.skipped), provisional=True)
     # Temporary files left by a write that was killed (a crash, a power cut) are removed at start.
-    for folder in {(library / e.relpath).parent for e in result.entries} | {library}:
-        clean_stale_temp_files(folder)
+    for folder in {e.relpath.rpartition("/")[0] for e in result.entries} | {""}:
+        clean_stale_temp_files(library / folder)
     # Notes another device wrote into a sync tool's conflict copy are merged into the sidecars; the copies
     # move to the data folder as backups (those that cannot be merged stay, listed as problems).
     synced = merge_conflict_copies(library)
@@ -206,6 +178,7 @@ def build_catalog(
         folders=library_folders(library),
         notice=synced.summary(),
         pending=list(result.pending),
+        stamps=stamps,
     )
 
 
@@ -250,6 +223,7 @@ class LibrarySession(QObject):
         self._closed = False
         #: Articles the catalog lists by file name (not read yet): the next index update reads them.
         self._pending: set[str] = set()
+        self._stamps: dict[str, FileStamp | str] | None = None  #: the last scan's, for the next update
         self._read: set[str] = set()
         self._committed.connect(self._on_committed)
 
@@ -298,7 +272,7 @@ class LibrarySession(QObject):
     def _catalog_scanned(self, snapshot: CatalogSnapshot) -> None:
         if not snapshot.provisional:
             self.article_count = len(snapshot.rows)
-            self._pending = set(snapshot.pending)
+            self._pending, self._stamps = set(snapshot.pending), snapshot.stamps
         self.catalog_ready.emit(snapshot)
 
     # ------------------------------------------------------------------------------------- index
@@ -321,9 +295,9 @@ class LibrarySession(QObject):
             self._index_again = True
             return
         self._index_running = True
-        pending = frozenset(self._pending)
+        pending, stamps, self._stamps = frozenset(self._pending), self._stamps, None
         self._run(
-            lambda progress: self._update_in_worker(progress, pending),
+            lambda progress: self._update_in_worker(progress, pending, stamps),
             on_success=self._index_done,
             on_failure=self._index_failed,
             on_progress=self.index_progressed.emit,
@@ -374,10 +348,12 @@ class LibrarySession(QObject):
             index.merge_when_idle, on_failure=lambda m: log.warning("idle merge failed: %s", m), writes=True
         )
 
-    def _update_in_worker(self, progress: object, pending: frozenset[str]) -> tuple[UpdateReport, int, bool]:
+    def _update_in_worker(
+        self, progress: object, pending: frozenset[str], stamps: dict[str, FileStamp | str] | None
+    ) -> tuple[UpdateReport, int, bool]:
         """The update's report, the number of articles the index holds afterwards, and whether it read
         articles the catalog listed by file name (``pending``). Each commit's catalog items of those go
-        into the scan cache and to the window (:attr:`articles_read`)."""
+        into the scan cache and to the window (:attr:`articles_read`). ``stamps``: the last scan's."""
         index = self._ensure_index()
         cache = CatalogCacheWriter(paths.catalog_cache_path(self.library))
 
@@ -393,6 +369,7 @@ class LibrarySession(QObject):
                 cancelled=lambda: self._closed,
                 on_commit=committed,
                 also_read=pending,
+                stamps=stamps,
             )
         finally:
             cache.flush()

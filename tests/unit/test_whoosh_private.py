@@ -24,6 +24,7 @@ from whoosh.writing import SegmentWriter
 from reader.core.search import whoosh_private as wp
 from reader.core.search.pairs import PAIR_FIELD
 from reader.core.search.schema import _schema
+from reader.core.search.view_stream import ViewStream
 
 DOCS = [
     {"relpath": "a.txt", "title": "Bone therapy", "all": ["Bone therapy", "the cat sat on the mat", "", ""]},
@@ -377,3 +378,26 @@ def test_private_name_still_has_the_expected_shape(name: str, tmp_path: Path) ->
             f"whoosh-reloaded changed {name}: the reader relies on it in {users}; pin 2.7.5 or adapt "
             f"({type(exc).__name__}: {exc})"
         )
+
+
+def test_view_stream_reads_as_a_bytesio_does_without_copying_the_whole_view() -> None:
+    import io
+    import pickle
+
+    data = b"header\nsecond line\n" + pickle.dumps({"a": [1, 2, 3], "b": "x" * 300}, 2) + b"tail"
+    ours, theirs = ViewStream(memoryview(data)), io.BytesIO(data)
+    for stream in (ours, theirs):
+        assert stream.readline() == b"header\n"
+        assert stream.readline(3) == b"sec"
+    assert ours.tell() == theirs.tell()
+    assert ours.readline() == theirs.readline() == b"ond line\n"
+    assert pickle.load(ours) == pickle.load(theirs)  # type: ignore[arg-type]
+    assert ours.read() == theirs.read() == b"tail"
+    assert ours.read(5) == theirs.read(5) == b""
+    for whence, pos in ((0, 3), (1, -2), (2, -4)):
+        assert ours.seek(pos, whence) == theirs.seek(pos, whence)
+        assert ours.read(2) == theirs.read(2)
+    buffer, other = bytearray(4), bytearray(4)
+    ours.seek(0)
+    theirs.seek(0)
+    assert ours.readinto(buffer) == theirs.readinto(other) == 4 and buffer == other

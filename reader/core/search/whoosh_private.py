@@ -15,7 +15,6 @@ import pickle
 import zlib
 from array import array
 from collections.abc import Collection, Iterator
-from io import BytesIO
 from itertools import accumulate
 from operator import sub
 from typing import Any
@@ -28,6 +27,8 @@ from whoosh.query.spans import SpanNear2
 from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
+
+from reader.core.search.view_stream import ViewStream
 
 try:
     from whoosh.codec.whoosh3 import (
@@ -541,7 +542,7 @@ def clean_index_files(ix: Any) -> None:
 class LazyBufferFile(BufferFile):  # type: ignore[misc]
     """Whoosh's BufferFile without the up-front copy: whoosh-reloaded copies every part of a compound segment
     (the whole postings file) into a BytesIO when a reader opens it (~10 ms a segment); most reads use
-    ``get`` on the memory map, so the copy is made only if a stream read asks for it."""
+    ``get`` on the memory map, and stream reads (a matcher's header) go through a :class:`ViewStream`."""
 
     def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
         self._buf = buf
@@ -555,7 +556,7 @@ class LazyBufferFile(BufferFile):  # type: ignore[misc]
     def file(self) -> Any:
         stream = self._stream
         if stream is None:
-            stream = self._stream = BytesIO(self._buf)
+            stream = self._stream = ViewStream(memoryview(self._buf))
         return stream
 
     def close(self) -> None:

@@ -33,6 +33,9 @@ WATCH_DEBOUNCE_MS = 400
 #: in a thread of this process, and while it holds the GIL each of the thousands of calls the view makes
 #: into the model waits for it (stalls of 30-45 ms without the delay).
 INDEX_START_DELAY_MS = 250
+#: A search is asked again this long after a commit of the index build (not at once: the search thread's
+#: opening of the new segments then competes for the GIL with the repaint of the rows the commit renamed).
+SEARCH_REGROW_DELAY_MS = 200
 
 
 class LibraryController(QObject):
@@ -74,6 +77,8 @@ class LibraryController(QObject):
         self._rescan_timer.timeout.connect(self.rescan)
         self._index_start = QTimer(self, singleShot=True, interval=INDEX_START_DELAY_MS)
         self._index_start.timeout.connect(self._start_index_update)
+        self._search_regrow = QTimer(self, singleShot=True, interval=SEARCH_REGROW_DELAY_MS)
+        self._search_regrow.timeout.connect(self._regrow_search)
         watcher.directoryChanged.connect(lambda _path: self._rescan_timer.start())
 
     def open(self, library: Path) -> None:
@@ -154,7 +159,11 @@ class LibraryController(QObject):
             self.skipped.extend(s for s in skips if s.relpath not in known)
             self._status.show_problem_count(len(self.skipped))
         if self._search.query:
-            self._search.start()  # the answer grows with the index
+            self._search_regrow.start()  # the answer grows with the index
+
+    def _regrow_search(self) -> None:
+        if self._search.query:
+            self._search.start()
 
     def _index_updated(self, report: UpdateReport) -> None:
         self._status.hide_progress()

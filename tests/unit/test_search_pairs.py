@@ -91,6 +91,7 @@ def indexes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchIn
         mp.setattr(pairs_module, "PAIR_FRACTION", 0.05)
         for index, min_docs in ((with_pairs_ix, 3), (without_ix, 10**9)):
             mp.setattr(pairs_module, "PAIR_MIN_DOCS", min_docs)
+            mp.setattr(pairs_module, "PAIR_ADJACENT_MIN_DOCS", min_docs)
             index.update()  # first segment: 60 articles
         for path in sorted(hidden.iterdir()):
             path.rename(library / path.name)
@@ -98,6 +99,7 @@ def indexes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchIn
             path.write_text(path.read_text("utf-8") + "\n\nthe standard library of the garden\n", "utf-8")
         for index, min_docs in ((with_pairs_ix, 3), (without_ix, 10**9)):
             mp.setattr(pairs_module, "PAIR_MIN_DOCS", min_docs)
+            mp.setattr(pairs_module, "PAIR_ADJACENT_MIN_DOCS", min_docs)
             index.update()
         yield with_pairs_ix, without_ix
     finally:
@@ -176,6 +178,7 @@ def _phrases(q: Any) -> Iterator[Any]:
 
 def test_a_merge_computes_the_pairs_anew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pairs_module, "PAIR_MIN_DOCS", 3)
+    monkeypatch.setattr(pairs_module, "PAIR_ADJACENT_MIN_DOCS", 3)
     monkeypatch.setattr(pairs_module, "PAIR_FRACTION", 0.05)
     # Merged here (a worker process, which a build's many segments get, would not see the patched thresholds).
     monkeypatch.setattr(merging, "MIN_SEGMENTS_TO_MERGE", 1000)
@@ -198,23 +201,33 @@ def test_a_merge_computes_the_pairs_anew(tmp_path: Path, monkeypatch: pytest.Mon
         _assert_bulk_equals_whoosh(index)
 
 
-def _brute_pairs(docs: list[list[str]], threshold: int) -> dict[bytes, list[int]]:
+def _brute_pairs(docs: list[list[str]], doc_count: int) -> dict[bytes, list[int]]:
+    """The pairs of two words each in pair_threshold documents, adjacent in pair_adjacent_threshold ones."""
+    words: dict[str, int] = {}
+    for terms in docs:
+        for term in set(terms):
+            words[term] = words.get(term, 0) + 1
     found: dict[bytes, set[int]] = {}
     for d, terms in enumerate(docs):
         for a, b in pairwise(terms):
-            found.setdefault(pair_text(a.encode(), b.encode()), set()).add(d)
-    return {t: sorted(ds) for t, ds in found.items() if len(ds) >= threshold}
+            if min(words[a], words[b]) >= pairs_module.pair_threshold(doc_count):
+                found.setdefault(pair_text(a.encode(), b.encode()), set()).add(d)
+    adjacent = pairs_module.pair_adjacent_threshold(doc_count)
+    return {t: sorted(ds) for t, ds in found.items() if len(ds) >= adjacent}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_with_pairs_adds_every_frequent_adjacent_pair(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pairs the flush adds, sampling every document, are exactly the adjacent pairs in at least the
-    threshold of documents (a brute count), after the all field's postings; with a sample, a subset of them,
-    each with all of its documents. Old pair postings are dropped; the rest passes unchanged."""
+    """The pairs a Whoosh flush adds are exactly the adjacent pairs of frequent words (a brute count), after
+    the all field's postings. Old pair postings are dropped; the rest passes unchanged."""
     monkeypatch.setattr(pairs_module, "PAIR_MIN_DOCS", 4)
+    monkeypatch.setattr(pairs_module, "PAIR_FRACTION", 0.3)
+    monkeypatch.setattr(pairs_module, "PAIR_ADJACENT_MIN_DOCS", 4)
+    monkeypatch.setattr(pairs_module, "PAIR_ADJACENT_FRACTION", 0.1)
     rng = random.Random(seed)
     vocabulary = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"]
-    docs = [index_terms(" ".join(rng.choices(vocabulary, k=rng.randint(1, 30)))) for _ in range(60)]
+    weights = [30, 25, 20, 12, 8, 6, 4, 3, 2, 2, 1, 1]  # some words in most documents, some in few
+    docs = [index_terms(" ".join(rng.choices(vocabulary, weights, k=rng.randint(1, 30)))) for _ in range(60)]
     postings = []
     for d, terms in enumerate(docs):
         at: dict[str, list[int]] = {}
@@ -226,18 +239,15 @@ def test_with_pairs_adds_every_frequent_adjacent_pair(seed: int, monkeypatch: py
         postings.append(("title", b"x", d, 1.0, b""))
     postings.append((PAIR_FIELD, b"stale pair", 0, 1.0, b""))
     postings.sort()
-    expected = _brute_pairs(docs, pairs_module.pair_threshold(len(docs)))
-    assert expected
-    for stride in (1, 3):
-        monkeypatch.setattr(pairs_module, "SAMPLE_STRIDE", stride)
-        out = list(with_pairs(iter(postings), len(docs), _positions))
-        assert out == sorted(out), "still sorted"
-        assert [p for p in out if p[0] != PAIR_FIELD] == [p for p in postings if p[0] != PAIR_FIELD]
-        added: dict[bytes, list[int]] = {}
-        for _f, btext, d, weight, value in (p for p in out if p[0] == PAIR_FIELD):
-            assert (weight, value) == (1.0, b"")
-            added.setdefault(btext, []).append(d)
-        if stride == 1:
-            assert added == expected
-        else:
-            assert added and all(expected[btext] == docs_of for btext, docs_of in added.items())
+    expected = _brute_pairs(docs, len(docs))
+    out = list(with_pairs(iter(postings), len(docs), _positions))
+    assert out == sorted(out), "still sorted"
+    assert [p for p in out if p[0] != PAIR_FIELD] == [p for p in postings if p[0] != PAIR_FIELD]
+    added: dict[bytes, list[int]] = {}
+    for _f, btext, d, weight, value in (p for p in out if p[0] == PAIR_FIELD):
+        assert (weight, value) == (1.0, b"")
+        added.setdefault(btext, []).append(d)
+    assert expected and added == expected
+    # pairs of a rare word are never counted, however often they occur
+    rare = [t for t, _ds in _brute_pairs(docs, 0).items() if b"k" in t.split()]
+    assert not any(t in added for t in rare)

@@ -3,33 +3,30 @@ one posting list instead of a position check in thousands of documents.
 
 A two-word phrase of common words (``"standard library"`` in a library of PEPs) is found in every document
 that has both words; checking their positions costs about a microsecond a document, most of such a search.
-When a segment is written (a new segment or a merge, :func:`with_pairs` on the sorted postings the writer
-flushes), the adjacent pairs of words of the ``all`` field that look frequent on a sample of its documents
-(every :data:`SAMPLE_STRIDE`-th) are checked in all of them, and each one found in at least
-:func:`pair_threshold` documents is indexed in :data:`PAIR_FIELD` as the term ``"first second"`` (the stems,
-a space between), with every document of the segment where the two words are adjacent. A pair term present
-in a segment therefore lists all of that segment's matches (the bulk scorer uses it instead of the
-positions); a pair absent (rarer, missed by the sample, or a segment written without pairs) is checked by
-positions as before. Pairs never join two parts of the field: they are
-:data:`~reader.core.search.analysis.FIELD_GAP` positions apart.
+When a segment is written, the adjacent pairs of its frequent words (each in :func:`pair_threshold`
+documents) are counted in every document of the ``all`` field (:class:`PairCounter`), and each pair adjacent
+in :func:`pair_adjacent_threshold` documents is indexed in :data:`PAIR_FIELD` as the term ``"first second"``
+(the stems, a space between), with every document of the segment where the two words are adjacent. A pair
+term present in a segment therefore lists all of that segment's matches (the bulk scorer uses it instead of
+the positions); a pair absent (rarer, or a segment written without pairs) is checked by positions as
+before. Pairs never join two parts of the field: they are :data:`~reader.core.search.analysis.FIELD_GAP`
+positions apart.
 
-Only frequent pairs are indexed, to keep the build within a few percent (see :data:`PAIR_FRACTION`).
-
-This module's :func:`with_pairs` finds them from the positions of the sorted postings (a merge, or Whoosh's
-writer); a build's new segments are written by
-:class:`~reader.core.search.segment_writing.TermBufferWriter`, which counts the pairs of the segment's
-frequent words in every document (no sample) and indexes each one found in :func:`pair_threshold`
-documents. Either way a pair term present in a segment lists every document of it where the pair occurs.
+The words come in order from the documents themselves for a build's new segments
+(:class:`~reader.core.search.segment_writing.TermBufferWriter`), and back from the frequent words' positions
+for merges and Whoosh's writer (:func:`pairs_from_positions`, :func:`with_pairs` on the sorted postings a
+Whoosh flush writes). Only pairs of frequent words are counted, to keep the build within a few percent.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby, repeat
-from operator import add, itemgetter, mul, sub
+from operator import itemgetter
 from typing import Any
 
 __all__ = [
@@ -37,9 +34,11 @@ __all__ = [
     "PAIR_FIELD",
     "PAIR_FRACTION",
     "PAIR_MIN_DOCS",
+    "PairCounter",
     "pair_adjacent_threshold",
     "pair_text",
     "pair_threshold",
+    "pairs_from_positions",
     "with_pairs",
 ]
 
@@ -54,14 +53,13 @@ SOURCE_FIELD = "all"
 PAIR_FRACTION = 0.15
 #: ... and in at least this many (small segments have no pairs: their checks are cheap).
 PAIR_MIN_DOCS = 64
-#: The pairs worth checking are counted in every SAMPLE_STRIDE-th document; those found in the threshold's
-#: share of them are checked in every document.
-SAMPLE_STRIDE = 8
-#: Documents whose positions are mapped at a time (bounds the memory of a flush).
-_DOCS_AT_A_TIME = 128
+#: Documents whose positions are mapped at a time when the pairs are counted (bounds the memory).
+DOCS_AT_A_TIME = 64
 
 Posting = tuple[str, bytes, int, float, Any]
 Positions = Callable[[bytes], Iterable[int]]
+#: The postings of a frequent word of the paired field: (term, documents, position values).
+Frequent = tuple[str, list[int], list[Any]]
 
 
 def pair_text(first: bytes, second: bytes) -> bytes:
@@ -69,8 +67,7 @@ def pair_text(first: bytes, second: bytes) -> bytes:
     return first + b" " + second
 
 
-#: Where a segment's pairs are counted exactly (its new segments and idle merges,
-#: :class:`~reader.core.search.segment_writing.PairCounter`), a pair of two words each in
+#: A pair of two words each in
 #: :func:`pair_threshold` documents is indexed once it is adjacent in this share of the documents (and at
 #: least PAIR_ADJACENT_MIN_DOCS): a phrase of two common words costs a position check in every document that
 #: has both, however few are matches (``"abstract base"`` is in 3% of the PEPs, its two words together in
@@ -91,117 +88,161 @@ def pair_threshold(doc_count: int) -> int:
 
 
 def with_pairs(postings: Iterable[Posting], doc_count: int, positions: Positions) -> Iterator[Posting]:
-    """The sorted postings of a segment being written, with the frequent pairs' postings added in their place
-    (after the ``all`` field's) and any pair postings of the input left out (a merge computes them anew).
-    ``positions`` reads the positions of an ``all`` posting's value (the field format's)."""
+    """The sorted postings of a segment being written by Whoosh's writer, with the frequent pairs' postings
+    added in their place (after the ``all`` field's) and any pair postings of the input left out (a merge
+    computes them anew). ``positions`` reads the positions of an ``all`` posting's value."""
     threshold = pair_threshold(doc_count)
-    frequent: list[tuple[bytes, list[int], list[Any]]] = []
+    frequent: list[Frequent] = []
     done = doc_count < threshold
     for fieldname, group in groupby(postings, key=itemgetter(0)):
         if fieldname == PAIR_FIELD:
             continue
         if not done and fieldname > SOURCE_FIELD:
             done = True
-            yield from _pair_postings(frequent, threshold, positions)
+            yield from _pair_postings(frequent, doc_count, positions)
         if fieldname == SOURCE_FIELD and not done:
             for btext, term_postings in groupby(group, key=itemgetter(1)):
                 found = list(term_postings)
                 yield from found
                 if len(found) >= threshold:
-                    frequent.append((btext, [p[2] for p in found], [p[4] for p in found]))
+                    frequent.append((btext.decode("utf-8"), [p[2] for p in found], [p[4] for p in found]))
         else:
             yield from group
     if not done:
-        yield from _pair_postings(frequent, threshold, positions)
+        yield from _pair_postings(frequent, doc_count, positions)
 
 
-def _pair_postings(
-    frequent: list[tuple[bytes, list[int], list[Any]]], threshold: int, positions: Positions
-) -> Iterator[Posting]:
-    """The postings of the pairs of ``frequent`` words (each with its documents and position values) found
-    adjacent in at least ``threshold`` documents, sorted by term and document.
-
-    The pairs worth checking are estimated on every :data:`SAMPLE_STRIDE`-th document (pairing all positions
-    of the frequent words cost more than the rest of a build); each of them is then checked in every document
-    that has both words, so that an indexed pair lists all of its documents (a pair the sample missed is not
-    indexed: its phrase is checked by positions)."""
-    if not frequent:
-        return
-    base = len(frequent) + 1  # pair key: first * base + second (words numbered from 1; 0: none)
-    counts: Counter[int] = Counter()
-    for keys in _pair_keys_by_document(frequent, base, positions, SAMPLE_STRIDE):
-        counts.update(keys)
-    likely = sorted(key for key, n in counts.items() if n * SAMPLE_STRIDE >= threshold)
-    values_of: dict[int, dict[int, Any]] = {}
-    words = [term for term, _ids, _values in frequent]
-    found = []
-    for key in likely:
-        first, second = key // base, key % base
-        docs = _adjacent_in(
-            _values_of(values_of, frequent, first),
-            _values_of(values_of, frequent, second),
-            threshold,
-            positions,
-        )
-        if docs:
-            found.append((pair_text(words[first - 1], words[second - 1]), docs))
-    found.sort()
-    for btext, docs in found:
+def _pair_postings(frequent: list[Frequent], doc_count: int, positions: Positions) -> Iterator[Posting]:
+    for btext, docs in pairs_from_positions(frequent, doc_count, positions):
         for docnum in docs:
             yield (PAIR_FIELD, btext, docnum, 1.0, b"")
 
 
-def _values_of(
-    cache: dict[int, dict[int, Any]], frequent: list[tuple[bytes, list[int], list[Any]]], w: int
-) -> dict[int, Any]:
-    found = cache.get(w)
-    if found is None:
-        _term, ids, values = frequent[w - 1]
-        found = cache[w] = dict(zip(ids, values, strict=True))
-    return found
+#: The frequent words of a segment are numbered as 2-byte integers (at most 65,535 of them, from 1)...
+_PAIR_CODE = "H"
+#: ... and a pair's key is the 4-byte integer made of the bytes of its two numbers.
+_KEY_CODE = next(code for code in "IL" if array(code).itemsize == 4)
+_KEY_SIZE = 4
 
 
-def _adjacent_in(
-    first: dict[int, Any], second: dict[int, Any], threshold: int, positions: Positions
-) -> list[int]:
-    """The documents (sorted) where a position of the second word follows one of the first; none if they are
-    fewer than ``threshold``."""
-    candidates = first.keys() & second.keys()
-    if len(candidates) < threshold:
+class PairCounter:
+    """The adjacent word pairs of one field over a segment's documents: each document's words are kept in
+    order as numbers (:meth:`add`, four bytes a word); when the segment is written, the pairs of its frequent
+    words are counted in every document and those found in enough documents get their postings
+    (:meth:`postings`). A pair of two words is in no more documents than either word, so only words in at
+    least the threshold's documents are paired: counting every pair of a segment cost more than the rest of
+    its indexing."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+        self._words: list[str] = [""]
+        self._documents: list[tuple[int, list[array[int]]]] = []
+
+    def add(self, docnum: int, part_terms: list[list[str]], distinct: Iterable[str]) -> None:
+        """Keep a document's words (``part_terms``, per part; ``distinct``: its terms, each once)."""
+        numbers = self._numbers
+        words = self._words
+        for term in distinct:
+            if term not in numbers:
+                numbers[term] = len(words)
+                words.append(term)
+        number_of = numbers.__getitem__
+        parts = [array("I", map(number_of, terms)) for terms in part_terms if len(terms) > 1]
+        self._documents.append((docnum, parts))
+
+    def postings(self, doc_count: int, doc_frequency: Callable[[str], int]) -> list[tuple[bytes, list[int]]]:
+        """``(pair term, documents)`` of each pair of two words each found in :func:`pair_threshold` of the
+        ``doc_count`` documents and adjacent in :func:`pair_adjacent_threshold` of them, sorted by term
+        (none when the segment is smaller than the first). ``doc_frequency`` gives a word's number of
+        documents."""
+        threshold = pair_threshold(doc_count)
+        if doc_count < threshold:
+            return []
+        frequent = [w for w in self._words[1:] if doc_frequency(w) >= threshold]
+        threshold = pair_adjacent_threshold(doc_count)
+        if len(frequent) > 65_535:
+            frequent = sorted(frequent, key=doc_frequency, reverse=True)[:65_535]
+        # Each word's number among the frequent ones (from 1), 0 for the others.
+        renumber = [0] * len(self._words)
+        for i, word in enumerate(frequent, 1):
+            renumber[self._numbers[word]] = i
+        to_frequent = renumber.__getitem__
+        # the keys of a frequent word next to another word (0): not pairs
+        unpaired = set(_pair_keys([array(_PAIR_CODE, [0, i, 0]) for i in range(len(frequent) + 1)]))
+        counts: Counter[int] = Counter()
+        # each document's pair keys, as 4 bytes a key (a set of them took ~60 KB a document)
+        keys_of: list[tuple[int, array[int]]] = []
+        for docnum, parts in self._documents:
+            keys = _pair_keys([array(_PAIR_CODE, map(to_frequent, numbers)) for numbers in parts])
+            keys.difference_update(unpaired)
+            counts.update(keys)
+            keys_of.append((docnum, array(_KEY_CODE, keys)))
+        self._documents = []
+        docs_of: dict[int, list[int]] = {key: [] for key, n in counts.items() if n >= threshold}
+        if not docs_of:
+            return []
+        found_in = set(docs_of)
+        for docnum, doc_keys in keys_of:
+            for key in found_in.intersection(doc_keys):
+                docs_of[key].append(docnum)
+        words = [b"", *(w.encode("utf-8") for w in frequent)]
+        found = []
+        for key, docs in docs_of.items():
+            first, second = array(_PAIR_CODE, array(_KEY_CODE, [key]).tobytes())
+            found.append((pair_text(words[first], words[second]), docs))
+        found.sort()
+        return found
+
+
+def _pair_keys(parts: list[array[int]]) -> set[int]:
+    """The keys of the adjacent words of each part (never across two parts): the bytes of two consecutive
+    numbers (:data:`_PAIR_CODE`) read as one :data:`_KEY_CODE` integer, at even and at odd offsets."""
+    keys: set[int] = set()
+    for numbers in parts:
+        data = memoryview(numbers.tobytes())
+        size = _KEY_SIZE
+        for offset in (0, size // 2):
+            usable = (len(data) - offset) // size * size
+            keys.update(data[offset : offset + usable].cast(_KEY_CODE))  # type: ignore[call-overload]
+    return keys
+
+
+def pairs_from_positions(
+    frequent: list[Frequent], doc_count: int, positions: Any
+) -> list[tuple[bytes, list[int]]]:
+    """The word pairs of a segment from the postings of its frequent words (each ``(term, documents, position
+    values)``, documents in order): each document's frequent words in position order, cut where positions
+    are not consecutive, counted by :class:`PairCounter` as a build's documents are."""
+    if not frequent:
         return []
-    docs = [
-        d
-        for d in sorted(candidates)
-        if not set(positions(first[d])).isdisjoint(map(sub, positions(second[d]), repeat(1)))
-    ]
-    return docs if len(docs) >= threshold else []
-
-
-def _pair_keys_by_document(
-    frequent: list[tuple[bytes, list[int], list[Any]]], base: int, positions: Positions, stride: int
-) -> Iterator[set[int]]:
-    """The set of pair keys ``first * base + second`` of adjacent frequent words (numbered from 1 in
-    ``frequent``) of every ``stride``-th document, a few hundred documents at a time (bounding the memory)."""
-    last = max(ids[-1] for _term, ids, _values in frequent)
+    doc_frequency = {term: len(ids) for term, ids, _values in frequent}
+    counter = PairCounter()
     cursors = [0] * len(frequent)
-    unpaired = {w * base for w in range(1, base)}  # a frequent word followed by another word
-    for start in range(0, last + 1, _DOCS_AT_A_TIME):
-        end = start + _DOCS_AT_A_TIME
-        word_at: dict[int, dict[int, int]] = {}
-        for w, (_term, ids, values) in enumerate(frequent, 1):
-            i = cursors[w - 1]
+    last = max(ids[-1] for _term, ids, _values in frequent)
+    first = min(ids[0] for _term, ids, _values in frequent)
+    for start in range(first, last + 1, DOCS_AT_A_TIME):
+        end = start + DOCS_AT_A_TIME
+        word_at: dict[int, dict[int, str]] = {}
+        for w, (term, ids, values) in enumerate(frequent):
+            i = cursors[w]
             j = bisect_left(ids, end, i)
             for docnum, value in zip(ids[i:j], values[i:j], strict=True):
-                if docnum % stride:
-                    continue
-                found = word_at.get(docnum)
-                if found is None:
-                    found = word_at[docnum] = {}
-                found.update(zip(positions(value), repeat(w)))
-            cursors[w - 1] = j
-        for at in word_at.values():
-            # the word at p times base, plus the word at p + 1 (0 if it is not frequent)
-            following = map(at.get, map(add, at, repeat(1)), repeat(0))
-            keys = set(map(add, map(mul, at.values(), repeat(base)), following))
-            keys.difference_update(unpaired)
-            yield keys
+                at = word_at.get(docnum)
+                if at is None:
+                    at = word_at[docnum] = {}
+                at.update(zip(positions(value), repeat(term)))
+            cursors[w] = j
+        for docnum in sorted(word_at):
+            at = word_at[docnum]
+            runs: list[list[str]] = []
+            run: list[str] = []
+            previous = -2
+            for pos in sorted(at):
+                if pos != previous + 1 and run:
+                    runs.append(run)
+                    run = []
+                run.append(at[pos])
+                previous = pos
+            runs.append(run)
+            counter.add(docnum, runs, set(at.values()))
+    return counter.postings(doc_count, doc_frequency.__getitem__)

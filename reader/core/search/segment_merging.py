@@ -12,20 +12,19 @@ plus the positions of the frequent words of the paired field.
 
 The word pairs of the merged segment are counted again, exactly: each document's frequent words come back
 in order from their positions (runs of consecutive positions) and go through
-:class:`~reader.core.search.segment_writing.PairCounter`, as a build's documents do.
+:class:`~reader.core.search.pairs.PairCounter`, as a build's documents do
+(:func:`~reader.core.search.pairs.pairs_from_positions`).
 """
 
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left
 from collections.abc import Iterator
-from itertools import groupby, repeat
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from reader.core.search.pairs import PAIR_FIELD, SOURCE_FIELD, pair_threshold
-from reader.core.search.segment_writing import PairCounter
+from reader.core.search.pairs import PAIR_FIELD, SOURCE_FIELD, Frequent, pair_threshold, pairs_from_positions
 from reader.core.search.whoosh_private import (
     SegmentWriterWithHooks,
     check_writer_open,
@@ -36,12 +35,6 @@ from reader.core.search.whoosh_private import (
 )
 
 __all__ = ["MergingSegmentWriter"]
-
-#: Documents whose positions are mapped at a time when the pairs are counted (bounds the memory).
-DOCS_AT_A_TIME = 64
-
-#: The postings of a frequent word of the paired field: (term, documents, position values).
-Frequent = tuple[str, list[int], list[Any]]
 
 
 class MergingSegmentWriter(SegmentWriterWithHooks):
@@ -144,7 +137,7 @@ class MergingSegmentWriter(SegmentWriterWithHooks):
 
     def _write_pairs(self, frequent: list[Frequent], doc_count: int) -> None:
         fmt = self.schema[SOURCE_FIELD].format
-        pairs = _pairs_from_positions(
+        pairs = pairs_from_positions(
             frequent, doc_count, getattr(fmt, "positions_view", fmt.decode_positions)
         )
         frequent.clear()
@@ -168,43 +161,3 @@ class MergingSegmentWriter(SegmentWriterWithHooks):
 def _tagged_terms(reader: Any, name: str, index: int) -> Iterator[tuple[bytes, int]]:
     """``(term, index)`` for each term of a reader's field, in term order (for the heap merge)."""
     return ((btext, index) for btext in reader.lexicon(name))
-
-
-def _pairs_from_positions(
-    frequent: list[Frequent], doc_count: int, positions: Any
-) -> list[tuple[bytes, list[int]]]:
-    """The word pairs of the merged segment from its frequent words' postings: each document's frequent words
-    in position order, cut where positions are not consecutive, counted by :class:`PairCounter`."""
-    if not frequent:
-        return []
-    doc_frequency = {term: len(ids) for term, ids, _values in frequent}
-    counter = PairCounter()
-    cursors = [0] * len(frequent)
-    last = max(ids[-1] for _term, ids, _values in frequent)
-    first = min(ids[0] for _term, ids, _values in frequent)
-    for start in range(first, last + 1, DOCS_AT_A_TIME):
-        end = start + DOCS_AT_A_TIME
-        word_at: dict[int, dict[int, str]] = {}
-        for w, (term, ids, values) in enumerate(frequent):
-            i = cursors[w]
-            j = bisect_left(ids, end, i)
-            for docnum, value in zip(ids[i:j], values[i:j], strict=True):
-                at = word_at.get(docnum)
-                if at is None:
-                    at = word_at[docnum] = {}
-                at.update(zip(positions(value), repeat(term)))
-            cursors[w] = j
-        for docnum in sorted(word_at):
-            at = word_at[docnum]
-            runs: list[list[str]] = []
-            run: list[str] = []
-            previous = -2
-            for pos in sorted(at):
-                if pos != previous + 1 and run:
-                    runs.append(run)
-                    run = []
-                run.append(at[pos])
-                previous = pos
-            runs.append(run)
-            counter.add(docnum, runs, set(at.values()))
-    return counter.postings(doc_count, doc_frequency.__getitem__)

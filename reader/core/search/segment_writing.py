@@ -11,33 +11,23 @@ writes each term's blocks whole (:func:`~reader.core.search.whoosh_private.write
 A build's new segment (:meth:`TermBufferWriter.add_document`): text fields of
 :class:`~reader.core.search.analysis._MixedPositions` are analysed once per document
 (:func:`~reader.core.search.analysis.term_positions`), which also gives the ``all`` field's words in order
-for :class:`PairCounter`. (An idle merge streams its segments' postings instead:
+for :class:`~reader.core.search.pairs.PairCounter`. (An idle merge streams its segments' postings instead:
 :mod:`reader.core.search.segment_merging`.)
 
-The word pairs (:mod:`reader.core.search.pairs`) are counted exactly, in every document: a pair
-of two words each in :func:`~reader.core.search.pairs.pair_threshold` documents is indexed when it is
-adjacent in :func:`~reader.core.search.pairs.pair_adjacent_threshold` documents (such phrases are the
-costly ones to check by positions). The cyclic garbage collector is off while a worker fills a writer
-(``building._worker_build``): the buffers are hundreds of thousands of lists it would walk again and again.
+The word pairs are counted exactly, in every document (:mod:`reader.core.search.pairs`). The cyclic garbage
+collector is off while a worker fills a writer (``building._worker_build``): the buffers are hundreds of
+thousands of lists it would walk again and again.
 ``add_reader`` (Whoosh's merging) is left to Whoosh's writer.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from itertools import repeat
 from typing import Any
 
 from reader.core.search.analysis import MixedTokenizer, _MixedPositions, positions_value, term_positions
-from reader.core.search.pairs import (
-    PAIR_FIELD,
-    SOURCE_FIELD,
-    pair_adjacent_threshold,
-    pair_text,
-    pair_threshold,
-)
+from reader.core.search.pairs import PAIR_FIELD, SOURCE_FIELD, PairCounter
 from reader.core.search.whoosh_private import (
     SegmentWriterWithHooks,
     check_writer_open,
@@ -46,95 +36,7 @@ from reader.core.search.whoosh_private import (
     write_term_postings,
 )
 
-__all__ = ["PairCounter", "TermBufferWriter"]
-
-#: The frequent words of a segment are numbered as 2-byte integers (at most 65,535 of them, from 1)...
-_PAIR_CODE = "H"
-#: ... and a pair's key is the 4-byte integer made of the bytes of its two numbers.
-_KEY_CODE = next(code for code in "IL" if array(code).itemsize == 4)
-_KEY_SIZE = 4
-
-
-class PairCounter:
-    """The adjacent word pairs of one field over a segment's documents: each document's words are kept in
-    order as numbers (:meth:`add`, four bytes a word); when the segment is written, the pairs of its frequent
-    words are counted in every document and those found in enough documents get their postings
-    (:meth:`postings`). A pair of two words is in no more documents than either word, so only words in at
-    least the threshold's documents are paired: counting every pair of a segment cost more than the rest of
-    its indexing."""
-
-    def __init__(self) -> None:
-        self._numbers: dict[str, int] = {}
-        self._words: list[str] = [""]
-        self._documents: list[tuple[int, list[array[int]]]] = []
-
-    def add(self, docnum: int, part_terms: list[list[str]], distinct: Iterable[str]) -> None:
-        """Keep a document's words (``part_terms``, per part; ``distinct``: its terms, each once)."""
-        numbers = self._numbers
-        words = self._words
-        for term in distinct:
-            if term not in numbers:
-                numbers[term] = len(words)
-                words.append(term)
-        number_of = numbers.__getitem__
-        parts = [array("I", map(number_of, terms)) for terms in part_terms if len(terms) > 1]
-        self._documents.append((docnum, parts))
-
-    def postings(self, doc_count: int, doc_frequency: Callable[[str], int]) -> list[tuple[bytes, list[int]]]:
-        """``(pair term, documents)`` of each pair of two words each found in :func:`pair_threshold` of the
-        ``doc_count`` documents and adjacent in :func:`pair_adjacent_threshold` of them, sorted by term
-        (none when the segment is smaller than the first). ``doc_frequency`` gives a word's number of
-        documents."""
-        threshold = pair_threshold(doc_count)
-        if doc_count < threshold:
-            return []
-        frequent = [w for w in self._words[1:] if doc_frequency(w) >= threshold]
-        threshold = pair_adjacent_threshold(doc_count)
-        if len(frequent) > 65_535:
-            frequent = sorted(frequent, key=doc_frequency, reverse=True)[:65_535]
-        # Each word's number among the frequent ones (from 1), 0 for the others.
-        renumber = [0] * len(self._words)
-        for i, word in enumerate(frequent, 1):
-            renumber[self._numbers[word]] = i
-        to_frequent = renumber.__getitem__
-        # the keys of a frequent word next to another word (0): not pairs
-        unpaired = set(_pair_keys([array(_PAIR_CODE, [0, i, 0]) for i in range(len(frequent) + 1)]))
-        counts: Counter[int] = Counter()
-        # each document's pair keys, as 4 bytes a key (a set of them took ~60 KB a document)
-        keys_of: list[tuple[int, array[int]]] = []
-        for docnum, parts in self._documents:
-            keys = _pair_keys([array(_PAIR_CODE, map(to_frequent, numbers)) for numbers in parts])
-            keys.difference_update(unpaired)
-            counts.update(keys)
-            keys_of.append((docnum, array(_KEY_CODE, keys)))
-        self._documents = []
-        docs_of: dict[int, list[int]] = {key: [] for key, n in counts.items() if n >= threshold}
-        if not docs_of:
-            return []
-        found_in = set(docs_of)
-        for docnum, doc_keys in keys_of:
-            for key in found_in.intersection(doc_keys):
-                docs_of[key].append(docnum)
-        words = [b"", *(w.encode("utf-8") for w in frequent)]
-        found = []
-        for key, docs in docs_of.items():
-            first, second = array(_PAIR_CODE, array(_KEY_CODE, [key]).tobytes())
-            found.append((pair_text(words[first], words[second]), docs))
-        found.sort()
-        return found
-
-
-def _pair_keys(parts: list[array[int]]) -> set[int]:
-    """The keys of the adjacent words of each part (never across two parts): the bytes of two consecutive
-    numbers (:data:`_PAIR_CODE`) read as one :data:`_KEY_CODE` integer, at even and at odd offsets."""
-    keys: set[int] = set()
-    for numbers in parts:
-        data = memoryview(numbers.tobytes())
-        size = _KEY_SIZE
-        for offset in (0, size // 2):
-            usable = (len(data) - offset) // size * size
-            keys.update(data[offset : offset + usable].cast(_KEY_CODE))  # type: ignore[call-overload]
-    return keys
+__all__ = ["TermBufferWriter"]
 
 
 class TermBufferWriter(SegmentWriterWithHooks):

@@ -122,8 +122,6 @@ class TermBufferWriter(SegmentWriterWithHooks):
             buffer.boosts[docnum] = boost
         encode = buffer.encode
         assert encode is not None
-        if type(field.format).encode is _MixedPositions.encode:
-            encode = positions_value  # the same bytes, one call fewer a posting
         get = terms.get
         for term, poslist in poses.items():
             found = get(term)
@@ -186,7 +184,12 @@ class _FieldBuffer:
     def __init__(self, field: Any, pairs: list[tuple[bytes, list[int]]] | None = None) -> None:
         fmt = field.format
         self.mixed = isinstance(fmt, _MixedPositions) and isinstance(field.analyzer, MixedTokenizer)
-        self.encode: Callable[[list[int]], bytes] | None = fmt.encode if self.mixed else None
+        #: the posting value of a list of positions (text fields): ``positions_value`` when the format's
+        #: encode is :class:`_MixedPositions`' (the same bytes, one call fewer a posting)
+        self.encode: Callable[[list[int]], bytes] | None = None
+        if self.mixed:
+            own = getattr(type(fmt), "encode", None) is not _MixedPositions.encode
+            self.encode = fmt.encode if own else positions_value
         self.field_boost: float = fmt.field_boost
         self.terms: dict[Any, list[Any]] = {}
         #: document -> field boost, for the documents whose boost is not 1
